@@ -1,0 +1,60 @@
+# codex-lb operator — every target runs on the project's own Node.js (installed by `make setup`).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NODE_VERSION := 24.21.0
+NPM_VERSION  := 11.21.2
+LOCAL        := $(CURDIR)/.local
+NODE_DIR     := $(LOCAL)/node
+export PATH  := $(NODE_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Native modules (better-sqlite3) must compile against our Node's headers, not the machine's.
+export npm_config_nodedir := $(NODE_DIR)
+export npm_config_update_notifier := false
+
+NODE := $(NODE_DIR)/bin/node
+
+.PHONY: help setup toolchain deps controlplane test typecheck lint test-unit test-integration test-e2e \
+        demo cluster-up cluster-down crds bench check-setup
+
+help: ## list targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: toolchain deps controlplane ## install Node 24, npm packages and the test control plane (idempotent)
+
+toolchain:
+	@bash test/harness/toolchain/install-node.sh $(NODE_VERSION) $(NPM_VERSION) $(LOCAL)
+
+deps: node_modules/.installed
+node_modules/.installed: package.json package-lock.json $(LOCAL)/toolchain.version
+	npm ci --no-fund --no-audit
+	@touch $@
+
+controlplane:
+	@bash test/harness/controlplane/build.sh >/dev/null
+
+check-setup:
+	@test -x $(NODE) -a -f node_modules/.installed || { echo "run 'make setup' first" >&2; exit 1; }
+
+test: check-setup ## typecheck, lint, unit, integration and e2e suites; ends with "N passed, N failed"
+	@$(NODE) test/harness/suite.ts typecheck lint unit integration e2e
+
+typecheck: check-setup ## TypeScript strict typecheck
+	@$(NODE) test/harness/suite.ts typecheck
+
+lint: check-setup ## ESLint
+	@$(NODE) test/harness/suite.ts lint
+
+test-unit: check-setup
+	@$(NODE) test/harness/suite.ts unit
+
+test-integration: check-setup
+	@$(NODE) test/harness/suite.ts integration
+
+test-e2e: check-setup
+	@$(NODE) test/harness/suite.ts e2e
+
+cluster-up: check-setup ## start a local control plane in the background; kubeconfig at .local/kubeconfig
+	@$(NODE) test/harness/cluster-cli.ts up
+
+cluster-down: check-setup ## stop the local control plane
+	@$(NODE) test/harness/cluster-cli.ts down

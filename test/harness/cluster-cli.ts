@@ -1,0 +1,122 @@
+/**
+ * `make cluster-up` / `make cluster-down`: a long-lived local control plane (cluster profile) for
+ * demos and manual poking. `up` starts a detached `serve` process and waits until the cluster is
+ * usable; `down` stops it and waits until every component has exited.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startControlPlane } from './controlplane/controlplane.ts';
+import { waitFor } from './process.ts';
+
+const local = resolve(process.env.CODEX_LB_LOCAL ?? '.local');
+const home = join(local, 'cluster');
+const files = {
+  pid: join(home, 'serve.pid'),
+  ready: join(home, 'ready'),
+  log: join(home, 'cluster.log'),
+  state: join(home, 'state'),
+  kubeconfig: join(local, 'kubeconfig'),
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runningPid(): Promise<number | undefined> {
+  if (!existsSync(files.pid)) return undefined;
+  const pid = Number((await readFile(files.pid, 'utf8')).trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+async function up(): Promise<void> {
+  if (await runningPid()) {
+    console.log(`control plane already running; kubeconfig: ${files.kubeconfig}`);
+    return;
+  }
+  await mkdir(home, { recursive: true });
+  await rm(files.ready, { force: true });
+  const log = openSync(files.log, 'w');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  child.unref();
+  await writeFile(files.pid, `${child.pid}\n`);
+  await waitFor(
+    'the control plane to become ready',
+    async () => {
+      if (existsSync(files.ready)) return true;
+      if (child.pid !== undefined && !alive(child.pid)) {
+        throw new Error(`serve process exited:\n${await readFile(files.log, 'utf8')}`);
+      }
+      return undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 250 },
+  ).catch(async (err: Error) => {
+    console.error(err.message);
+    console.error(await readFile(files.log, 'utf8'));
+    process.exit(1);
+  });
+  console.log(await readFile(files.ready, 'utf8'));
+}
+
+async function down(): Promise<void> {
+  const pid = await runningPid();
+  if (!pid) {
+    console.log('control plane is not running');
+    await rm(files.pid, { force: true });
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  try {
+    await waitFor('the control plane to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: 30_000 });
+  } catch {
+    process.kill(-pid, 'SIGKILL'); // the whole process group: serve and every component
+  }
+  await rm(files.pid, { force: true });
+  console.log('control plane stopped');
+}
+
+async function serve(): Promise<void> {
+  const cp = await startControlPlane({ profile: 'cluster', dir: files.state });
+  await copyFile(cp.kubeconfigPath, files.kubeconfig);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await cp.stop();
+    await rm(files.ready, { force: true });
+    await rm(files.kubeconfig, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  await writeFile(
+    files.ready,
+    [
+      `control plane (Kubernetes ${cp.profile} profile) is up at ${cp.server}`,
+      `  kubectl --kubeconfig ${files.kubeconfig} get nodes`,
+      `  matching kubectl: ${cp.binaries.kubectl}`,
+      '  stop it with: make cluster-down',
+    ].join('\n'),
+  );
+  console.log(`ready: ${cp.server}`);
+}
+
+const command = process.argv[2];
+if (command === 'up') await up();
+else if (command === 'down') await down();
+else if (command === 'serve') await serve();
+else {
+  console.error('usage: cluster-cli.ts up|down');
+  process.exit(2);
+}

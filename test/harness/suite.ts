@@ -1,0 +1,79 @@
+/**
+ * `make test`: runs the named steps in order (all of them, even after a failure, so one run shows
+ * everything that is broken) and ends with one line: "N passed, N failed".
+ * Vitest steps count their tests; typecheck and lint count as one check each.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface Outcome {
+  step: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+const resultsDir = join(process.cwd(), '.local', 'test-results');
+
+const commands: Record<string, () => string[]> = {
+  typecheck: () => ['tsc', '--noEmit', '-p', 'tsconfig.json'],
+  lint: () => ['eslint', '--max-warnings=0', '.'],
+};
+
+function vitest(project: string): string[] {
+  return [
+    'vitest', 'run', '--project', project, '--passWithNoTests',
+    '--reporter=default', '--reporter=json', `--outputFile.json=${join(resultsDir, `${project}.json`)}`,
+  ];
+}
+
+function exec(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  return new Promise((resolve) => {
+    const child = spawn(command ?? '', args, { stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on('error', () => resolve(127));
+  });
+}
+
+async function runStep(step: string): Promise<Outcome> {
+  const started = Date.now();
+  const elapsed = (): number => Math.round((Date.now() - started) / 100) / 10;
+  console.log(`\n=== ${step} ===`);
+  const fixed = commands[step];
+  if (fixed) {
+    const code = await exec(fixed());
+    return { step, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds: elapsed() };
+  }
+  const report = join(resultsDir, `${step}.json`);
+  await rm(report, { force: true });
+  const code = await exec(vitest(step));
+  try {
+    const json = JSON.parse(await readFile(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+    // A crash outside any test (import error, unhandled rejection) fails the step without failing a test.
+    const extra = code !== 0 && json.numFailedTests === 0 ? 1 : 0;
+    return { step, passed: json.numPassedTests, failed: json.numFailedTests + extra, seconds: elapsed() };
+  } catch {
+    return { step, passed: 0, failed: 1, seconds: elapsed() };
+  }
+}
+
+const steps = process.argv.slice(2);
+const unknown = steps.filter((s) => !commands[s] && !['unit', 'integration', 'e2e'].includes(s));
+if (steps.length === 0 || unknown.length > 0) {
+  console.error(`usage: suite.ts <typecheck|lint|unit|integration|e2e>... (unknown: ${unknown.join(', ')})`);
+  process.exit(2);
+}
+await mkdir(resultsDir, { recursive: true });
+const outcomes: Outcome[] = [];
+for (const step of steps) outcomes.push(await runStep(step));
+
+console.log('\n=== summary ===');
+for (const o of outcomes) {
+  console.log(`${o.failed === 0 ? 'ok  ' : 'FAIL'} ${o.step.padEnd(12)} ${o.passed} passed, ${o.failed} failed (${o.seconds}s)`);
+}
+const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,78 @@
+/**
+ * Cross-field rules on CodexLB.spec, enforced at admission by CEL so a bad object is rejected with a
+ * message naming the field instead of producing pods that crash-loop. They encode the guard rules of
+ * both Helm charts (see the reference notes) plus what the proxy checks at startup.
+ */
+import type { ValidationRule } from './schema.ts';
+
+export const codexLBSpecRules: ValidationRule[] = [
+  // --- topology -------------------------------------------------------------------------------
+  {
+    rule: "self.topology.mode != 'Standalone' || self.topology.replicas == 1",
+    message: 'topology.replicas must be 1 in Standalone mode (use mode Replicated with PostgreSQL to scale out)',
+    fieldPath: '.topology.replicas',
+  },
+  {
+    rule: "self.topology.mode != 'Replicated' || self.topology.replicas >= 2",
+    message: 'topology.replicas must be at least 2 in Replicated mode',
+    fieldPath: '.topology.replicas',
+  },
+  {
+    rule: "self.topology.mode != 'Replicated' || self.database.type == 'PostgreSQL'",
+    message: 'database.type must be PostgreSQL in Replicated mode: SQLite allows one process only',
+    fieldPath: '.database.type',
+  },
+  {
+    rule: "self.database.type == 'SQLite' || !has(self.database.sqlite)",
+    message: 'database.sqlite (the SQLite volume) is only valid when database.type is SQLite',
+    fieldPath: '.database.sqlite',
+  },
+  {
+    rule: "self.database.type != 'PostgreSQL' || has(self.database.postgres)",
+    message: 'database.postgres is required when database.type is PostgreSQL',
+    fieldPath: '.database.postgres',
+  },
+  {
+    rule: "self.database.type == 'PostgreSQL' || !has(self.database.postgres)",
+    message: 'database.postgres is only valid when database.type is PostgreSQL',
+    fieldPath: '.database.postgres',
+  },
+  {
+    rule: "self.topology.mode != 'Standalone' || !self.autoscaling.enabled",
+    message: 'autoscaling.enabled requires topology.mode Replicated',
+    fieldPath: '.autoscaling.enabled',
+  },
+  // --- migrations -----------------------------------------------------------------------------
+  {
+    rule: "self.database.type != 'SQLite' || !has(self.migration.strategy) || self.migration.strategy == 'Startup'",
+    message:
+      'migration.strategy must be Startup with SQLite: a separate Job would open the database file next to the running pod',
+    fieldPath: '.migration.strategy',
+  },
+  {
+    rule: "self.topology.mode != 'Replicated' || !has(self.migration.strategy) || self.migration.strategy == 'Job'",
+    message: 'migration.strategy must be Job in Replicated mode: replicas must not race to migrate on startup',
+    fieldPath: '.migration.strategy',
+  },
+  {
+    rule: "self.topology.mode != 'Replicated' || self.migration.schemaGate.enabled",
+    message: 'migration.schemaGate.enabled must be true in Replicated mode: pods must not serve on a stale schema',
+    fieldPath: '.migration.schemaGate.enabled',
+  },
+  // --- encryption -----------------------------------------------------------------------------
+  {
+    rule: "self.encryption.source != 'PersistentFile' || (self.topology.mode == 'Standalone' && self.database.type == 'SQLite')",
+    message:
+      'encryption.source PersistentFile is only valid for Standalone SQLite: replicas must share one Secret-backed key',
+    fieldPath: '.encryption.source',
+  },
+];
+
+/** Root-level rules (they can see metadata). */
+export const codexLBRootRules: ValidationRule[] = [
+  {
+    // Child names append up to 20 characters (e.g. `-migrate-<8 hex>` plus the Job pod suffix).
+    rule: 'self.metadata.name.size() <= 40',
+    message: 'metadata.name must be at most 40 characters: child object names are derived from it',
+  },
+];

@@ -1,0 +1,59 @@
+/** CodexLB.status: what the operator observed and decided. Never contains secret values. */
+import { conditions } from './common.ts';
+import { boolean, enumOf, integer, object, string, type Infer } from './schema.ts';
+
+export const codexLBStatus = object(
+  {
+    observedGeneration: integer({ description: 'The .metadata.generation this status reflects.', minimum: 0 }),
+    conditions,
+    replicas: integer({ description: 'Pods of the workload (scale subresource).', minimum: 0 }),
+    readyReplicas: integer({ description: 'Ready pods.', minimum: 0 }),
+    updatedReplicas: integer({ description: 'Pods running the current template.', minimum: 0 }),
+    selector: string({ description: 'Label selector of the pods (scale subresource).' }),
+    image: object(
+      {
+        desired: string({ description: 'Image the spec asks for.' }),
+        current: string({ description: 'Image the workload template runs now (lags desired while a migration runs).' }),
+      },
+      { description: 'Proxy image.' },
+    ),
+    schema: object(
+      {
+        migratedImage: string({ description: 'Newest image whose migrations completed against the database.' }),
+        migratedTarget: string({ description: 'Hash of the database target and run token those migrations ran for.' }),
+        revision: string({ description: 'Schema revision reported by the last migration.' }),
+        job: string({ description: 'Name of the most recent migration Job.' }),
+      },
+      { description: 'Database schema migrations.' },
+    ),
+    effective: object(
+      {
+        migrationStrategy: enumOf(['Job', 'Startup'], { description: 'Resolved migration strategy.' }),
+        continuity: boolean({ description: 'Whether the continuity route is rendered.' }),
+        podDisruptionBudget: boolean({ description: 'Whether a PodDisruptionBudget is rendered.' }),
+        encryptionKeySecret: string({ description: 'Secret holding the encryption key (empty with PersistentFile).' }),
+        configHash: string({ description: 'Hash of the rendered configuration and referenced Secret content (rollout trigger).' }),
+      },
+      { description: 'Mode-dependent settings as resolved by the operator.' },
+    ),
+    endpoints: object(
+      {
+        service: string({ description: 'In-cluster URL of the API.' }),
+        handoffService: string({ description: 'Headless handoff Service DNS name (Replicated).' }),
+        metrics: string({ description: 'Metrics URL.' }),
+        oauthCallback: string({ description: 'OAuth callback Service address.' }),
+      },
+      { description: 'Where to reach the installation.' },
+    ),
+    skipped: object(
+      {
+        gatewayAPI: boolean({ description: 'Routes were requested but the Gateway API CRDs are not installed.' }),
+        monitoring: boolean({ description: 'Monitoring objects were requested but the prometheus-operator CRDs are not installed.' }),
+      },
+      { description: 'Requested objects whose API is absent from the cluster.' },
+    ),
+  },
+  { description: 'Observed state of a codex-lb installation.' },
+);
+
+export type CodexLBStatus = Infer<typeof codexLBStatus>;

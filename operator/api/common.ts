@@ -1,0 +1,65 @@
+/** Schemas shared by more than one custom resource. */
+import { array, embedded, enumOf, integer, object, string, type Infer } from './schema.ts';
+
+export const GROUP = 'codexlb.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** metav1.Condition, the shape kstatus, Flux and Argo CD read. */
+export const condition = object(
+  {
+    type: string({ description: 'Type of condition in CamelCase, e.g. Ready.', required: true, maxLength: 316 }),
+    status: enumOf(['True', 'False', 'Unknown'], { description: 'Status of the condition.', required: true }),
+    observedGeneration: integer({
+      description: 'The .metadata.generation the condition was computed from.',
+      minimum: 0,
+    }),
+    lastTransitionTime: string({
+      description: 'When the condition last changed status.',
+      format: 'date-time',
+      required: true,
+    }),
+    reason: string({
+      description: 'Machine-readable CamelCase reason for the last transition.',
+      required: true,
+      maxLength: 1024,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    }),
+    message: string({ description: 'Human-readable details.', required: true, maxLength: 32768 }),
+  },
+  { description: 'A condition in the metav1.Condition shape.' },
+);
+export type Condition = Infer<typeof condition>;
+
+export const conditions = array(condition, {
+  description: 'Current state of the resource as conditions; Ready summarises the others.',
+  maxItems: 32,
+  listType: 'map',
+  listMapKeys: ['type'],
+});
+
+export function secretKeyRef(what: string, defaultKey: string) {
+  return object(
+    {
+      name: string({ description: `Name of the Secret (same namespace) holding ${what}.`, required: true, minLength: 1, maxLength: 253 }),
+      key: string({ description: `Key inside the Secret holding ${what}.`, default: defaultKey, minLength: 1, maxLength: 253 }),
+    },
+    { description: `Reference to the Secret key holding ${what}.` },
+  );
+}
+
+export const localObjectReference = object(
+  { name: string({ description: 'Name of the referenced object.', required: true, minLength: 1, maxLength: 253 }) },
+  { description: 'A reference to an object in the same namespace.' },
+);
+
+/** A core/v1 EnvVar; `valueFrom` is validated by the API server where the pod is created. */
+export const envVar = object(
+  {
+    name: string({ description: 'Environment variable name.', required: true, minLength: 1, maxLength: 256 }),
+    value: string({ description: 'Literal value.' }),
+    valueFrom: embedded<Record<string, unknown>>({ description: 'Source for the value (core/v1 EnvVarSource).' }),
+  },
+  { description: 'An environment variable (core/v1 EnvVar).' },
+);
+export type EnvVar = Infer<typeof envVar>;

@@ -1,0 +1,7 @@
+/**
+ * Every migration of this build, oldest first. The last one is the schema "head" the migration CLI reports.
+ * Append only: a released migration is never edited (a database may already have run it).
+ */
+import { InitialSchema1763683200000 } from './1763683200000-initial-schema.ts';
+
+export const MIGRATIONS = [InitialSchema1763683200000];

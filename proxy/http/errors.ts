@@ -1,0 +1,180 @@
+/**
+ * The proxy's error catalogue: every error a client can receive on a proxy route is a ProxyError with
+ * a stable `code`, an HTTP `status` and an OpenAI `type`. One function turns it into the OpenAI
+ * envelope (reference/proxy-contract.md §13), whose key order clients and tests rely on:
+ * `{"error":{"message","type","code"[,"param"][,"plan_type"][,"resets_at"][,"resets_in_seconds"]}}`.
+ *
+ * Mid-stream failures are never HTTP errors; the stream writers turn the same ProxyError into a
+ * `response.failed` event (Responses) or a `data: {"error":…}` frame (chat).
+ */
+
+export interface UsageLimitDetails {
+  planType?: string;
+  /** Epoch seconds. */
+  resetsAt?: number;
+  resetsInSeconds?: number;
+}
+
+export interface ProxyErrorInit extends UsageLimitDetails {
+  status: number;
+  code: string;
+  type: string;
+  message: string;
+  param?: string;
+  /** Seconds for a `Retry-After` header. */
+  retryAfterSeconds?: number;
+}
+
+export class ProxyError extends Error {
+  override readonly name = 'ProxyError';
+  readonly status: number;
+  readonly code: string;
+  readonly type: string;
+  readonly param: string | undefined;
+  readonly planType: string | undefined;
+  readonly resetsAt: number | undefined;
+  readonly resetsInSeconds: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(init: ProxyErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.type = init.type;
+    this.param = init.param;
+    this.planType = init.planType;
+    this.resetsAt = init.resetsAt;
+    this.resetsInSeconds = init.resetsInSeconds;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+export interface OpenAIErrorObject {
+  message: string;
+  type: string;
+  code: string;
+  param?: string;
+  plan_type?: string;
+  resets_at?: number;
+  resets_in_seconds?: number;
+}
+
+export function toOpenAIError(err: ProxyError): OpenAIErrorObject {
+  const body: OpenAIErrorObject = { message: err.message, type: err.type, code: err.code };
+  if (err.param !== undefined) body.param = err.param;
+  if (err.planType !== undefined) body.plan_type = err.planType;
+  if (err.resetsAt !== undefined) body.resets_at = err.resetsAt;
+  if (err.resetsInSeconds !== undefined) body.resets_in_seconds = err.resetsInSeconds;
+  return body;
+}
+
+export function toOpenAIBody(err: ProxyError): { error: OpenAIErrorObject } {
+  return { error: toOpenAIError(err) };
+}
+
+/** Any thrown value as a ProxyError; unknown failures become a 500 that reveals nothing. */
+export function asProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return internalError();
+}
+
+// --- catalogue ---------------------------------------------------------------------------------
+
+export function invalidRequest(message: string, param?: string, code = 'invalid_request_error'): ProxyError {
+  return new ProxyError({ status: 400, code, type: 'invalid_request_error', message, param });
+}
+
+export function payloadTooLarge(message = 'Request body is too large'): ProxyError {
+  return new ProxyError({ status: 413, code: 'payload_too_large', type: 'invalid_request_error', message });
+}
+
+export function notFound(message = 'Not found'): ProxyError {
+  return new ProxyError({ status: 404, code: 'not_found', type: 'invalid_request_error', message });
+}
+
+export function invalidApiKey(message: string): ProxyError {
+  return new ProxyError({ status: 401, code: 'invalid_api_key', type: 'authentication_error', message });
+}
+
+export function modelNotAllowed(model: string): ProxyError {
+  return new ProxyError({
+    status: 403,
+    code: 'model_not_allowed',
+    type: 'permission_error',
+    message: `This API key does not have access to model '${model}'`,
+  });
+}
+
+export function ipForbidden(): ProxyError {
+  return new ProxyError({ status: 403, code: 'ip_forbidden', type: 'access_error', message: 'Access denied for client IP' });
+}
+
+export function apiKeyLimitExceeded(message: string): ProxyError {
+  return new ProxyError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', message });
+}
+
+/** Every eligible account is usage-exhausted (§7.6): the one 429 Codex turns into "usage limited". */
+export function usageLimitReached(resetsAt: number | undefined, nowSeconds: number): ProxyError {
+  if (resetsAt === undefined) {
+    return new ProxyError({ status: 429, code: 'usage_limit_reached', type: 'usage_limit_reached', message: 'Usage limit reached' });
+  }
+  const wait = Math.min(300, Math.max(1, Math.ceil(resetsAt - nowSeconds)));
+  return new ProxyError({
+    status: 429,
+    code: 'usage_limit_reached',
+    type: 'usage_limit_reached',
+    message: `Rate limit exceeded. Try again in ${wait}s`,
+    resetsAt,
+    retryAfterSeconds: wait,
+  });
+}
+
+export function noAccounts(message: string, code = 'no_accounts'): ProxyError {
+  return new ProxyError({ status: 503, code, type: 'server_error', message });
+}
+
+export function continuityOwnerUnavailable(): ProxyError {
+  return new ProxyError({
+    status: 503,
+    code: 'continuity_owner_unavailable',
+    type: 'server_error',
+    message: 'The account that owns this conversation is not available; retry later',
+  });
+}
+
+export function upstreamStreamTruncated(): ProxyError {
+  return new ProxyError({
+    status: 502,
+    code: 'upstream_stream_truncated',
+    type: 'server_error',
+    message: 'Responses stream ended before a terminal event',
+  });
+}
+
+export function streamIncomplete(): ProxyError {
+  return new ProxyError({
+    status: 502,
+    code: 'stream_incomplete',
+    type: 'server_error',
+    message: 'Upstream websocket closed before response.completed',
+  });
+}
+
+export function streamIdleTimeout(): ProxyError {
+  return new ProxyError({ status: 502, code: 'stream_idle_timeout', type: 'server_error', message: 'Upstream stream went idle' });
+}
+
+export function upstreamRequestTimeout(): ProxyError {
+  return new ProxyError({ status: 502, code: 'upstream_request_timeout', type: 'server_error', message: 'Proxy request budget exhausted' });
+}
+
+export function upstreamUnavailable(message = 'Upstream is unreachable'): ProxyError {
+  return new ProxyError({ status: 502, code: 'upstream_unavailable', type: 'server_error', message });
+}
+
+export function internalError(): ProxyError {
+  return new ProxyError({ status: 500, code: 'server_error', type: 'server_error', message: 'Internal server error' });
+}
+
+/** The drain envelope has no `code`: it is the exact body upstream codex-lb sends (§11.7). */
+export const DRAINING_BODY = { error: { type: 'service_unavailable', message: 'Server is draining' } } as const;

@@ -6,7 +6,7 @@ import { chatGPTAccountSpec, chatGPTAccountStatus, type ChatGPTAccountSpec, type
 import { codexLBRootRules, codexLBSpecRules } from './codexlb-rules.ts';
 import { codexLBSpec, type CodexLBSpec } from './codexlb-spec.ts';
 import { codexLBStatus, type CodexLBStatus } from './codexlb-status.ts';
-import { API_VERSION, GROUP, VERSION } from './common.ts';
+import { GROUP, VERSION, type API_VERSION } from './common.ts';
 import { prune, type JSONSchemaProps } from './schema.ts';
 
 export interface ObjectMeta {

@@ -8,5 +8,5 @@ const out = fileURLToPath(new URL('../../crds/', import.meta.url));
 await mkdir(out, { recursive: true });
 for (const [file, content] of Object.entries(renderCrdFiles())) {
   await writeFile(join(out, file), content);
-  console.log(`wrote crds/${file}`);
+  process.stdout.write(`wrote crds/${file}\n`);
 }

@@ -187,7 +187,7 @@ export function object<P extends Props, const O extends ObjectOpts>(
     .map(([k]) => k);
   const props: Record<string, JSONSchemaProps> = {};
   for (const [k, s] of Object.entries(properties)) props[k] = s.json;
-  const built = schema(opts, { type: 'object', properties: props, required: required.length ? required : undefined });
+  const built = schema<InferObject<P>, O>(opts, { type: 'object', properties: props, required: required.length ? required : undefined });
   if (opts.default !== undefined) {
     // The API server validates a default as written, CEL rules included, without applying the nested
     // defaults first; so `{}` is expanded here into the object those nested defaults would produce.

@@ -1,0 +1,21 @@
+/**
+ * Structural defaulting as the API server does it: absent properties with a schema default get
+ * that default, then defaulting recurses into every present object and array item. Used offline
+ * (`codex-lb-operator render`) so rendering sees what it would see after admission.
+ */
+import type { JSONSchemaProps } from './schema.ts';
+
+export function applyDefaults<T>(schema: JSONSchemaProps, value: T): T {
+  return defaulted(schema, structuredClone(value)) as T;
+}
+
+function defaulted(schema: JSONSchemaProps, value: unknown): unknown {
+  if (Array.isArray(value)) return schema.items ? value.map((v) => defaulted(schema.items as JSONSchemaProps, v)) : value;
+  if (value === null || typeof value !== 'object' || !schema.properties) return value;
+  const obj = value as Record<string, unknown>;
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    if (obj[key] === undefined && prop.default !== undefined) obj[key] = structuredClone(prop.default);
+    if (obj[key] !== undefined) obj[key] = defaulted(prop, obj[key]);
+  }
+  return obj;
+}

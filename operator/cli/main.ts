@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/** codex-lb-operator: `run` the controller, or `render` a CodexLB offline. */
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import { renderDocuments } from './render.ts';
+import { Operator } from '../manager.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { OPERATOR_VERSION } from '../version.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+const program = new Command('codex-lb-operator').description('Kubernetes operator for codex-lb').version(OPERATOR_VERSION);
+
+program
+  .command('run')
+  .description('run the controller (leader election on by default)')
+  .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG / ~/.kube/config)')
+  .option('--namespace <ns>', 'watch only this namespace (default: all namespaces)')
+  .option('--no-leader-elect', 'do not use leader election (single replica only)')
+  .option('--leader-election-namespace <ns>', 'namespace of the Lease', process.env.POD_NAMESPACE ?? 'codex-lb-system')
+  .option('--leader-election-id <name>', 'name of the Lease', 'codex-lb-operator')
+  .option('--probe-address <host:port>', 'serve /healthz, /readyz and /metrics here', '0.0.0.0:8080')
+  .option('--workers <n>', 'concurrent reconciles', positiveInt, 2)
+  .option('--resync-seconds <n>', 'periodic full resync', positiveInt, 600)
+  .option('--log-level <level>', 'error|warn|info|debug', process.env.LOG_LEVEL ?? 'info')
+  .action(async (opts) => {
+    const log = createLogger(opts.logLevel);
+    const kc = new KubeConfig();
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+    const [host = '0.0.0.0', port = '8080'] = String(opts.probeAddress).split(/:(?=\d+$)/);
+    const operator = new Operator({
+      kubeConfig: kc,
+      log,
+      operatorVersion: OPERATOR_VERSION,
+      namespace: opts.namespace,
+      leaderElection: opts.leaderElect ? { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } : undefined,
+      probes: { host, port: Number(port) },
+      workers: opts.workers,
+      resyncPeriodMs: opts.resyncSeconds * 1000,
+    });
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      operator.stop().then(
+        () => process.exit(0),
+        (err: Error) => {
+          log.error('shutdown failed', { error: err.message });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    await operator.start();
+    log.info('operator started', { version: OPERATOR_VERSION, namespace: opts.namespace ?? '(all)' });
+  });
+
+program
+  .command('render')
+  .description('print the objects the operator would apply for the CodexLB resources in a file (offline)')
+  .requiredOption('-f, --file <path>', 'YAML file with one or more CodexLB documents ("-" for stdin)')
+  .action(async (opts) => {
+    const text = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
+    process.stdout.write(`${renderDocuments(text, OPERATOR_VERSION)}\n`);
+  });
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+await program.parseAsync();

@@ -1,0 +1,231 @@
+/**
+ * Reconciles one CodexLB: Secrets → migration plan → rendered children (server-side applied only
+ * when they differ from what is live) → removal of children the spec no longer asks for → status.
+ *
+ * Level-triggered: every pass recomputes everything from the cache and the API; nothing depends on
+ * which event woke it up. In steady state a pass performs no writes at all.
+ */
+import type { CodexLB } from '../../api/crds.ts';
+import { desiredImage, migrationStrategy } from '../../render/effective.ts';
+import { renderCodexLB } from '../../render/codexlb.ts';
+import { hashOf, stableStringify } from '../../render/hash.ts';
+import type { RenderInput } from '../../render/input.ts';
+import { LABEL_INSTANCE } from '../../render/labels.ts';
+import { migrationJobName } from '../../render/migration.ts';
+import { names } from '../../render/names.ts';
+import { configHash } from '../../render/workload.ts';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
+import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import { refOf, type KubeClient } from '../../runtime/kube/client.ts';
+import { ApiError, splitKey, type KubeObject } from '../../runtime/kube/types.ts';
+import { transitions } from '../conditions.ts';
+import { monitoringSkipped, routesSkipped, type Capabilities } from './capabilities.ts';
+import { JobObserver } from './jobs.ts';
+import { planMigration } from './migration.ts';
+import { SecretProblem, SecretResolver, referencedSecretNames, type ResolvedSecrets } from './secrets.ts';
+import { computeStatus, type StatusInputs, type WorkloadObservation } from './status.ts';
+
+/** Kinds whose objects disappear when the spec stops asking for them. */
+const PRUNABLE = new Set(['Service', 'Ingress', 'HTTPRoute', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']);
+
+export interface CodexLBReconcilerDeps {
+  client: KubeClient;
+  codexlbs: Informer<CodexLB & KubeObject>;
+  /** Caches of child kinds, by kind. Kinds without a cache are read from the API. */
+  children: Map<string, Informer>;
+  capabilities: Capabilities;
+  events: EventRecorder;
+  operatorVersion: string;
+  now?: () => Date;
+}
+
+interface StatefulSet extends KubeObject {
+  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ name: string; image?: string }> } } };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    observedGeneration?: number;
+  };
+}
+
+export class CodexLBReconciler implements Reconciler {
+  readonly #deps: CodexLBReconcilerDeps;
+  readonly #secrets: SecretResolver;
+  readonly #jobs: JobObserver;
+  /** CodexLB key → names of user Secrets it reads (to re-reconcile when one changes). */
+  readonly #referencedSecrets = new Map<string, Set<string>>();
+
+  constructor(deps: CodexLBReconcilerDeps) {
+    this.#deps = deps;
+    this.#secrets = new SecretResolver(deps.client);
+    const jobs = deps.children.get('Job');
+    if (!jobs) throw new Error('the CodexLB reconciler needs a Job cache');
+    this.#jobs = new JobObserver(deps.client, jobs);
+  }
+
+  /** CodexLB keys that read the given Secret. */
+  dependentsOfSecret(namespace: string, name: string): string[] {
+    const keys: string[] = [];
+    for (const [key, secrets] of this.#referencedSecrets) {
+      if (key.startsWith(`${namespace}/`) && secrets.has(name)) keys.push(key);
+    }
+    return keys;
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const { namespace = 'default', name } = splitKey(key);
+    const cr = this.#deps.codexlbs.get(namespace, name);
+    if (!cr || cr.metadata.deletionTimestamp) {
+      // Owned children go with the CodexLB through garbage collection.
+      this.#referencedSecrets.delete(key);
+      return;
+    }
+    const now = this.#deps.now?.() ?? new Date();
+    const image = desiredImage(cr.spec, this.#deps.operatorVersion);
+    const capabilities = await this.#deps.capabilities.detect();
+    const skipped = { gatewayAPI: routesSkipped(cr, capabilities), monitoring: monitoringSkipped(cr, capabilities) };
+
+    let secrets: ResolvedSecrets;
+    try {
+      secrets = await this.#secrets.resolve(cr);
+    } catch (err) {
+      if (!(err instanceof SecretProblem)) throw err;
+      this.#referencedSecrets.set(key, new Set(referencedSecretNames(cr)));
+      await this.#writeStatus(cr, {
+        codexlb: cr,
+        now,
+        desiredImage: image,
+        secretProblem: { reason: err.reason, message: err.message },
+        workload: this.#observeWorkload(cr),
+        skipped,
+      });
+      // The Secret watch re-queues us when it appears; no retry loop needed.
+      return;
+    }
+    this.#referencedSecrets.set(key, new Set(secrets.referenced));
+    for (const secret of secrets.created) {
+      this.#deps.events.record(cr, 'Normal', 'SecretGenerated', `Generated Secret ${secret}`);
+    }
+
+    const strategy = migrationStrategy(cr.spec);
+    const target = hashOf({ database: secrets.databaseHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
+    const jobName = migrationJobName(cr, image, target);
+    const plan = planMigration({
+      strategy,
+      desiredImage: image,
+      target,
+      jobName,
+      previous: cr.status?.schema,
+      observation: strategy === 'Job' ? await this.#jobs.observe(namespace, jobName) : undefined,
+    });
+
+    const input: RenderInput = {
+      codexlb: cr,
+      operatorVersion: this.#deps.operatorVersion,
+      encryptionKey: secrets.encryptionKey,
+      adminTokenSecret: secrets.adminTokenSecret,
+      databaseUrl: secrets.databaseUrl,
+      secretsHash: secrets.secretsHash,
+      workloadImage: plan.workloadImage,
+      migrationJob: plan.job,
+      capabilities,
+    };
+    const desired = renderCodexLB(input).map(withAppliedHash);
+
+    let applyError: string | undefined;
+    for (const obj of desired) {
+      try {
+        await this.#applyOne(cr, obj, ctx);
+      } catch (err) {
+        applyError ??= `applying ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`;
+      }
+    }
+    await this.#prune(cr, desired, ctx);
+
+    await this.#writeStatus(cr, {
+      codexlb: cr,
+      now,
+      desiredImage: image,
+      encryptionKeySecret: secrets.encryptionKey?.name,
+      configHash: configHash(input),
+      plan,
+      workload: this.#observeWorkload(cr),
+      applyError,
+      skipped,
+    });
+    if (applyError) throw new Error(applyError);
+  }
+
+  async #applyOne(cr: CodexLB, desired: KubeObject, ctx: ReconcileContext): Promise<void> {
+    const cache = this.#deps.children.get(desired.kind);
+    const live = cache ? cache.get(desired.metadata.namespace, desired.metadata.name) : await this.#deps.client.get(refOf(desired));
+    const reason = applyReason(desired, live);
+    if (!reason) return;
+    try {
+      await this.#deps.client.apply(desired);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 422 && desired.kind === 'StatefulSet' && /Forbidden/.test(err.message))) throw err;
+      // A field the StatefulSet API treats as immutable changed: recreate it, leaving the pods running
+      // (orphaned) so the new StatefulSet adopts them and rolls them normally.
+      await this.#deps.client.delete(refOf(desired), { propagationPolicy: 'Orphan' });
+      await this.#deps.client.apply(desired);
+      this.#deps.events.record(cr, 'Warning', 'Recreated', `Recreated StatefulSet ${desired.metadata.name}: an immutable field changed`);
+    }
+    ctx.log.info('applied', { kind: desired.kind, name: desired.metadata.name, reason });
+    if (reason === 'drifted' || (reason === 'missing' && cr.status?.observedGeneration !== undefined)) {
+      this.#deps.events.record(cr, 'Normal', 'DriftCorrected', `Restored ${desired.kind} ${desired.metadata.name} after it was changed or deleted outside the operator`);
+    }
+  }
+
+  async #prune(cr: CodexLB, desired: KubeObject[], ctx: ReconcileContext): Promise<void> {
+    const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`));
+    for (const [kind, cache] of this.#deps.children) {
+      if (!PRUNABLE.has(kind)) continue;
+      for (const obj of cache.list(cr.metadata.namespace)) {
+        if (obj.metadata.labels?.[LABEL_INSTANCE] !== cr.metadata.name) continue;
+        if (!obj.metadata.ownerReferences?.some((r) => r.controller && r.uid === cr.metadata.uid)) continue;
+        if (wanted.has(`${kind}/${obj.metadata.name}`)) continue;
+        await this.#deps.client.delete(refOf(obj), { uid: obj.metadata.uid });
+        ctx.log.info('deleted', { kind, name: obj.metadata.name });
+      }
+    }
+  }
+
+  #observeWorkload(cr: CodexLB): WorkloadObservation | undefined {
+    const sts = this.#deps.children.get('StatefulSet')?.get(cr.metadata.namespace, names(cr.metadata.name).workload) as StatefulSet | undefined;
+    if (!sts) return undefined;
+    return {
+      specReplicas: sts.spec?.replicas,
+      replicas: sts.status?.replicas,
+      readyReplicas: sts.status?.readyReplicas,
+      updatedReplicas: sts.status?.updatedReplicas,
+      currentRevision: sts.status?.currentRevision,
+      updateRevision: sts.status?.updateRevision,
+      observedGeneration: sts.status?.observedGeneration,
+      generation: sts.metadata.generation,
+      image: sts.spec?.template?.spec?.containers?.find((c) => c.name === 'codex-lb')?.image,
+    };
+  }
+
+  /** Writes status only when it differs from what is stored, and records an Event per transition. */
+  async #writeStatus(cr: CodexLB, inputs: StatusInputs): Promise<void> {
+    const status = computeStatus(inputs);
+    if (stableStringify(status) === stableStringify(cr.status ?? {})) return;
+    await this.#deps.client.applyStatus({
+      apiVersion: cr.apiVersion,
+      kind: cr.kind,
+      metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace },
+      status,
+    });
+    for (const c of transitions(cr.status?.conditions, status.conditions ?? [])) {
+      if (!['Ready', 'Degraded', 'MigrationsApplied', 'SecretsReady', 'DatabaseReady'].includes(c.type)) continue;
+      const bad = c.type === 'Degraded' ? c.status === 'True' : c.status === 'False';
+      this.#deps.events.record(cr, bad ? 'Warning' : 'Normal', c.reason, `${c.type}=${c.status}: ${c.message}`);
+    }
+  }
+}

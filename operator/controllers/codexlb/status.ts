@@ -1,0 +1,177 @@
+/**
+ * CodexLB status as a pure function of what one reconcile observed. kstatus-compliant: Ready
+ * summarises, Progressing and Degraded say why it is not Ready, and observedGeneration says which spec
+ * the status describes. Identical observations yield an identical status, so no write is needed.
+ */
+import type { CodexLBStatus } from '../../api/codexlb-status.ts';
+import type { CodexLB } from '../../api/crds.ts';
+import { continuityEnabled, migrationStrategy, podDisruptionBudgetEnabled } from '../../render/effective.ts';
+import { selectorLabels, selectorString } from '../../render/labels.ts';
+import { names } from '../../render/names.ts';
+import { HTTP_PORT, OAUTH_PORT } from '../../render/workload.ts';
+import { mergeConditions, type ConditionInput } from '../conditions.ts';
+import type { MigrationPlan } from './migration.ts';
+
+export interface WorkloadObservation {
+  specReplicas?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+  observedGeneration?: number;
+  generation?: number;
+  image?: string;
+}
+
+export interface StatusInputs {
+  codexlb: CodexLB;
+  now: Date;
+  desiredImage: string;
+  /** Set when a referenced Secret is missing or invalid; the reconcile stopped there. */
+  secretProblem?: { reason: string; message: string };
+  encryptionKeySecret?: string;
+  configHash?: string;
+  plan?: MigrationPlan;
+  workload?: WorkloadObservation;
+  applyError?: string;
+  skipped: { gatewayAPI: boolean; monitoring: boolean };
+}
+
+type Verdict = Omit<ConditionInput, 'type'>;
+
+function desiredReplicas(cr: CodexLB, workload: WorkloadObservation | undefined): number {
+  return cr.spec.autoscaling.enabled ? (workload?.specReplicas ?? cr.spec.autoscaling.minReplicas) : cr.spec.topology.replicas;
+}
+
+function secretsCondition(s: StatusInputs): Verdict {
+  return s.secretProblem
+    ? { status: 'False', reason: s.secretProblem.reason, message: s.secretProblem.message }
+    : { status: 'True', reason: 'Resolved', message: 'All referenced Secrets exist and are well-formed' };
+}
+
+function migrationsCondition(s: StatusInputs): Verdict {
+  const plan = s.plan;
+  if (!plan) return { status: 'Unknown', reason: 'WaitingForSecrets', message: 'Migrations wait for the Secrets they need' };
+  switch (plan.state) {
+    case 'Startup':
+      return { status: 'True', reason: 'MigratedOnStartup', message: 'The proxy migrates its database when it starts' };
+    case 'UpToDate':
+    case 'Succeeded': {
+      const revision = plan.schema?.revision ? `revision ${plan.schema.revision}` : 'at head';
+      return { status: 'True', reason: 'AtHead', message: `Schema ${revision} (migrated by ${plan.schema?.job ?? 'a migration Job'})` };
+    }
+    case 'Running':
+      return { status: 'False', reason: 'Migrating', message: `Migration Job ${plan.job?.name} is running; the rollout waits for it` };
+    case 'Failed':
+      return { status: 'False', reason: plan.failure?.reason ?? 'MigrationFailed', message: `${plan.failure?.message}; the rollout is held` };
+  }
+}
+
+function databaseCondition(s: StatusInputs): Verdict {
+  const { spec } = s.codexlb;
+  if (spec.database.type === 'SQLite') {
+    return { status: 'True', reason: 'Embedded', message: 'SQLite on the pod volume' };
+  }
+  if (s.secretProblem) return { status: 'Unknown', reason: 'WaitingForSecrets', message: 'The database Secret is not resolved' };
+  if (s.plan?.failure?.reason === 'DatabaseUnreachable') {
+    return { status: 'False', reason: 'DatabaseUnreachable', message: s.plan.failure.message };
+  }
+  if (s.plan?.state === 'Running' && !s.plan.schema?.migratedImage && !(s.workload?.readyReplicas ?? 0)) {
+    return { status: 'Unknown', reason: 'Connecting', message: 'The migration Job is connecting to the database' };
+  }
+  return { status: 'True', reason: 'Connected', message: 'The database accepted the migration' };
+}
+
+function routesCondition(s: StatusInputs): Verdict {
+  return s.skipped.gatewayAPI
+    ? { status: 'False', reason: 'GatewayAPINotInstalled', message: 'gatewayAPI.enabled is set but the Gateway API CRDs are not installed; HTTPRoutes were skipped' }
+    : { status: 'True', reason: 'Applied', message: 'Requested routes are applied' };
+}
+
+function monitoringCondition(s: StatusInputs): Verdict {
+  return s.skipped.monitoring
+    ? { status: 'False', reason: 'CRDNotInstalled', message: 'ServiceMonitor/PrometheusRule requested but the prometheus-operator CRDs are not installed; skipped' }
+    : { status: 'True', reason: 'Applied', message: 'Requested monitoring objects are applied' };
+}
+
+function progressingCondition(s: StatusInputs, desired: number): Verdict {
+  const w = s.workload;
+  if (s.plan?.state === 'Running') return { status: 'True', reason: 'Migrating', message: `Migration Job ${s.plan.job?.name} is running` };
+  if (!w) return { status: 'True', reason: 'Creating', message: 'The workload is being created' };
+  if (w.generation !== undefined && w.observedGeneration !== undefined && w.observedGeneration < w.generation) {
+    return { status: 'True', reason: 'RollingOut', message: 'The StatefulSet controller has not observed the latest template yet' };
+  }
+  if ((w.updatedReplicas ?? 0) < desired || (w.updateRevision && w.currentRevision !== w.updateRevision)) {
+    return { status: 'True', reason: 'RollingOut', message: `${w.updatedReplicas ?? 0}/${desired} pods run the current template` };
+  }
+  if ((w.replicas ?? 0) !== desired) return { status: 'True', reason: 'Scaling', message: `${w.replicas ?? 0} pods, want ${desired}` };
+  if ((w.readyReplicas ?? 0) < desired) return { status: 'True', reason: 'WaitingForPods', message: `${w.readyReplicas ?? 0}/${desired} pods ready` };
+  return { status: 'False', reason: 'Complete', message: 'The current template is rolled out' };
+}
+
+function degradedCondition(s: StatusInputs): Verdict {
+  if (s.secretProblem) return { status: 'True', reason: s.secretProblem.reason, message: s.secretProblem.message };
+  if (s.plan?.failure) return { status: 'True', reason: s.plan.failure.reason, message: s.plan.failure.message };
+  if (s.applyError) return { status: 'True', reason: 'ApplyFailed', message: s.applyError };
+  return { status: 'False', reason: 'AsExpected', message: 'No problem detected' };
+}
+
+export function computeStatus(s: StatusInputs): CodexLBStatus {
+  const cr = s.codexlb;
+  const n = names(cr.metadata.name);
+  const ns = cr.metadata.namespace ?? 'default';
+  const domain = cr.spec.topology.clusterDomain;
+  const desired = desiredReplicas(cr, s.workload);
+
+  const progressing = progressingCondition(s, desired);
+  const degraded = degradedCondition(s);
+  const ready: Verdict =
+    degraded.status === 'True'
+      ? { status: 'False', reason: degraded.reason, message: degraded.message }
+      : progressing.status === 'True'
+        ? { status: 'False', reason: progressing.reason, message: progressing.message }
+        : { status: 'True', reason: 'Ready', message: `${s.workload?.readyReplicas ?? 0}/${desired} replicas ready` };
+
+  const conditions = mergeConditions(
+    cr.status?.conditions,
+    [
+      { type: 'Ready', ...ready },
+      { type: 'Progressing', ...progressing },
+      { type: 'Degraded', ...degraded },
+      { type: 'SecretsReady', ...secretsCondition(s) },
+      { type: 'DatabaseReady', ...databaseCondition(s) },
+      { type: 'MigrationsApplied', ...migrationsCondition(s) },
+      { type: 'RoutesReady', ...routesCondition(s) },
+      { type: 'MonitoringReady', ...monitoringCondition(s) },
+    ],
+    cr.metadata.generation ?? 0,
+    s.now,
+  );
+
+  const status: CodexLBStatus = {
+    observedGeneration: cr.metadata.generation ?? 0,
+    conditions,
+    replicas: s.workload?.replicas ?? 0,
+    readyReplicas: s.workload?.readyReplicas ?? 0,
+    updatedReplicas: s.workload?.updatedReplicas ?? 0,
+    selector: selectorString(selectorLabels(cr.metadata.name)),
+    image: { desired: s.desiredImage, current: s.workload?.image },
+    schema: s.plan?.schema ?? cr.status?.schema,
+    effective: {
+      migrationStrategy: migrationStrategy(cr.spec),
+      continuity: continuityEnabled(cr.spec),
+      podDisruptionBudget: podDisruptionBudgetEnabled(cr.spec),
+      encryptionKeySecret: s.encryptionKeySecret ?? '',
+      configHash: s.configHash ?? cr.status?.effective?.configHash,
+    },
+    endpoints: {
+      service: `http://${n.service}.${ns}.svc.${domain}:${cr.spec.service.port}`,
+      handoffService: `${n.handoff}.${ns}.svc.${domain}:${HTTP_PORT}`,
+      metrics: cr.spec.metrics.enabled ? `http://${n.metrics}.${ns}.svc.${domain}:${cr.spec.metrics.port}/metrics` : undefined,
+      oauthCallback: cr.spec.oauth.callbackService.enabled ? `${n.oauth}.${ns}.svc.${domain}:${OAUTH_PORT}` : undefined,
+    },
+    skipped: s.skipped,
+  };
+  return JSON.parse(JSON.stringify(status)) as CodexLBStatus;
+}

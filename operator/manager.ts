@@ -1,0 +1,173 @@
+/**
+ * The operator process: API client, health/metrics endpoints, leader election, and — while leading —
+ * the caches and the CodexLB controller. Standbys serve probes and wait for the Lease.
+ */
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION } from './api/common.ts';
+import type { CodexLB } from './api/crds.ts';
+import { DiscoveryCapabilities } from './controllers/codexlb/capabilities.ts';
+import { CodexLBReconciler } from './controllers/codexlb/reconciler.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY } from './render/labels.ts';
+import { Controller } from './runtime/controller.ts';
+import { ApiEventRecorder } from './runtime/events.ts';
+import { Informer } from './runtime/informer.ts';
+import { KubeClient } from './runtime/kube/client.ts';
+import type { KubeObject } from './runtime/kube/types.ts';
+import { LeaderElector } from './runtime/leader.ts';
+import type { Logger } from './runtime/logger.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
+import { startProbeServer } from './runtime/probes.ts';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  operatorVersion: string;
+  /** Watch one namespace; all namespaces when undefined. */
+  namespace?: string;
+  leaderElection?: { namespace: string; name: string; identity?: string; leaseDurationSeconds?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  probes?: { host: string; port: number };
+  workers?: number;
+  resyncPeriodMs?: number;
+  metrics?: RuntimeMetrics;
+}
+
+/** Child kinds the CodexLB controller owns, cached by label so memory stays bounded. */
+const OWNED_KINDS: Array<{ apiVersion: string; kind: string; optional?: boolean }> = [
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', optional: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', optional: true },
+];
+
+export class Operator {
+  readonly metrics: RuntimeMetrics;
+  readonly #opts: OperatorOptions;
+  readonly #log: Logger;
+  #client: KubeClient | undefined;
+  #stopProbes: (() => Promise<void>) | undefined;
+  #running: { controller: Controller; informers: Informer[] } | undefined;
+  #leader: LeaderElector | undefined;
+  readonly #abort = new AbortController();
+  #campaign: Promise<void> | undefined;
+  #probePort: number | undefined;
+
+  constructor(opts: OperatorOptions) {
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.metrics = opts.metrics ?? new RuntimeMetrics();
+  }
+
+  get client(): KubeClient {
+    if (!this.#client) throw new Error('operator not started');
+    return this.#client;
+  }
+
+  get probePort(): number | undefined {
+    return this.#probePort;
+  }
+
+  get leading(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Ready when leading with synced caches, or when standing by for the Lease. */
+  ready(): boolean {
+    if (this.#running) return this.#running.informers.every((i) => i.hasSynced());
+    return this.#campaign !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const client = await KubeClient.fromKubeConfig(this.#opts.kubeConfig);
+    client.observe((method, _resource, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
+    this.#client = client;
+    if (this.#opts.probes) {
+      const probes = await startProbeServer({ ...this.#opts.probes, registry: this.metrics.registry, ready: () => this.ready() });
+      this.#probePort = probes.port;
+      this.#stopProbes = probes.close;
+    }
+    const election = this.#opts.leaderElection;
+    if (!election) {
+      await this.#startLeading();
+      this.#campaign = Promise.resolve();
+      return;
+    }
+    this.#leader = new LeaderElector(
+      client,
+      { ...election, identity: election.identity ?? `${hostname()}_${process.pid}` },
+      this.#log,
+      this.metrics,
+    );
+    this.#campaign = this.#leader.run(this.#abort.signal, {
+      onStartedLeading: () => this.#startLeading(),
+      onStoppedLeading: () => this.#stopLeading(),
+    });
+  }
+
+  /** Graceful shutdown: finish in-flight reconciles, release the Lease, close connections. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    if (this.#leader) await this.#campaign;
+    else await this.#stopLeading();
+    await this.#stopProbes?.();
+    await this.#client?.close();
+  }
+
+  async #startLeading(): Promise<void> {
+    const client = this.client;
+    const log = this.#log;
+    const namespace = this.#opts.namespace;
+    const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+    const codexlbs = new Informer<CodexLB & KubeObject>(client, { apiVersion: API_VERSION, kind: 'CodexLB', namespace }, log, this.metrics);
+    const children = new Map<string, Informer>();
+    for (const { apiVersion, kind, optional } of OWNED_KINDS) {
+      if (optional && !(await client.resource(apiVersion, kind))) continue;
+      children.set(kind, new Informer(client, { apiVersion, kind, namespace, labelSelector: managed }, log, this.metrics));
+    }
+    // Metadata only: Secret bodies are never cached, only who changed.
+    const secrets = new Informer(client, { apiVersion: 'v1', kind: 'Secret', namespace, metadataOnly: true }, log, this.metrics);
+
+    const reconciler = new CodexLBReconciler({
+      client,
+      codexlbs,
+      children,
+      capabilities: new DiscoveryCapabilities(client),
+      events: new ApiEventRecorder(client, `codex-lb-operator-${hostname()}`, log),
+      operatorVersion: this.#opts.operatorVersion,
+    });
+    const controller = new Controller('codexlb', reconciler, {
+      workers: this.#opts.workers ?? 2,
+      resyncPeriodMs: this.#opts.resyncPeriodMs,
+      metrics: this.metrics,
+      log,
+    });
+    controller.watchPrimary(codexlbs as Informer);
+    for (const informer of children.values()) controller.watchOwned(informer, { apiVersion: API_VERSION, kind: 'CodexLB' });
+    controller.watchOwned(secrets, { apiVersion: API_VERSION, kind: 'CodexLB' });
+    controller.watchMapped(secrets, (s) => reconciler.dependentsOfSecret(s.metadata.namespace ?? '', s.metadata.name));
+
+    const informers = [codexlbs as Informer, ...children.values(), secrets];
+    this.#running = { controller, informers };
+    for (const informer of informers) informer.start();
+    await Promise.all(informers.map((i) => i.synced));
+    log.info('caches synced, starting workers', { informers: informers.length });
+    controller.start();
+  }
+
+  async #stopLeading(): Promise<void> {
+    const running = this.#running;
+    this.#running = undefined;
+    if (!running) return;
+    await running.controller.stop();
+    await Promise.all(running.informers.map((i) => i.stop()));
+  }
+}

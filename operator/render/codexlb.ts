@@ -1,0 +1,29 @@
+/** Everything a CodexLB renders to, in apply order (config and Services before the workload). */
+import type { KubeObject } from '../runtime/kube/types.ts';
+import type { RenderInput } from './input.ts';
+import { renderMigrationJob } from './migration.ts';
+import { renderMonitoring } from './monitoring.ts';
+import { renderAutoscaler, renderNetworkPolicy, renderPodDisruptionBudget } from './policy.ts';
+import { renderRoutes } from './routes.ts';
+import { renderServiceAccount, renderServices } from './services.ts';
+import { renderDataVolume } from './storage.ts';
+import { renderConfigMap } from './config.ts';
+import { renderStatefulSet } from './workload.ts';
+
+export function renderCodexLB(input: RenderInput): KubeObject[] {
+  const cr = input.codexlb;
+  const objects: Array<KubeObject | undefined> = [
+    renderServiceAccount(cr),
+    renderConfigMap(input),
+    ...renderServices(cr),
+    renderDataVolume(cr),
+    renderNetworkPolicy(cr),
+    input.migrationJob && renderMigrationJob(input, input.migrationJob),
+    input.workloadImage ? renderStatefulSet(input, input.workloadImage) : undefined,
+    renderPodDisruptionBudget(cr),
+    renderAutoscaler(cr),
+    ...renderRoutes(cr, input.capabilities.gatewayAPI),
+    ...(input.capabilities.monitoring ? renderMonitoring(cr) : []),
+  ];
+  return objects.filter((o): o is KubeObject => o !== undefined);
+}

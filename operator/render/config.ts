@@ -1,0 +1,47 @@
+/** ConfigMap <name>-env: the typed spec.config rendered as CODEX_LB_* variables (envFrom). */
+import type { KubeObject } from '../runtime/kube/types.ts';
+import type { RenderInput } from './input.ts';
+import { migrationStrategy } from './effective.ts';
+import { childMeta } from './meta.ts';
+import { names } from './names.ts';
+
+export const DATA_DIR = '/var/lib/codex-lb';
+
+export function proxySettings(input: RenderInput): Record<string, string> {
+  const { spec } = input.codexlb;
+  const { config } = spec;
+  const settings: Record<string, string> = {
+    CODEX_LB_DATA_DIR: DATA_DIR,
+    CODEX_LB_DATABASE_MIGRATE_ON_STARTUP: String(migrationStrategy(spec) === 'Startup'),
+    CODEX_LB_LOG_FORMAT: config.logFormat,
+    CODEX_LB_UPSTREAM_STREAM_TRANSPORT: config.upstream.streamTransport,
+    CODEX_LB_UPSTREAM_CONNECT_TIMEOUT_SECONDS: String(config.upstream.connectTimeoutSeconds),
+    CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS: String(config.requestBudgetSeconds),
+    CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: String(config.streamIdleTimeoutSeconds),
+    CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: String(config.firewall.trustProxyHeaders),
+    CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS: config.firewall.trustedProxyCIDRs.join(','),
+    CODEX_LB_LEADER_ELECTION_ENABLED: String(config.leaderElection.enabled),
+    CODEX_LB_LEADER_ELECTION_TTL_SECONDS: String(config.leaderElection.ttlSeconds),
+    // Always explicit: a Service named <x>-metrics must never be able to inject this via service links.
+    CODEX_LB_METRICS_ENABLED: String(spec.metrics.enabled),
+    CODEX_LB_METRICS_PORT: String(spec.metrics.port),
+    CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS: String(spec.shutdown.drainTimeoutSeconds),
+  };
+  if (config.upstream.baseURL) settings.CODEX_LB_UPSTREAM_BASE_URL = config.upstream.baseURL;
+  if (spec.database.type === 'PostgreSQL') {
+    settings.CODEX_LB_DATABASE_POOL_SIZE = String(spec.database.pool.size);
+    settings.CODEX_LB_DATABASE_MAX_OVERFLOW = String(spec.database.pool.maxOverflow);
+  }
+  if (spec.oauth.callbackService.enabled) settings.CODEX_LB_OAUTH_CALLBACK_HOST = '0.0.0.0';
+  return settings;
+}
+
+export function renderConfigMap(input: RenderInput): KubeObject {
+  const cr = input.codexlb;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMeta(cr, names(cr.metadata.name).config, 'server'),
+    data: proxySettings(input),
+  };
+}

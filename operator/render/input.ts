@@ -1,0 +1,32 @@
+/** What the pure render functions need beyond the CodexLB itself; the controller resolves it. */
+import type { CodexLB } from '../api/crds.ts';
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface RenderInput {
+  /** The CodexLB as read from the API server (schema defaults applied). */
+  codexlb: CodexLB;
+  /** Image tag used when spec.image has neither tag nor digest. */
+  operatorVersion: string;
+  /** Where the Fernet key lives; undefined with encryption.source PersistentFile. */
+  encryptionKey?: SecretKeyRef;
+  /** Secret holding the operator → proxy admin API token (key `token`). */
+  adminTokenSecret: string;
+  /** Secret key holding the PostgreSQL URL; undefined for SQLite. */
+  databaseUrl?: SecretKeyRef;
+  /** Hash of every referenced Secret's content: changes roll the pods. */
+  secretsHash: string;
+  /**
+   * Image the workload runs. While a migration Job for a new image is pending this is the previous
+   * image; undefined when no migration has completed yet (first install with a migration Job), in
+   * which case no workload is rendered at all.
+   */
+  workloadImage?: string;
+  /** The migration Job to run now, if one is due. */
+  migrationJob?: { name: string; image: string };
+  /** Optional APIs present in the cluster. Objects of absent APIs are not rendered. */
+  capabilities: { gatewayAPI: boolean; monitoring: boolean };
+}

@@ -1,0 +1,67 @@
+/**
+ * The migration Job <name>-migrate-<hash>: `codex-lb-proxy migrate upgrade` with the NEW image,
+ * before any pod rolls. The name hashes what makes a migration necessary (image, database target,
+ * run token), so each distinct migration is a distinct Job and a finished one is never re-run.
+ */
+import type { CodexLB } from '../api/crds.ts';
+import type { KubeObject } from '../runtime/kube/types.ts';
+import { hashOf } from './hash.ts';
+import type { RenderInput } from './input.ts';
+import { selectorLabels } from './labels.ts';
+import { childMeta } from './meta.ts';
+import { names } from './names.ts';
+import { containerSecurityContext, envFrom, podSecurityContext, podVolumes, proxyEnv, volumeMounts } from './workload.ts';
+
+/** Identifies the database a migration ran against, and the user's run token. */
+export function migrationTarget(cr: CodexLB, secretsHash: string): string {
+  return hashOf({ database: cr.spec.database.postgres, secrets: secretsHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
+}
+
+export function migrationJobName(cr: CodexLB, image: string, target: string): string {
+  return names(cr.metadata.name).migrationJob(hashOf({ image, target }, 8));
+}
+
+export function renderMigrationJob(input: RenderInput, job: { name: string; image: string }): KubeObject {
+  const cr = input.codexlb;
+  const { spec } = cr;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: childMeta(cr, job.name, 'migration'),
+    spec: {
+      backoffLimit: spec.migration.job.backoffLimit,
+      activeDeadlineSeconds: spec.migration.job.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: spec.migration.job.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels: selectorLabels(cr.metadata.name, 'migration') },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: names(cr.metadata.name).serviceAccount,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext,
+          imagePullSecrets: spec.image.pullSecrets,
+          containers: [
+            {
+              name: 'migrate',
+              image: job.image,
+              imagePullPolicy: spec.image.pullPolicy,
+              args: ['migrate', 'upgrade', '--wait-for-connection-seconds', '120'],
+              envFrom: envFrom(input),
+              env: [...proxyEnv(input), ...(spec.env ?? [])],
+              volumeMounts: volumeMounts(input),
+              securityContext: containerSecurityContext,
+              // The proxy writes `current_revision=...` here; the operator reads it from the Pod status.
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+            },
+          ],
+          volumes: podVolumes(input),
+          nodeSelector: spec.scheduling.nodeSelector,
+          tolerations: spec.scheduling.tolerations,
+        },
+      },
+    },
+  };
+}

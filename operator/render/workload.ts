@@ -1,0 +1,236 @@
+/**
+ * The proxy StatefulSet <name> and its pod template (both topologies: a one-replica StatefulSet
+ * deletes the old pod before starting the new one, so a ReadWriteOnce volume never multi-attaches).
+ */
+import type { CodexLB } from '../api/crds.ts';
+import type { KubeObject } from '../runtime/kube/types.ts';
+import { DATA_DIR, proxySettings } from './config.ts';
+import { migrationStrategy, schemaGateEnabled } from './effective.ts';
+import { hashOf } from './hash.ts';
+import type { RenderInput } from './input.ts';
+import { selectorLabels } from './labels.ts';
+import { childMeta } from './meta.ts';
+import { names } from './names.ts';
+
+export const HTTP_PORT = 2455;
+export const OAUTH_PORT = 1455;
+export const ANNOTATION_CONFIG_HASH = 'codexlb.io/config-hash';
+export const ANNOTATION_RESTART_TOKEN = 'codexlb.io/restart-token';
+
+const ENCRYPTION_DIR = '/etc/codex-lb/encryption';
+const ADMIN_DIR = '/etc/codex-lb/admin';
+const UID = 1000;
+
+export const podSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: UID,
+  runAsGroup: UID,
+  fsGroup: UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export const containerSecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+/** Volumes every proxy container may mount (data, /tmp, encryption key, admin token). */
+export function podVolumes(input: RenderInput): object[] {
+  const cr = input.codexlb;
+  const n = names(cr.metadata.name);
+  const { database } = cr.spec;
+  const volumes: object[] = [
+    database.type === 'SQLite'
+      ? { name: 'data', persistentVolumeClaim: { claimName: database.sqlite?.storage.existingClaim || n.data } }
+      : { name: 'data', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+    { name: 'admin-token', secret: { secretName: input.adminTokenSecret, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 } },
+  ];
+  if (input.encryptionKey) {
+    volumes.push({
+      name: 'encryption-key',
+      secret: { secretName: input.encryptionKey.name, items: [{ key: input.encryptionKey.key, path: 'encryption.key' }], defaultMode: 0o440 },
+    });
+  }
+  return volumes;
+}
+
+export function volumeMounts(input: RenderInput): object[] {
+  const mounts: object[] = [
+    { name: 'data', mountPath: DATA_DIR },
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'admin-token', mountPath: ADMIN_DIR, readOnly: true },
+  ];
+  if (input.encryptionKey) mounts.push({ name: 'encryption-key', mountPath: ENCRYPTION_DIR, readOnly: true });
+  return mounts;
+}
+
+/** Environment shared by the proxy, the schema gate and the migration Job; user env comes last. */
+export function proxyEnv(input: RenderInput): object[] {
+  const env: object[] = [];
+  if (input.databaseUrl) {
+    env.push({ name: 'CODEX_LB_DATABASE_URL', valueFrom: { secretKeyRef: { name: input.databaseUrl.name, key: input.databaseUrl.key } } });
+  }
+  if (input.encryptionKey) env.push({ name: 'CODEX_LB_ENCRYPTION_KEY_FILE', value: `${ENCRYPTION_DIR}/encryption.key` });
+  env.push({ name: 'CODEX_LB_ADMIN_TOKEN_FILE', value: `${ADMIN_DIR}/token` });
+  return env;
+}
+
+function userEnv(cr: CodexLB): object[] {
+  return cr.spec.env ?? [];
+}
+
+export function envFrom(input: RenderInput): object[] {
+  return [{ configMapRef: { name: names(input.codexlb.metadata.name).config } }, ...(input.codexlb.spec.envFrom ?? [])];
+}
+
+function identityEnv(cr: CodexLB): object[] {
+  const n = names(cr.metadata.name);
+  const advertise =
+    cr.spec.topology.handoffAdvertiseURL ??
+    `http://$(POD_NAME).${n.handoff}.$(POD_NAMESPACE).svc.${cr.spec.topology.clusterDomain}:${HTTP_PORT}`;
+  return [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    { name: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID', value: '$(POD_NAME)' },
+    { name: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL', value: advertise },
+  ];
+}
+
+function probes(cr: CodexLB): Record<string, object> {
+  const http = (path: string) => ({ httpGet: { path, port: 'http' } });
+  // Startup migrations of SQLite can take minutes; give them ~5 min instead of ~1.
+  const startupFailures = migrationStrategy(cr.spec) === 'Startup' ? 150 : 30;
+  return {
+    startupProbe: { ...http('/health/startup'), initialDelaySeconds: 2, periodSeconds: 2, failureThreshold: startupFailures },
+    readinessProbe: { ...http('/health/ready'), periodSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { ...http('/health/live'), periodSeconds: 10, failureThreshold: 3 },
+  };
+}
+
+function ports(cr: CodexLB): object[] {
+  const list: object[] = [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }];
+  if (cr.spec.oauth.callbackService.enabled) list.push({ name: 'oauth', containerPort: OAUTH_PORT, protocol: 'TCP' });
+  if (cr.spec.metrics.enabled) list.push({ name: 'metrics', containerPort: cr.spec.metrics.port, protocol: 'TCP' });
+  return list;
+}
+
+function affinity(cr: CodexLB): object | undefined {
+  const { scheduling } = cr.spec;
+  if (scheduling.affinity) return scheduling.affinity;
+  if (scheduling.podAntiAffinity === 'none' || cr.spec.topology.mode === 'Standalone') return undefined;
+  const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } };
+  return scheduling.podAntiAffinity === 'hard'
+    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
+    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+}
+
+/** Spread constraints without a selector would match every pod in the namespace; add ours. */
+function topologySpread(cr: CodexLB): object[] | undefined {
+  const constraints = cr.spec.scheduling.topologySpreadConstraints;
+  if (!constraints?.length) return undefined;
+  return constraints.map((c) => (c.labelSelector ? c : { ...c, labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } }));
+}
+
+/** What must roll the pods when it changes but is not otherwise part of the template. */
+export function configHash(input: RenderInput): string {
+  return hashOf({ settings: proxySettings(input), secrets: input.secretsHash });
+}
+
+function schemaGate(input: RenderInput, image: string): object[] {
+  const cr = input.codexlb;
+  if (!schemaGateEnabled(cr.spec)) return [];
+  const gate = cr.spec.migration.schemaGate;
+  return [
+    {
+      name: 'wait-for-schema',
+      image,
+      imagePullPolicy: cr.spec.image.pullPolicy,
+      args: ['migrate', 'wait-for-head', '--timeout-seconds', String(gate.timeoutSeconds), '--interval-seconds', String(gate.intervalSeconds)],
+      envFrom: envFrom(input),
+      env: [...proxyEnv(input), ...userEnv(cr)],
+      volumeMounts: volumeMounts(input),
+      securityContext: containerSecurityContext,
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    },
+  ];
+}
+
+export function podTemplate(input: RenderInput, image: string): object {
+  const cr = input.codexlb;
+  const { spec } = cr;
+  const n = names(cr.metadata.name);
+  const annotations: Record<string, string> = { ...spec.podTemplate.annotations, [ANNOTATION_CONFIG_HASH]: configHash(input) };
+  if (spec.restartToken) annotations[ANNOTATION_RESTART_TOKEN] = spec.restartToken;
+  return {
+    metadata: { labels: { ...spec.podTemplate.labels, ...selectorLabels(cr.metadata.name) }, annotations },
+    spec: {
+      serviceAccountName: n.serviceAccount,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext,
+      terminationGracePeriodSeconds: spec.shutdown.terminationGracePeriodSeconds,
+      imagePullSecrets: spec.image.pullSecrets,
+      initContainers: schemaGate(input, image),
+      containers: [
+        {
+          name: 'codex-lb',
+          image,
+          imagePullPolicy: spec.image.pullPolicy,
+          args: ['serve'],
+          ports: ports(cr),
+          envFrom: envFrom(input),
+          env: [...identityEnv(cr), ...proxyEnv(input), ...userEnv(cr)],
+          volumeMounts: volumeMounts(input),
+          resources: spec.podTemplate.resources,
+          securityContext: containerSecurityContext,
+          ...probes(cr),
+          lifecycle: {
+            preStop: {
+              exec: {
+                command: [
+                  'codex-lb-proxy',
+                  'drain',
+                  '--dwell-seconds',
+                  String(spec.shutdown.preStopSleepSeconds),
+                  '--timeout-seconds',
+                  String(spec.shutdown.drainTimeoutSeconds),
+                ],
+              },
+            },
+          },
+        },
+      ],
+      volumes: podVolumes(input),
+      affinity: affinity(cr),
+      topologySpreadConstraints: topologySpread(cr),
+      nodeSelector: spec.scheduling.nodeSelector,
+      tolerations: spec.scheduling.tolerations,
+      priorityClassName: spec.scheduling.priorityClassName,
+    },
+  };
+}
+
+export function renderStatefulSet(input: RenderInput, image: string): KubeObject {
+  const cr = input.codexlb;
+  const { spec } = cr;
+  const n = names(cr.metadata.name);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: childMeta(cr, n.workload, 'server'),
+    spec: {
+      serviceName: n.handoff,
+      // The HPA owns the replica count while autoscaling is on.
+      replicas: spec.autoscaling.enabled ? undefined : spec.topology.replicas,
+      podManagementPolicy: 'Parallel',
+      revisionHistoryLimit: 3,
+      updateStrategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: selectorLabels(cr.metadata.name) },
+      template: podTemplate(input, image),
+    },
+  };
+}

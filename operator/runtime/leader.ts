@@ -1,0 +1,158 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics and defaults
+ * (lease 15 s, renew deadline 10 s, retry 2 s). Writes use the Lease's resourceVersion, so two
+ * candidates can never both believe they hold it. A leader that cannot renew within the deadline
+ * steps down; on shutdown it releases the Lease so a standby takes over at once.
+ */
+import type { KubeClient } from './kube/client.ts';
+import { ApiError, type KubeObject } from './kube/types.ts';
+import type { Logger } from './logger.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import { microTime, sleep } from './time.ts';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+interface Lease extends KubeObject {
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+export interface LeadershipCallbacks {
+  /** Runs while leading; `signal` aborts when leadership is lost or released. */
+  onStartedLeading(signal: AbortSignal): void | Promise<void>;
+  onStoppedLeading(): void | Promise<void>;
+}
+
+export class LeaderElector {
+  readonly #client: KubeClient;
+  readonly #opts: Required<LeaderElectionOptions>;
+  readonly #log: Logger;
+  readonly #metrics: RuntimeMetrics | undefined;
+  #leading = false;
+
+  constructor(client: KubeClient, opts: LeaderElectionOptions, log: Logger, metrics?: RuntimeMetrics) {
+    this.#client = client;
+    this.#opts = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    this.#log = log.child({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
+    this.#metrics = metrics;
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /** Campaigns until `signal` aborts; calls back on every gain and loss of leadership. */
+  async run(signal: AbortSignal, callbacks: LeadershipCallbacks): Promise<void> {
+    while (!signal.aborted) {
+      if (!(await this.#tryAcquireOrRenew())) {
+        await sleep(this.#opts.retryPeriodMs, signal);
+        continue;
+      }
+      this.#setLeading(true);
+      this.#log.info('acquired leader lease');
+      const leadership = new AbortController();
+      const work = Promise.resolve(callbacks.onStartedLeading(leadership.signal));
+      await this.#renewUntilLost(signal);
+      leadership.abort();
+      await work.catch(() => undefined);
+      this.#setLeading(false);
+      await callbacks.onStoppedLeading();
+      if (signal.aborted) {
+        await this.#release();
+        return;
+      }
+      this.#log.warn('lost leader lease');
+    }
+  }
+
+  async #renewUntilLost(signal: AbortSignal): Promise<void> {
+    let lastRenew = Date.now();
+    while (!signal.aborted) {
+      await sleep(this.#opts.retryPeriodMs, signal);
+      if (signal.aborted) return;
+      if (await this.#tryAcquireOrRenew()) {
+        lastRenew = Date.now();
+      } else if (Date.now() - lastRenew > this.#opts.renewDeadlineMs) {
+        return;
+      }
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationSeconds } = this.#opts;
+    const now = new Date();
+    try {
+      const current = await this.#client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name });
+      if (!current) {
+        await this.#client.create({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
+        });
+        return true;
+      }
+      const spec = current.spec ?? {};
+      const holder = spec.holderIdentity ?? '';
+      const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
+      const expires = renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+      if (holder && holder !== identity && now.getTime() < expires) return false;
+      const transition = holder !== identity;
+      await this.#client.replace({
+        ...current,
+        spec: {
+          ...spec,
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          acquireTime: transition ? microTime(now) : spec.acquireTime,
+          renewTime: microTime(now),
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (transition && holder ? 1 : 0),
+        },
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) {
+        this.#log.warn('lease update failed', { error: (err as Error).message });
+      }
+      return false;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const { namespace, name, identity } = this.#opts;
+    try {
+      const current = await this.#client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name });
+      if (current?.spec?.holderIdentity !== identity) return;
+      await this.#client.replace({
+        ...current,
+        spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+      });
+      this.#log.info('released leader lease');
+    } catch (err) {
+      this.#log.warn('releasing the lease failed', { error: (err as Error).message });
+    }
+  }
+
+  #setLeading(leading: boolean): void {
+    this.#leading = leading;
+    this.#metrics?.leaderStatus.set({ name: this.#opts.name }, leading ? 1 : 0);
+  }
+}

@@ -98,10 +98,9 @@ export async function waitForHead(dataSource: DataSource, options: WaitOptions):
     } catch (err) {
       lastSeen = messageOf(err);
     }
-    if (Date.now() - started + options.intervalMs > options.timeoutMs) {
-      throw new SchemaWaitTimeoutError(Date.now() - started, lastSeen);
-    }
-    await sleep(options.intervalMs, undefined, { signal: options.signal });
+    const remaining = options.timeoutMs - (Date.now() - started);
+    if (remaining <= 0) throw new SchemaWaitTimeoutError(Date.now() - started, lastSeen);
+    await sleep(Math.min(options.intervalMs, remaining), undefined, { signal: options.signal });
   }
 }
 
@@ -115,11 +114,10 @@ export async function waitForConnection(connect: () => Promise<DataSource>, opti
     try {
       return await connect();
     } catch (err) {
-      if (Date.now() - started + options.intervalMs > options.timeoutMs) {
-        throw new DatabaseUnreachableError(Date.now() - started, err);
-      }
+      const remaining = options.timeoutMs - (Date.now() - started);
+      if (remaining <= 0) throw new DatabaseUnreachableError(Date.now() - started, err);
+      await sleep(Math.min(options.intervalMs, remaining), undefined, { signal: options.signal });
     }
-    await sleep(options.intervalMs, undefined, { signal: options.signal });
   }
 }
 

@@ -1,0 +1,101 @@
+/**
+ * Account operations behind `/internal/admin/accounts*` and the `accounts import` CLI (OPERATOR-CONTRACT.md).
+ * Every answer is the redacted AccountView; failures are AdminError (400 invalid_auth_json, 404 not_found,
+ * 422 validation_error) whose messages never contain token material.
+ */
+import { Ajv } from 'ajv';
+import { AdminError } from '../store/admin-error.ts';
+import { ACCOUNT_STATUSES, ROUTING_POLICIES, type AccountStatus, type RoutingPolicy } from '../store/entities/account.ts';
+import type { AccountRepository } from './account-repository.ts';
+import { accountView, type AccountView } from './account-view.ts';
+import { InvalidAuthJsonError, parseAuthJson } from './auth-json.ts';
+import { accountIdentity } from './identity.ts';
+import { effectiveStatus } from './status.ts';
+
+interface UpdateInput {
+  alias?: string | null;
+  routingPolicy?: RoutingPolicy;
+  paused?: boolean;
+}
+
+const validateUpdate = new Ajv({ allErrors: true, strict: true }).compile<UpdateInput>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    alias: { type: ['string', 'null'], maxLength: 128 },
+    routingPolicy: { type: 'string', enum: [...ROUTING_POLICIES] },
+    paused: { type: 'boolean' },
+  },
+});
+
+export type AccountCounts = Readonly<Record<AccountStatus, number>> & { readonly total: number };
+
+export interface AccountAdminOptions {
+  readonly accounts: AccountRepository;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export class AccountAdmin {
+  readonly #accounts: AccountRepository;
+  readonly #now: () => Date;
+
+  constructor(options: AccountAdminOptions) {
+    this.#accounts = options.accounts;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Imports a Codex CLI auth.json (object or text). Upserts by identity: the same ChatGPT account/seat replaces its
+   * tokens. Nothing is stored when the document is invalid.
+   */
+  async importAuthJson(authJson: unknown): Promise<{ account: AccountView; created: boolean }> {
+    let parsed;
+    try {
+      parsed = parseAuthJson(authJson);
+    } catch (err) {
+      if (err instanceof InvalidAuthJsonError) throw new AdminError(400, err.code, err.message);
+      throw err;
+    }
+    const identity = accountIdentity(parsed.claims, parsed.accountId);
+    const { account, created } = await this.#accounts.upsertImported(identity, parsed.tokens, parsed.lastRefreshAt);
+    return { account: accountView(account, this.#now()), created };
+  }
+
+  async list(): Promise<AccountView[]> {
+    const now = this.#now();
+    return (await this.#accounts.list()).map((account) => accountView(account, now));
+  }
+
+  /** `paused: true` pauses; `paused: false` resumes a paused account only (it never clears auth failures). */
+  async update(id: string, body: unknown): Promise<AccountView> {
+    if (!validateUpdate(body)) {
+      const problems = (validateUpdate.errors ?? []).map((e) => `${e.instancePath || 'body'} ${e.message ?? 'is invalid'}`);
+      throw AdminError.validation(problems.join('; '));
+    }
+    await this.#require(id);
+    const { paused, ...fields } = body;
+    if (Object.keys(fields).length > 0) await this.#accounts.update(id, fields);
+    if (paused !== undefined) await this.#accounts.applyEvent(id, { type: paused ? 'paused' : 'resumed' });
+    return accountView(await this.#require(id), this.#now());
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.#accounts.delete(id))) throw AdminError.notFound('account', id);
+  }
+
+  /** Accounts per (effective) status, for `/internal/admin/summary`. */
+  async counts(): Promise<AccountCounts> {
+    const now = this.#now();
+    const counts = Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, 0])) as Record<AccountStatus, number>;
+    const accounts = await this.#accounts.list();
+    for (const account of accounts) counts[effectiveStatus(account, now)] += 1;
+    return { ...counts, total: accounts.length };
+  }
+
+  async #require(id: string) {
+    const account = await this.#accounts.get(id);
+    if (account === null) throw AdminError.notFound('account', id);
+    return account;
+  }
+}

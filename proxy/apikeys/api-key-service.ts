@@ -1,0 +1,190 @@
+/**
+ * API-key enforcement for the request path (reference/proxy-contract.md §9.1, §9.3):
+ *
+ *   const key = await apiKeys.verify(bearerToken);          // 401 invalid_api_key
+ *   apiKeys.assertModelAllowed(key, model);                  // 403 model_not_allowed
+ *   const reservation = await apiKeys.reserve(key, { model }); // 429 rate_limit_exceeded
+ *   … proxy the request …
+ *   await apiKeys.settle(reservation, usage, serviceTier);   // or apiKeys.release(reservation) on failure
+ *
+ * A reservation holds budget on every applicable limit while the request runs, so concurrent requests cannot
+ * overshoot a limit by more than their estimates; settling swaps the estimate for the actual usage.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  ApiKeyEntity,
+  ApiKeyLimitEntity,
+  UsageReservationEntity,
+  UsageReservationItemEntity,
+  type ApiKeyLimitRow,
+  type ApiKeyRow,
+} from '../store/entities/api-key.ts';
+import { runSql } from '../store/sql.ts';
+import { forUpdate, withTransaction } from '../store/transaction.ts';
+import type { TokenUsage } from '../usage/pricing.ts';
+import { ApiKeyError } from './errors.ts';
+import { hashApiKey } from './key-format.ts';
+import { actualUsage, reservationBudget, rolledResetAt, type RequestEstimate } from './limits.ts';
+
+/** A verified key as the request path sees it: no hash. */
+export type VerifiedApiKey = Readonly<Omit<ApiKeyRow, 'keyHash'>>;
+
+/** Budget held for one request; null from reserve() when the key has no applicable limit. */
+export interface Reservation {
+  readonly id: string;
+  readonly apiKeyId: string;
+  readonly model: string;
+}
+
+export interface ApiKeyServiceOptions {
+  readonly dataSource: DataSource;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** `last_used_at` is written at most this often per key: it is informational, not worth a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export class ApiKeyService {
+  readonly #dataSource: DataSource;
+  readonly #now: () => Date;
+
+  constructor(options: ApiKeyServiceOptions) {
+    this.#dataSource = options.dataSource;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** `bearer` is the token after `Bearer ` (undefined when the header is missing). */
+  async verify(bearer: string | undefined): Promise<VerifiedApiKey> {
+    if (bearer === undefined || bearer.trim() === '') {
+      throw new ApiKeyError('invalid_api_key', 'Missing API key in Authorization header');
+    }
+    const row = await this.#dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash: hashApiKey(bearer.trim()) });
+    if (row === null || !row.isActive) throw new ApiKeyError('invalid_api_key', 'Invalid API key');
+    const now = this.#now();
+    if (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime()) {
+      throw new ApiKeyError('invalid_api_key', 'API key has expired');
+    }
+    if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.#dataSource.getRepository(ApiKeyEntity).update({ id: row.id }, { lastUsedAt: now });
+    }
+    const { keyHash: _hash, ...key } = row;
+    return key;
+  }
+
+  /** Throws 403 model_not_allowed when the key has an allow-list without `model` (case-insensitive). */
+  assertModelAllowed(key: Pick<VerifiedApiKey, 'allowedModels'>, model: string): void {
+    if (key.allowedModels === null || key.allowedModels.length === 0) return;
+    const wanted = model.toLowerCase();
+    if (!key.allowedModels.some((allowed) => allowed.toLowerCase() === wanted)) {
+      throw new ApiKeyError('model_not_allowed', `This API key does not have access to model '${model}'`);
+    }
+  }
+
+  /**
+   * Reserves budget on every limit that applies to the model (model filter null or equal). Throws 429
+   * rate_limit_exceeded when a limit is already used up. Returns null when no limit applies (nothing to settle).
+   */
+  async reserve(key: Pick<VerifiedApiKey, 'id'>, estimate: RequestEstimate): Promise<Reservation | null> {
+    return withTransaction(this.#dataSource, async (manager) => {
+      const now = this.#now();
+      const limits = await this.#applicableLimits(manager, key.id, estimate.model, now);
+      if (limits.length === 0) return null;
+      const exhausted = limits.find((limit) => limit.currentValue >= limit.maxValue);
+      if (exhausted !== undefined) throw limitExceeded(exhausted);
+
+      const reservation = { id: `ur_${randomUUID().replaceAll('-', '')}`, apiKeyId: key.id, model: estimate.model };
+      await manager.getRepository(UsageReservationEntity).insert({ ...reservation, status: 'reserved', createdAt: now, updatedAt: now });
+      for (const limit of limits) {
+        const delta = Math.min(reservationBudget(limit.limitType, estimate), limit.maxValue - limit.currentValue);
+        await manager.getRepository(ApiKeyLimitEntity).update({ id: limit.id }, { currentValue: limit.currentValue + delta });
+        await manager.getRepository(UsageReservationItemEntity).insert({
+          reservationId: reservation.id,
+          limitId: limit.id,
+          reservedDelta: delta,
+          actualDelta: null,
+          windowResetAt: limit.resetAt,
+        });
+      }
+      return reservation;
+    });
+  }
+
+  /** Replaces the reservation's estimates with the actual usage. Settling twice (or after release) does nothing. */
+  async settle(reservation: Reservation | null, usage: TokenUsage, serviceTier: string | null): Promise<void> {
+    if (reservation === null) return;
+    await this.#finish(reservation.id, 'finalized', (limit) => actualUsage(limit.limitType, reservation.model, usage, serviceTier));
+  }
+
+  /** Gives the reserved budget back (request failed or was cancelled before any usage). */
+  async release(reservation: Reservation | null): Promise<void> {
+    if (reservation === null) return;
+    await this.#finish(reservation.id, 'released', () => 0);
+  }
+
+  async #finish(
+    reservationId: string,
+    status: 'finalized' | 'released',
+    actual: (limit: ApiKeyLimitRow) => number,
+  ): Promise<void> {
+    await withTransaction(this.#dataSource, async (manager) => {
+      const now = this.#now();
+      // Compare-and-set on the status: exactly one settle/release wins, whatever the caller does twice.
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(UsageReservationEntity)
+        .set({ status, updatedAt: now })
+        .where('id = :id AND status = :reserved', { id: reservationId, reserved: 'reserved' })
+        .execute();
+      if (claimed.affected !== 1) return;
+      const items = await manager.getRepository(UsageReservationItemEntity).findBy({ reservationId });
+      for (const item of items) {
+        const limit = await manager.getRepository(ApiKeyLimitEntity).findOneBy({ id: item.limitId });
+        if (limit === null) continue;
+        const used = actual(limit);
+        await manager.getRepository(UsageReservationItemEntity).update(
+          { reservationId, limitId: item.limitId },
+          { actualDelta: used },
+        );
+        // Only the window the budget was taken from is corrected; a rolled window starts from zero anyway.
+        await runSql(
+          manager,
+          `UPDATE api_key_limits
+           SET current_value = CASE WHEN current_value + :diff < 0 THEN 0 ELSE current_value + :diff END
+           WHERE id = :id AND reset_at = :windowResetAt`,
+          { diff: used - item.reservedDelta, id: item.limitId, windowResetAt: item.windowResetAt.getTime() },
+        );
+      }
+    });
+  }
+
+  /** The key's limits for this model, locked for update, with elapsed windows rolled over (and persisted). */
+  async #applicableLimits(manager: EntityManager, apiKeyId: string, model: string, now: Date): Promise<ApiKeyLimitRow[]> {
+    const limits = await manager.getRepository(ApiKeyLimitEntity).find({
+      where: { apiKeyId },
+      order: { id: 'ASC' },
+      ...forUpdate(this.#dataSource),
+    });
+    const wanted = model.toLowerCase();
+    const applicable = limits.filter((limit) => limit.modelFilter === null || limit.modelFilter.toLowerCase() === wanted);
+    for (const limit of applicable) {
+      const resetAt = rolledResetAt(limit.resetAt, limit.limitWindow, now);
+      if (resetAt !== limit.resetAt) {
+        limit.resetAt = resetAt;
+        limit.currentValue = 0;
+        await manager.getRepository(ApiKeyLimitEntity).update({ id: limit.id }, { resetAt, currentValue: 0 });
+      }
+    }
+    return applicable;
+  }
+}
+
+function limitExceeded(limit: ApiKeyLimitRow): ApiKeyError {
+  const forModel = limit.modelFilter === null ? '' : ` for model ${limit.modelFilter}`;
+  const resets = limit.resetAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new ApiKeyError(
+    'rate_limit_exceeded',
+    `API key ${limit.limitType} ${limit.limitWindow} limit exceeded${forModel}. Usage resets at ${resets}.`,
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Wires the proxy's data layer from Settings: one object holding every repository and service the request path,
+ * the admin API and the CLI use. `serve` opens it once at startup (after the schema gate) and closes it on exit.
+ */
+import type { DataSource } from 'typeorm';
+import { AccountRepository } from '../accounts/account-repository.ts';
+import { AccountAdmin } from '../accounts/admin.ts';
+import { checkKeyFingerprint } from '../accounts/key-fingerprint.ts';
+import { RefreshClaims } from '../accounts/refresh-claims.ts';
+import { loadEncryptionKey, type TokenCipher } from '../accounts/token-cipher.ts';
+import { httpTokenEndpoint, type TokenEndpoint } from '../accounts/token-endpoint.ts';
+import { TokenRefresher } from '../accounts/token-refresher.ts';
+import { ApiKeyAdmin } from '../apikeys/admin.ts';
+import { ApiKeyService } from '../apikeys/api-key-service.ts';
+import type { Settings } from '../config/settings.ts';
+import { openDataSource } from '../store/data-source.ts';
+import { RequestLogWriter } from '../usage/request-log.ts';
+import { UsagePoller, type FetchUsage } from '../usage/usage-poller.ts';
+import { UsageRecorder } from '../usage/usage-recorder.ts';
+import { whamUsageFetcher } from '../usage/wham-fetch.ts';
+
+export interface DataLayer {
+  readonly dataSource: DataSource;
+  readonly accounts: AccountRepository;
+  readonly accountAdmin: AccountAdmin;
+  readonly tokens: TokenRefresher;
+  readonly apiKeys: ApiKeyService;
+  readonly apiKeyAdmin: ApiKeyAdmin;
+  readonly requestLogs: RequestLogWriter;
+  readonly usage: UsageRecorder;
+  readonly usagePoller: UsagePoller;
+  close(): Promise<void>;
+}
+
+export interface DataLayerOverrides {
+  /** Replaces the HTTP token endpoint (tests). */
+  readonly tokenEndpoint?: TokenEndpoint;
+  /** Replaces the HTTP `/wham/usage` fetcher (tests). */
+  readonly fetchUsage?: FetchUsage;
+  /** Gate for leader-only jobs; wire the cluster's leader election here. @default () => true */
+  readonly isLeader?: () => boolean | Promise<boolean>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Pure wiring over an open DataSource and a loaded key. */
+export function buildDataLayer(
+  settings: Settings,
+  dataSource: DataSource,
+  cipher: TokenCipher,
+  overrides: DataLayerOverrides = {},
+): DataLayer {
+  const accounts = new AccountRepository({ dataSource, cipher });
+  const tokens = new TokenRefresher({
+    accounts,
+    claims: new RefreshClaims(dataSource),
+    endpoint:
+      overrides.tokenEndpoint ??
+      httpTokenEndpoint({ tokenUrl: settings.oauthTokenUrl, timeoutMs: settings.tokenRefreshTimeoutSeconds * 1000 }),
+    refreshIntervalMs: settings.tokenRefreshIntervalDays * DAY_MS,
+    refreshTimeoutMs: settings.tokenRefreshTimeoutSeconds * 1000,
+    claimTtlMs: settings.tokenRefreshClaimTtlSeconds * 1000,
+    failureCooldownMs: settings.proxyRefreshFailureCooldownSeconds * 1000,
+  });
+  const usage = new UsageRecorder({ dataSource, accounts });
+  return {
+    dataSource,
+    accounts,
+    accountAdmin: new AccountAdmin({ accounts }),
+    tokens,
+    apiKeys: new ApiKeyService({ dataSource }),
+    apiKeyAdmin: new ApiKeyAdmin({ dataSource }),
+    requestLogs: new RequestLogWriter({ dataSource }),
+    usage,
+    usagePoller: new UsagePoller({
+      accounts,
+      tokens,
+      recorder: usage,
+      fetchUsage:
+        overrides.fetchUsage ??
+        whamUsageFetcher({
+          upstreamBaseUrl: settings.upstreamBaseUrl,
+          timeoutMs: settings.usageFetchTimeoutSeconds * 1000,
+          maxRetries: settings.usageFetchMaxRetries,
+        }),
+      ...(overrides.isLeader === undefined ? {} : { isLeader: overrides.isLeader }),
+      intervalMs: settings.usageRefreshIntervalSeconds * 1000,
+      authFailureCooldownMs: settings.usageRefreshAuthFailureCooldownSeconds * 1000,
+    }),
+    close: () => dataSource.destroy(),
+  };
+}
+
+/**
+ * Connects, loads (or creates) the encryption key and checks its fingerprint against the database. The schema
+ * must already be at head. Returns the warnings the caller should log (fingerprint mode `warn`).
+ */
+export async function openDataLayer(
+  settings: Settings,
+  overrides: DataLayerOverrides = {},
+): Promise<{ dataLayer: DataLayer; warnings: string[] }> {
+  const dataSource = await openDataSource(settings.database, {
+    poolSize: settings.databasePoolSize,
+    maxOverflow: settings.databaseMaxOverflow,
+  });
+  try {
+    const cipher = await loadEncryptionKey(settings.encryptionKeyFile);
+    const warning = await checkKeyFingerprint(dataSource, cipher.fingerprint, settings.encryptionKeyFingerprintMode);
+    return { dataLayer: buildDataLayer(settings, dataSource, cipher, overrides), warnings: warning === null ? [] : [warning] };
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+/** `codex-lb-proxy`: the registry of commands. Each command is defined in its own file; add one line per command. */
+import { accountsCommand } from './accounts-command.ts';
+import { migrateCommand } from './migrate-command.ts';
+import { runCli } from './program.ts';
+
+await runCli([migrateCommand(), accountsCommand()]);

@@ -1,0 +1,24 @@
+/**
+ * Raw SQL that must behave the same on SQLite and PostgreSQL: named `:parameters` are rewritten into each
+ * driver's placeholders by TypeORM's own escaper, and `DB_NOW_MS` reads the database's clock so replicas with
+ * skewed clocks still agree on time-to-live comparisons.
+ */
+import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
+
+/** The database clock in epoch milliseconds, as an SQL expression for this dialect. */
+export function dbNowMs(dataSource: DataSource): string {
+  return dataSource.options.type === 'postgres'
+    ? '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint'
+    : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}
+
+export async function runSql<T = ObjectLiteral>(
+  executor: DataSource | EntityManager,
+  sql: string,
+  parameters: ObjectLiteral,
+): Promise<T[]> {
+  const dataSource = 'manager' in executor ? executor : executor.connection;
+  const [query, values] = dataSource.driver.escapeQueryWithParameters(sql, parameters);
+  const rows: unknown = await executor.query(query, values);
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}

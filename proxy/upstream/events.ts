@@ -44,7 +44,9 @@ export function parseEventJson(text: string, eventName?: string): ResponseEvent 
   const declared = typeof payload.type === 'string' ? payload.type : undefined;
   const alias = declared === undefined ? undefined : TYPE_ALIASES[declared];
   if (alias !== undefined) return makeEvent({ ...payload, type: alias });
-  return { type: declared ?? eventName ?? '', payload, json: text };
+  // Multi-line (pretty-printed) JSON would break `data:` framing downstream: re-serialize it compact.
+  const json = text.includes('\n') || text.includes('\r') ? JSON.stringify(payload) : text;
+  return { type: declared ?? eventName ?? '', payload, json };
 }
 
 export function eventFromSse(message: SseMessage): ResponseEvent | undefined {

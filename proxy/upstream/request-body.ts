@@ -31,9 +31,19 @@ const ALLOWED_INCLUDES = new Set([
   'web_search_call.action.sources',
 ]);
 
-/** Fields the Codex backend rejects or ignores; removed before forwarding. */
+/**
+ * Fields the Codex backend rejects ("Unsupported parameter: …") or ignores, plus alias keys already
+ * mapped to their canonical place; removed before forwarding. The sampling knobs chat clients send
+ * (seed, penalties, top_logprobs) are rejected by the live backend too.
+ */
 const STRIPPED_FIELDS: ReadonlySet<string> = new Set([
   'max_output_tokens',
+  'max_tokens',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'top_logprobs',
+  'context_management',
   'metadata',
   'prompt_cache_retention',
   'safety_identifier',

@@ -1,0 +1,132 @@
+/**
+ * The composition root of the request path: settings + data-layer ports → ProxyServices. Used by
+ * `codex-lb-proxy serve` and by the server tests, so both run the same wiring.
+ */
+import type { Settings } from '../config/settings.ts';
+import { DrainState } from '../cluster/drain.ts';
+import type { Logger } from '../observability/logger.ts';
+import { ProxyMetrics } from '../observability/metrics.ts';
+import { Dispatcher } from '../routing/dispatch.ts';
+import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '../routing/ports.ts';
+import { RuntimeRegistry } from '../routing/runtime-state.ts';
+import { UpstreamClient } from '../upstream/client.ts';
+import { blockListOf } from './client-ip.ts';
+import { ModelCatalog } from './models/catalog.ts';
+import type { ApiKeys, FirewallAllowlist, Pricing, RequestLog } from './ports.ts';
+import type { AdminApi } from './routes/admin.ts';
+import type { HealthProbes, HttpSettings, ProxyServices } from './services.ts';
+
+export interface DataPorts {
+  pool: AccountPool;
+  usage: UsageIngest;
+  affinity: AffinityStore;
+  owners: ResponseOwners;
+  apiKeys: ApiKeys;
+  requestLog: RequestLog;
+  pricing: Pricing;
+  firewall: FirewallAllowlist;
+}
+
+export interface ComposeOptions {
+  settings: Settings;
+  ports: DataPorts;
+  health: HealthProbes;
+  admin?: AdminApi;
+  logger: Logger;
+  /** Account counts by status for the `codex_lb_accounts_total` gauge. */
+  accountCounts?: () => Promise<Record<string, number>>;
+}
+
+export interface ComposedProxy {
+  services: ProxyServices;
+  runtime: RuntimeRegistry;
+  close(): Promise<void>;
+}
+
+const seconds = (value: number): number => Math.round(value * 1000);
+
+export function httpSettingsFrom(settings: Settings): HttpSettings {
+  return {
+    keepaliveMs: settings.sseKeepaliveIntervalSeconds > 0 ? seconds(settings.sseKeepaliveIntervalSeconds) : 0,
+    idleTimeoutMs: seconds(settings.streamIdleTimeoutSeconds),
+    streamBudgetMs: seconds(settings.httpResponsesStreamRequestBudgetSeconds),
+    unaryBudgetMs: seconds(settings.proxyRequestBudgetSeconds),
+    compactBudgetMs: seconds(settings.compactRequestBudgetSeconds),
+    maxBodyBytes: settings.maxDecompressedBodyBytes,
+    maxResponsesBodyBytes: settings.maxDecompressedResponsesBodyBytes,
+    deriveCacheKey: settings.openaiPromptCacheKeyDerivationEnabled,
+    promptCacheTtlSeconds: settings.openaiCacheAffinityMaxAgeSeconds,
+    apiKeyAuthEnabled: settings.apiKeyAuthEnabled,
+    unauthenticatedClients: blockListOf(settings.proxyUnauthenticatedClientCidrs),
+    trust: { trustProxyHeaders: settings.firewallTrustProxyHeaders, trustedProxies: blockListOf(settings.firewallTrustedProxyCidrs) },
+    firewallCacheTtlMs: seconds(settings.firewallIpCacheTtlSeconds),
+  };
+}
+
+export function composeProxy(options: ComposeOptions): ComposedProxy {
+  const { settings, ports, logger } = options;
+  const client = new UpstreamClient({
+    baseUrl: settings.upstreamBaseUrl,
+    connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds),
+    connections: settings.httpConnectorLimitPerHost,
+    maxEventBytes: settings.maxSseEventBytes,
+  });
+  const runtime = new RuntimeRegistry();
+  const accountCounts = options.accountCounts;
+  const metrics = new ProxyMetrics({
+    inflight: () => runtime.inflightTotal(),
+    accounts: accountCounts ? { byStatus: accountCounts } : undefined,
+  });
+  const dispatcher = new Dispatcher({
+    client,
+    pool: ports.pool,
+    runtime,
+    usage: ports.usage,
+    affinity: ports.affinity,
+    owners: ports.owners,
+    settings: {
+      strategy: settings.routingStrategy,
+      replicaSalt: settings.sessionBridgeInstanceId,
+      clientVersion: settings.modelRegistryClientVersion,
+      preferEarlierReset: true,
+    },
+    observer: {
+      accepted() {
+        metrics.upstreamRequests.inc({ outcome: 'accepted' });
+      },
+      attemptFailed(accountId, kind, failure) {
+        metrics.upstreamRequests.inc({ outcome: 'failed' });
+        metrics.upstreamErrors.inc({ class: kind, code: failure.code });
+        if (kind === 'rate_limit' || kind === 'quota') metrics.rateLimitHits.inc({ kind });
+        logger.info('upstream attempt failed', { accountId, class: kind, code: failure.code, status: failure.status });
+      },
+      refreshed() {
+        metrics.tokenRefreshes.inc({ reason: 'upstream_401' });
+      },
+    },
+  });
+  const services: ProxyServices = {
+    settings: httpSettingsFrom(settings),
+    dispatcher,
+    affinity: ports.affinity,
+    owners: ports.owners,
+    apiKeys: ports.apiKeys,
+    requestLog: ports.requestLog,
+    pricing: ports.pricing,
+    firewall: ports.firewall,
+    models: new ModelCatalog({ client, pool: ports.pool, clientVersion: settings.modelRegistryClientVersion, logger }),
+    drain: new DrainState(),
+    health: options.health,
+    metrics,
+    logger,
+    admin: options.admin,
+  };
+  return {
+    services,
+    runtime,
+    async close() {
+      metrics.close();
+      await client.close();
+    },
+  };
+}

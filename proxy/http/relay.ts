@@ -1,0 +1,79 @@
+/**
+ * Moves an accepted upstream stream to one client sink, event by event (reference/proxy-contract.md
+ * §2.5, trap 9). While the upstream is quiet it sends keepalives at the configured interval; when
+ * it stays quiet past the idle timeout, or the request budget runs out, or it closes without a
+ * terminal event, the sink is told to fail the stream honestly instead of hanging or ending "ok".
+ */
+import { streamIdleTimeout, streamIncomplete, upstreamRequestTimeout, type ProxyError } from './errors.ts';
+import { endsStream, type ResponseEvent } from '../upstream/events.ts';
+import type { OpenStream } from '../routing/dispatch.ts';
+import { ClientGoneError } from './sse-writer.ts';
+
+export interface RelaySink {
+  /** Forwards one upstream event; the relay stops after a terminal one. */
+  event(event: ResponseEvent): Promise<void>;
+  keepalive(): Promise<void>;
+  /** Ends the answer with an error the proxy detected (the stream has no terminal event). */
+  fail(error: ProxyError): Promise<void>;
+}
+
+export type RelayEnd =
+  | { kind: 'terminal'; event: ResponseEvent }
+  | { kind: 'failed'; error: ProxyError; cause: 'truncated' | 'idle' | 'budget' }
+  | { kind: 'aborted' };
+
+export interface RelayOptions {
+  /** ≤ 0 disables keepalives. */
+  keepaliveMs: number;
+  idleTimeoutMs: number;
+  /** Epoch ms. */
+  deadline: number;
+  signal: AbortSignal;
+  /** Sees every event after it was forwarded (metering). Must not throw. */
+  observe: (event: ResponseEvent) => void;
+  now?: () => number;
+}
+
+export async function relay(stream: OpenStream, sink: RelaySink, options: RelayOptions): Promise<RelayEnd> {
+  const now = options.now ?? Date.now;
+  try {
+    for (const event of stream.head) {
+      await sink.event(event);
+      options.observe(event);
+      if (endsStream(event)) return { kind: 'terminal', event };
+    }
+    let lastEvent = now();
+    let nextKeepalive = options.keepaliveMs > 0 ? lastEvent + options.keepaliveMs : Infinity;
+    for (;;) {
+      if (options.signal.aborted) return { kind: 'aborted' };
+      const t = now();
+      const idleAt = lastEvent + options.idleTimeoutMs;
+      if (t >= options.deadline) return await failWith(sink, upstreamRequestTimeout(), 'budget');
+      if (t >= idleAt) return await failWith(sink, streamIdleTimeout(), 'idle');
+      if (t >= nextKeepalive) {
+        await sink.keepalive();
+        nextKeepalive = t + options.keepaliveMs;
+        continue;
+      }
+      const result = await stream.pump.next(Math.min(nextKeepalive, idleAt, options.deadline) - t);
+      if (result.kind === 'timeout') continue;
+      if (result.kind === 'end') {
+        if (options.signal.aborted) return { kind: 'aborted' };
+        return await failWith(sink, streamIncomplete(), 'truncated');
+      }
+      lastEvent = now();
+      if (options.keepaliveMs > 0) nextKeepalive = lastEvent + options.keepaliveMs;
+      await sink.event(result.event);
+      options.observe(result.event);
+      if (endsStream(result.event)) return { kind: 'terminal', event: result.event };
+    }
+  } catch (err) {
+    if (err instanceof ClientGoneError) return { kind: 'aborted' };
+    throw err;
+  }
+}
+
+async function failWith(sink: RelaySink, error: ProxyError, cause: 'truncated' | 'idle' | 'budget'): Promise<RelayEnd> {
+  await sink.fail(error);
+  return { kind: 'failed', error, cause };
+}

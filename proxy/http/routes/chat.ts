@@ -1,0 +1,35 @@
+/** `POST /v1/chat/completions` (§3): translated to a Responses turn and back, streamed or buffered. */
+import { Router, type Request, type Response } from 'express';
+import { normalizeResponsesRequest } from '../../upstream/request-body.ts';
+import { contextOf } from '../request-context.ts';
+import { sendProxyError } from '../send-error.ts';
+import { httpOrigin, serveTurn } from '../serve-turn.ts';
+import type { ProxyServices } from '../services.ts';
+import { ChatSseSink } from '../sinks/chat-sse.ts';
+import { ChatJsonSink } from '../sinks/json-answers.ts';
+import { ChatChunkTranslator } from '../translate/chat-response.ts';
+import { chatToResponses } from '../translate/chat-request.ts';
+
+export function chatRoutes(services: ProxyServices): Router {
+  const router = Router();
+  const { settings } = services;
+  router.post('/v1/chat/completions', async (req: Request, res: Response) => {
+    const chat = chatToResponses(req.body);
+    const body = normalizeResponsesRequest(chat.body, { route: 'openai', deriveCacheKey: settings.deriveCacheKey, apiKeyId: contextOf(res).apiKey?.id });
+    const created = Math.floor(Date.now() / 1000);
+    await serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
+      route: '/v1/chat/completions',
+      affinityRoute: 'openai',
+      body,
+      streaming: chat.stream,
+      budgetMs: chat.stream ? settings.streamBudgetMs : settings.unaryBudgetMs,
+      turnState: false,
+      sink: (headers) =>
+        chat.stream
+          ? new ChatSseSink(res, new ChatChunkTranslator({ model: chat.model, created, includeUsage: chat.includeUsage }), headers)
+          : new ChatJsonSink(res, headers, { model: chat.model, created }),
+      reject: (error) => sendProxyError(res, error),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,270 @@
+/**
+ * Serves one Responses turn end to end, for every route and answer shape: API-key model check and
+ * limit reservation, affinity, dispatch (select + failover until the upstream accepts), relay into
+ * the route's sink, then the bookkeeping — account outcome, request log row, limit settlement,
+ * metrics — exactly once, whatever happened.
+ */
+import type { Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { asProxyError, modelNotAllowed, apiKeyLimitExceeded, type ProxyError } from './errors.ts';
+import type { ApiKeyPrincipal, Reservation } from './ports.ts';
+import { relay, type RelayEnd } from './relay.ts';
+import type { RequestContext } from './request-context.ts';
+import type { ProxyServices } from './services.ts';
+import type { AnswerSink } from './sinks/sink.ts';
+import { UsageMeter } from './usage-meter.ts';
+import { isRequestAborted, type OpenStream, type StreamOutcome } from '../routing/dispatch.ts';
+import { resolveAffinity, turnStateKey } from '../routing/affinity.ts';
+import { failureFromEvent } from '../upstream/upstream-error.ts';
+import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
+import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
+
+export interface TurnJob {
+  /** Route template for metrics and logs, e.g. `/v1/responses`. */
+  route: string;
+  /** Which affinity rules apply. */
+  affinityRoute: RequestRoute;
+  /** The normalized Responses body. */
+  body: JsonObject;
+  /** Streaming answers are held only until the first keepalive is due; buffered ones until the answer is complete. */
+  streaming: boolean;
+  budgetMs: number;
+  /** Mint/echo `x-codex-turn-state` on the answer (Responses routes). */
+  turnState: boolean;
+  /** Builds the answer once the upstream accepted; `headers` go on the response. */
+  sink(headers: Record<string, string>): AnswerSink;
+  /** Answers a request that failed before the upstream accepted it. */
+  reject(error: ProxyError): void;
+}
+
+/** Upstream response headers a client may rely on (model actually used, reasoning included, turn state). */
+const FORWARDED_UPSTREAM_HEADERS = ['openai-model', 'x-reasoning-included', 'x-models-etag', 'x-codex-turn-state'];
+
+function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function allowsModel(key: ApiKeyPrincipal, model: string): boolean {
+  return key.allowedModels === null || key.allowedModels.includes(model);
+}
+
+/** Where the turn came from: the same for an HTTP request and a WebSocket `response.create`. */
+export interface TurnOrigin {
+  ctx: RequestContext;
+  /** Request (or upgrade) headers: affinity, identity, logging. */
+  headers: IncomingHttpHeaders;
+  transport: 'http' | 'websocket';
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** An HTTP request's origin: the client is gone when the response closes before it finished. */
+export function httpOrigin(ctx: RequestContext, headers: IncomingHttpHeaders, res: Response): TurnOrigin {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return { ctx, headers, transport: 'http', signal: controller.signal };
+}
+
+export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job: TurnJob): Promise<void> {
+  const { ctx } = origin;
+  const model = String(job.body.model);
+  if (ctx.apiKey && !allowsModel(ctx.apiKey, model)) {
+    job.reject(modelNotAllowed(model));
+    return;
+  }
+  let reservation: Reservation | undefined;
+  if (ctx.apiKey) {
+    const verdict = await services.apiKeys.reserve(ctx.apiKey, model);
+    if (!verdict.ok) {
+      job.reject(apiKeyLimitExceeded(verdict.message));
+      return;
+    }
+    reservation = verdict.reservation;
+  }
+  const turn = new Turn(services, origin, job, reservation);
+  await turn.run();
+}
+
+class Turn {
+  readonly #services: ProxyServices;
+  readonly #origin: TurnOrigin;
+  readonly #headers: IncomingHttpHeaders;
+  readonly #job: TurnJob;
+  readonly #ctx: RequestContext;
+  readonly #reservation: Reservation | undefined;
+  readonly #signal: AbortSignal;
+  readonly #meter = new UsageMeter();
+
+  constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | undefined) {
+    this.#services = services;
+    this.#origin = origin;
+    this.#headers = origin.headers;
+    this.#signal = origin.signal;
+    this.#job = job;
+    this.#ctx = origin.ctx;
+    this.#reservation = reservation;
+  }
+
+  async run(): Promise<void> {
+    const { settings, dispatcher } = this.#services;
+    const { body } = this.#job;
+    const deadline = this.#ctx.startedAt + this.#job.budgetMs;
+    const plan = resolveAffinity(this.#headers, body, {
+      route: this.#job.affinityRoute,
+      apiKeyId: this.#ctx.apiKey?.id,
+      promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
+    });
+    let stream: OpenStream;
+    try {
+      stream = await dispatcher.open({
+        body,
+        headers: this.#headers,
+        requestId: this.#ctx.requestId,
+        plan,
+        encryptedReasoning: carriesEncryptedReasoning(body),
+        signal: this.#signal,
+        probeMs: this.#job.streaming && settings.keepaliveMs > 0 ? settings.keepaliveMs : settings.idleTimeoutMs,
+        idleTimeoutMs: settings.idleTimeoutMs,
+        deadline,
+      });
+    } catch (err) {
+      if (isRequestAborted(err) || this.#signal.aborted) {
+        this.#finish({ status: 'cancelled' });
+        return;
+      }
+      const error = asProxyError(err);
+      if (error.status >= 500 && error.code === 'server_error') this.#services.logger.error('request failed before streaming', { requestId: this.#ctx.requestId, err });
+      this.#job.reject(error);
+      this.#finish({ status: 'error', error });
+      return;
+    }
+
+    const headers = this.#answerHeaders(stream);
+    const sink = this.#job.sink(headers);
+    let end: RelayEnd;
+    try {
+      end = await relay(stream, sink, {
+        keepaliveMs: this.#job.streaming ? settings.keepaliveMs : 0,
+        idleTimeoutMs: settings.idleTimeoutMs,
+        deadline,
+        signal: this.#signal,
+        observe: (event) => this.#observe(stream.accountId, event),
+      });
+    } catch (err) {
+      stream.finish({ kind: 'neutral' });
+      this.#services.logger.error('stream relay failed', { requestId: this.#ctx.requestId, err });
+      sink.complete({ kind: 'aborted' });
+      this.#finish({ status: 'error', accountId: stream.accountId, error: asProxyError(err) });
+      return;
+    }
+    stream.finish(this.#streamOutcome(end));
+    sink.complete(end);
+    this.#finishRelay(stream, end);
+  }
+
+  #observe(accountId: string, event: ResponseEvent): void {
+    const before = this.#meter.responseId;
+    this.#meter.observe(event);
+    if (before === undefined && this.#meter.responseId !== undefined) this.#services.owners.remember(this.#meter.responseId, accountId);
+  }
+
+  #answerHeaders(stream: OpenStream): Record<string, string> {
+    const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId };
+    for (const name of FORWARDED_UPSTREAM_HEADERS) {
+      const value = single(stream.upstreamHeaders, name);
+      if (value !== undefined) headers[name] = value;
+    }
+    if (this.#job.turnState) {
+      const clientToken = single(this.#headers, 'x-codex-turn-state');
+      const token = headers['x-codex-turn-state'] ?? clientToken ?? `http_turn_${randomBytes(16).toString('hex')}`;
+      headers['x-codex-turn-state'] = token;
+      if (token !== clientToken) {
+        // A token the client has not used yet: remember its account for a while, so echoing it back pins the turn.
+        const key = turnStateKey(token, this.#ctx.apiKey?.id);
+        void this.#services.affinity.set(key.kind, key.key, stream.accountId, this.#services.settings.promptCacheTtlSeconds).catch(() => undefined);
+      }
+    }
+    return headers;
+  }
+
+  #streamOutcome(end: RelayEnd): StreamOutcome {
+    if (end.kind === 'terminal') {
+      const failure = failureFromEvent(end.event);
+      return failure ? { kind: 'failure', failure } : { kind: 'success' };
+    }
+    if (end.kind === 'failed' && end.cause === 'truncated') {
+      return { kind: 'failure', failure: { status: undefined, code: end.error.code, type: end.error.type, message: end.error.message } };
+    }
+    return { kind: 'neutral' };
+  }
+
+  #finishRelay(stream: OpenStream, end: RelayEnd): void {
+    if (end.kind === 'aborted') {
+      this.#finish({ status: 'cancelled', accountId: stream.accountId, upstreamStatus: stream.upstreamStatus });
+      return;
+    }
+    if (end.kind === 'failed') {
+      this.#finish({ status: 'error', accountId: stream.accountId, upstreamStatus: stream.upstreamStatus, error: end.error });
+      return;
+    }
+    const failure = failureFromEvent(end.event);
+    this.#finish({
+      status: failure ? 'error' : 'success',
+      accountId: stream.accountId,
+      upstreamStatus: stream.upstreamStatus,
+      errorCode: failure?.code,
+      errorMessage: failure?.message,
+    });
+  }
+
+  #finish(outcome: {
+    status: 'success' | 'error' | 'cancelled';
+    accountId?: string;
+    upstreamStatus?: number;
+    error?: ProxyError;
+    errorCode?: string;
+    errorMessage?: string;
+  }): void {
+    const { requestLog, pricing, apiKeys, metrics, logger } = this.#services;
+    const body = this.#job.body;
+    const meter = this.#meter;
+    const model = String(body.model);
+    const now = Date.now();
+    const costUsd = meter.usage ? pricing.costUsd(model, meter.usage, meter.serviceTier ?? (body.service_tier as string | undefined)) : null;
+    if (meter.firstTokenAt !== undefined) metrics.timeToFirstToken.observe({ route: this.#job.route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
+    const reasoning = body.reasoning as { effort?: unknown } | undefined;
+    requestLog.write({
+      requestedAt: new Date(this.#ctx.startedAt),
+      accountId: outcome.accountId ?? null,
+      apiKeyId: this.#ctx.apiKey?.id ?? null,
+      requestId: meter.responseId ?? this.#ctx.requestId,
+      sessionId: single(this.#headers, 'session_id') ?? single(this.#headers, 'session-id') ?? null,
+      model,
+      serviceTier: meter.serviceTier ?? (typeof body.service_tier === 'string' ? body.service_tier : null),
+      reasoningEffort: typeof reasoning?.effort === 'string' ? reasoning.effort : null,
+      transport: this.#origin.transport,
+      status: outcome.status,
+      errorCode: outcome.error?.code ?? outcome.errorCode ?? null,
+      errorMessage: outcome.error?.message ?? outcome.errorMessage ?? null,
+      upstreamStatusCode: outcome.upstreamStatus ?? null,
+      inputTokens: meter.usage?.inputTokens ?? null,
+      outputTokens: meter.usage?.outputTokens ?? null,
+      cachedInputTokens: meter.usage?.cachedInputTokens ?? null,
+      reasoningTokens: meter.usage?.reasoningTokens ?? null,
+      costUsd,
+      latencyMs: now - this.#ctx.startedAt,
+      latencyFirstTokenMs: meter.firstTokenAt === undefined ? null : meter.firstTokenAt - this.#ctx.startedAt,
+      clientIp: this.#ctx.clientIp ?? null,
+      userAgent: single(this.#headers, 'user-agent') ?? null,
+    });
+    const reservation = this.#reservation;
+    if (reservation) {
+      const settle = meter.usage && outcome.status === 'success' ? apiKeys.settle(reservation, { ...meter.usage, costUsd: costUsd ?? 0 }) : apiKeys.release(reservation);
+      settle.catch((err: unknown) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
+    }
+  }
+}

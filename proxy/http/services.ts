@@ -1,0 +1,60 @@
+/**
+ * Everything the HTTP app needs, assembled once by the serve command (or a test) and passed in:
+ * no module below reaches for globals or the environment.
+ */
+import type { BlockList } from 'node:net';
+import type { DrainState } from '../cluster/drain.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
+import type { Dispatcher } from '../routing/dispatch.ts';
+import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
+import type { ProxyTrust } from './client-ip.ts';
+import type { ModelCatalog } from './models/catalog.ts';
+import type { ApiKeys, FirewallAllowlist, Pricing, RequestLog } from './ports.ts';
+import type { AdminApi } from './routes/admin.ts';
+
+export interface HttpSettings {
+  /** ≤ 0 disables keepalives; also how long a streaming answer is held for the upstream's verdict. */
+  keepaliveMs: number;
+  idleTimeoutMs: number;
+  /** Request budgets by answer kind. */
+  streamBudgetMs: number;
+  unaryBudgetMs: number;
+  compactBudgetMs: number;
+  maxBodyBytes: number;
+  maxResponsesBodyBytes: number;
+  deriveCacheKey: boolean;
+  promptCacheTtlSeconds: number;
+  apiKeyAuthEnabled: boolean;
+  /** Socket peers allowed without a key when key auth is off (besides local requests). */
+  unauthenticatedClients: BlockList;
+  trust: ProxyTrust;
+  firewallCacheTtlMs: number;
+}
+
+export interface HealthProbes {
+  /** `SELECT 1` succeeds. */
+  database(): Promise<boolean>;
+  /** The schema is at this build's head. */
+  schemaAtHead(): Promise<boolean>;
+  /** Startup finished (migrations, listeners). */
+  started(): boolean;
+}
+
+export interface ProxyServices {
+  settings: HttpSettings;
+  dispatcher: Dispatcher;
+  affinity: AffinityStore;
+  owners: ResponseOwners;
+  apiKeys: ApiKeys;
+  requestLog: RequestLog;
+  pricing: Pricing;
+  firewall: FirewallAllowlist;
+  models: ModelCatalog;
+  drain: DrainState;
+  health: HealthProbes;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  /** The operator's admin API; absent when `CODEX_LB_ADMIN_TOKEN_FILE` is unset (every call 404s). */
+  admin: AdminApi | undefined;
+}

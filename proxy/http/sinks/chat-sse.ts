@@ -1,0 +1,55 @@
+/** Chat Completions over SSE: `data:` frames only, an error frame on failure, always `[DONE]` last (§3.2). */
+import type { ServerResponse } from 'node:http';
+import { toOpenAIError, type ProxyError } from '../errors.ts';
+import type { RelayEnd } from '../relay.ts';
+import { sendProxyError } from '../send-error.ts';
+import { COMMENT_KEEPALIVE, SSE_DONE, SSE_HEADERS, sseData, StreamWriter } from '../sse-writer.ts';
+import type { ChatChunkTranslator} from '../translate/chat-response.ts';
+import { type ChatStep } from '../translate/chat-response.ts';
+import type { ResponseEvent } from '../../upstream/events.ts';
+import type { AnswerSink } from './sink.ts';
+
+export class ChatSseSink implements AnswerSink {
+  readonly buffered = false;
+  readonly #res: ServerResponse;
+  readonly #writer: StreamWriter;
+  readonly #translator: ChatChunkTranslator;
+  readonly #headers: Record<string, string>;
+
+  constructor(res: ServerResponse, translator: ChatChunkTranslator, headers: Record<string, string>) {
+    this.#res = res;
+    this.#writer = new StreamWriter(res);
+    this.#translator = translator;
+    this.#headers = headers;
+  }
+
+  async #emit(step: ChatStep): Promise<void> {
+    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+    for (const chunk of step.chunks) await this.#writer.write(sseData(JSON.stringify(chunk)));
+    if (step.error) await this.#writer.write(sseData(JSON.stringify({ error: step.error })));
+    if (step.done) await this.#writer.write(SSE_DONE);
+  }
+
+  async event(event: ResponseEvent): Promise<void> {
+    await this.#emit(this.#translator.onEvent(event));
+  }
+
+  async keepalive(): Promise<void> {
+    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+    await this.#writer.write(COMMENT_KEEPALIVE);
+  }
+
+  async fail(error: ProxyError): Promise<void> {
+    const step = error.code === 'stream_incomplete' ? this.#translator.onTruncated() : { chunks: [], error: toOpenAIError(error), done: true };
+    await this.#emit(step);
+  }
+
+  reject(error: ProxyError): void {
+    sendProxyError(this.#res, error);
+  }
+
+  complete(end: RelayEnd): void {
+    if (end.kind === 'aborted') this.#res.destroy();
+    else this.#writer.end();
+  }
+}

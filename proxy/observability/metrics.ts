@@ -1,0 +1,77 @@
+/**
+ * Prometheus metrics (`codex_lb_*`, the names the upstream chart's alerts and dashboards use:
+ * `codex_lb_requests_total{status}`, `codex_lb_request_duration_seconds`, `codex_lb_accounts_total{status}`).
+ * One registry per process, served on `CODEX_LB_METRICS_PORT`. Labels never carry secrets or
+ * unbounded values: routes are templates, accounts appear only as counts by status.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 7200];
+const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
+
+export interface AccountCounts {
+  byStatus(): Promise<Record<string, number>>;
+}
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly requestDuration: Histogram<'route'>;
+  readonly timeToFirstToken: Histogram<'route'>;
+  readonly upstreamRequests: Counter<'outcome'>;
+  readonly upstreamErrors: Counter<'class' | 'code'>;
+  readonly rateLimitHits: Counter<'kind'>;
+  readonly tokenRefreshes: Counter<'reason'>;
+  readonly streamsInflight: Gauge;
+  readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
+
+  constructor(options: { accounts?: AccountCounts; inflight?: () => number } = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: 'codex_lb_requests_total', help: 'Proxy requests by route template and HTTP status', labelNames: ['route', 'method', 'status'], registers });
+    this.requestDuration = new Histogram({ name: 'codex_lb_request_duration_seconds', help: 'Time from request to the end of the response', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
+    this.timeToFirstToken = new Histogram({ name: 'codex_lb_time_to_first_token_seconds', help: 'Time from request to the first output delta', labelNames: ['route'], buckets: TTFT_BUCKETS, registers });
+    this.upstreamRequests = new Counter({ name: 'codex_lb_upstream_requests_total', help: 'Upstream attempts by outcome (accepted, failed)', labelNames: ['outcome'], registers });
+    this.upstreamErrors = new Counter({ name: 'codex_lb_upstream_errors_total', help: 'Upstream failures by classification and error code', labelNames: ['class', 'code'], registers });
+    this.rateLimitHits = new Counter({ name: 'codex_lb_rate_limit_hits_total', help: 'Upstream rate-limit and quota answers', labelNames: ['kind'], registers });
+    this.tokenRefreshes = new Counter({ name: 'codex_lb_token_refreshes_total', help: 'Token refreshes forced by the request path', labelNames: ['reason'], registers });
+    const inflight = options.inflight;
+    this.streamsInflight = new Gauge({
+      name: 'codex_lb_stream_pool_inflight',
+      help: 'Upstream streams currently open',
+      registers,
+      collect() {
+        if (inflight) this.set(inflight());
+      },
+    });
+    const loopDelay = this.#loopDelay;
+    loopDelay.enable();
+    new Gauge({
+      name: 'codex_lb_event_loop_lag_seconds',
+      help: 'Event loop delay (p99 over the last scrape interval)',
+      registers,
+      collect() {
+        this.set(loopDelay.percentile(99) / 1e9);
+        loopDelay.reset();
+      },
+    });
+    const accounts = options.accounts;
+    if (accounts) {
+      new Gauge({
+        name: 'codex_lb_accounts_total',
+        help: 'Accounts in the pool by status',
+        labelNames: ['status'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const [status, count] of Object.entries(await accounts.byStatus())) this.set({ status }, count);
+        },
+      });
+    }
+  }
+
+  close(): void {
+    this.#loopDelay.disable();
+  }
+}

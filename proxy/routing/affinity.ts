@@ -1,0 +1,77 @@
+/**
+ * Which account a request should stick to, and how firmly (reference/proxy-contract.md §7.4,
+ * trap 8). Hard affinity (turn state, Codex session headers) follows the conversation's account
+ * whenever it can serve; soft affinity (prompt-cache keys, threads) is a cache-locality preference
+ * that yields to quota pressure. Keys are hashed and scoped to the API key, so one tenant's session
+ * id can never steer another tenant's traffic.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { JsonObject } from '../upstream/events.ts';
+import type { RequestRoute } from '../upstream/request-body.ts';
+
+export type StickyKind = 'codex_session' | 'sticky_thread' | 'prompt_cache';
+
+export interface StickyKey {
+  kind: StickyKind;
+  key: string;
+  /** Hard keys follow their account even over budget; soft keys move when it runs hot. */
+  hard: boolean;
+  /** Mapping lifetime; null = durable. */
+  ttlSeconds: number | null;
+}
+
+export interface AffinityPlan {
+  sticky: StickyKey | undefined;
+  /** `previous_response_id`: only the account that produced it can continue it. */
+  previousResponseId: string | undefined;
+}
+
+export interface AffinityOptions {
+  route: RequestRoute;
+  apiKeyId: string | undefined;
+  promptCacheTtlSeconds: number;
+}
+
+const SESSION_HEADERS = ['session_id', 'session-id', 'x-codex-session-id', 'x-codex-conversation-id'] as const;
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text?.trim() || undefined;
+}
+
+function scopedKey(source: string, value: string, apiKeyId: string | undefined): string {
+  return `${source}:${apiKeyId ?? '-'}:${createHash('sha256').update(value).digest('hex')}`;
+}
+
+/** The key a turn-state token maps under (tokens we mint are stored the same way clients' are). */
+export function turnStateKey(token: string, apiKeyId: string | undefined): StickyKey {
+  return { kind: 'codex_session', key: scopedKey('turn_state', token, apiKeyId), hard: true, ttlSeconds: null };
+}
+
+export function resolveAffinity(headers: IncomingHttpHeaders, body: JsonObject, options: AffinityOptions): AffinityPlan {
+  const previousResponseId = typeof body.previous_response_id === 'string' ? body.previous_response_id : undefined;
+  return { sticky: stickyKey(headers, body, options), previousResponseId };
+}
+
+function stickyKey(headers: IncomingHttpHeaders, body: JsonObject, options: AffinityOptions): StickyKey | undefined {
+  const { apiKeyId } = options;
+  const turnState = header(headers, 'x-codex-turn-state');
+  if (turnState) return turnStateKey(turnState, apiKeyId);
+  const promptCacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
+  if (options.route === 'codex') {
+    const thread = header(headers, 'thread-id');
+    if (thread) return { kind: 'prompt_cache', key: scopedKey('thread', thread, apiKeyId), hard: false, ttlSeconds: options.promptCacheTtlSeconds };
+    for (const name of SESSION_HEADERS) {
+      const session = header(headers, name);
+      if (session) return { kind: 'codex_session', key: scopedKey('session', session, apiKeyId), hard: true, ttlSeconds: null };
+    }
+    if (promptCacheKey) return { kind: 'sticky_thread', key: scopedKey('prompt_cache', promptCacheKey, apiKeyId), hard: false, ttlSeconds: null };
+    return undefined;
+  }
+  if (promptCacheKey) {
+    return { kind: 'prompt_cache', key: scopedKey('prompt_cache', promptCacheKey, apiKeyId), hard: false, ttlSeconds: options.promptCacheTtlSeconds };
+  }
+  return undefined;
+}

@@ -1,0 +1,381 @@
+/**
+ * Gets one request accepted by the upstream: select an account, call it, and — until the upstream
+ * has produced its first real event — fail over to other accounts on account-specific failures
+ * (reference/proxy-contract.md §7.6, traps 1, 2, 5). Nothing here writes to the client: the caller
+ * commits its response only once open() returns, so a rejection is still a real HTTP error.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  ProxyError} from '../http/errors.ts';
+import {
+  continuityOwnerUnavailable,
+  noAccounts,
+  streamIdleTimeout,
+  streamIncomplete,
+  upstreamRequestTimeout,
+  upstreamUnavailable,
+  usageLimitReached,
+} from '../http/errors.ts';
+import { EventPump } from '../upstream/event-pump.ts';
+import { isVendorEvent, type JsonObject, type ResponseEvent } from '../upstream/events.ts';
+import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers.ts';
+import { withInstallationId } from '../upstream/request-body.ts';
+import { failureFromEvent, failureFromHttp, toProxyError, type UpstreamFailure } from '../upstream/upstream-error.ts';
+import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
+import type { AccountView, RoutingStrategy } from './account-state.ts';
+import type { AffinityPlan } from './affinity.ts';
+import { allowsFailover, classifyFailure, type FailureClass } from './classify.ts';
+import { AccountUnusableError, type AccountPool, type AffinityStore, type ResponseOwners, type UsageIngest } from './ports.ts';
+import { quotaResetAt, rateLimitResetAt } from './reset-time.ts';
+import type { RuntimeRegistry } from './runtime-state.ts';
+import { selectAccount, type NoAccountReason, type Pin, type Selection } from './select.ts';
+
+/** Accounts tried per request before the last failure is surfaced (§7.6 `_STREAM_MAX_ACCOUNT_ATTEMPTS`). */
+export const MAX_ACCOUNTS_PER_REQUEST = 3;
+/** Same-account retries for transient failures, with 0.2 s × 2^(n−1) backoff (§7.6). */
+export const MAX_TRANSIENT_RETRIES = 3;
+const QUOTA_COOLDOWN_SECONDS = 120;
+
+export interface DispatchSettings {
+  strategy: RoutingStrategy;
+  /** Decorrelates round-robin ties across replicas. */
+  replicaSalt: string;
+  /** Version in the Codex fingerprint for non-native clients. */
+  clientVersion: string;
+  preferEarlierReset: boolean;
+}
+
+export interface DispatchObserver {
+  accepted(accountId: string): void;
+  attemptFailed(accountId: string, kind: FailureClass, failure: UpstreamFailure): void;
+  refreshed(accountId: string): void;
+}
+
+export interface DispatchDeps {
+  client: UpstreamClient;
+  pool: AccountPool;
+  runtime: RuntimeRegistry;
+  usage: UsageIngest;
+  affinity: AffinityStore;
+  owners: ResponseOwners;
+  settings: DispatchSettings;
+  observer?: DispatchObserver;
+  /** Epoch milliseconds. */
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface DispatchRequest {
+  /** The normalized Responses body (per-account fields are added per attempt). */
+  body: JsonObject;
+  headers: IncomingHttpHeaders;
+  requestId: string;
+  plan: AffinityPlan;
+  /** The input carries encrypted reasoning, readable only by the account that produced it. */
+  encryptedReasoning: boolean;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** How long to hold the client while waiting for the first real upstream event. */
+  probeMs: number;
+  idleTimeoutMs: number;
+  /** Epoch ms by which the whole request must be done (request budget). */
+  deadline: number;
+}
+
+export type StreamOutcome = { kind: 'success' } | { kind: 'failure'; failure: UpstreamFailure } | { kind: 'neutral' };
+
+/** An upstream stream that has been accepted and may now be relayed to the client. */
+export interface OpenStream {
+  accountId: string;
+  upstreamStatus: number;
+  upstreamHeaders: IncomingHttpHeaders;
+  /** Events pulled while probing, in order (vendor events included). */
+  head: ResponseEvent[];
+  pump: EventPump;
+  /** Releases the upstream connection and the account's in-flight slot; records the outcome. Idempotent. */
+  finish(outcome: StreamOutcome): void;
+}
+
+type Attempt = { ok: true; stream: OpenStream } | { ok: false; kind: FailureClass; failure: UpstreamFailure };
+
+class RequestAborted extends Error {
+  override readonly name = 'RequestAborted';
+}
+
+export function isRequestAborted(err: unknown): boolean {
+  return err instanceof RequestAborted;
+}
+
+function failureOf(error: ProxyError, status?: number): UpstreamFailure {
+  return { status, code: error.code, type: error.type, message: error.message };
+}
+
+export class Dispatcher {
+  readonly #deps: DispatchDeps;
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  constructor(deps: DispatchDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  /** Resolves with an accepted stream, or rejects with the ProxyError the client should get. */
+  async open(request: DispatchRequest): Promise<OpenStream> {
+    const { plan } = request;
+    const stickyOwner = plan.sticky ? await this.#deps.affinity.get(plan.sticky.kind, plan.sticky.key) : undefined;
+    const responseOwner = plan.previousResponseId ? await this.#deps.owners.owner(plan.previousResponseId) : undefined;
+    // Continuation state only its account can read pins the request there, failures included (trap 2).
+    const strictOwner = responseOwner ?? (request.encryptedReasoning && plan.sticky?.hard ? stickyOwner : undefined);
+    const pin: Pin | undefined = stickyOwner && plan.sticky ? { accountId: stickyOwner, kind: plan.sticky.hard ? 'hard' : 'soft' } : undefined;
+
+    const tried = new Set<string>();
+    let last: { kind: FailureClass; failure: UpstreamFailure } | undefined;
+    while (tried.size < MAX_ACCOUNTS_PER_REQUEST) {
+      this.#checkAlive(request);
+      const accounts = await this.#deps.pool.list();
+      const nowSeconds = this.#now() / 1000;
+      const selection = this.#select(strictOwner ? accounts.filter((a) => a.id === strictOwner) : accounts, nowSeconds, {
+        exclude: tried,
+        pin: strictOwner ? undefined : pin,
+      });
+      if (!selection.ok) {
+        if (last && selection.reason.kind !== 'usage_exhausted') throw toProxyError(last.failure);
+        throw this.#noAccountError(selection.reason, nowSeconds, strictOwner !== undefined);
+      }
+      const accountId = selection.accountId;
+      tried.add(accountId);
+      this.#deps.runtime.markSelected(accountId, nowSeconds);
+      const attempt = await this.#attemptAccount(accountId, request);
+      if (attempt.ok) {
+        this.#deps.observer?.accepted(accountId);
+        // A followed durable pin is already stored; TTL pins are rewritten to refresh their age.
+        const persist = selection.pin === 'none' || selection.pin === 'rebound' || (selection.pin === 'followed' && plan.sticky?.ttlSeconds !== null);
+        if (plan.sticky && persist) {
+          void this.#deps.affinity.set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds).catch(() => undefined);
+        }
+        return attempt.stream;
+      }
+      last = attempt;
+      if (strictOwner || !allowsFailover(attempt.kind)) break;
+    }
+    throw await this.#exhaustedError(last as { kind: FailureClass; failure: UpstreamFailure });
+  }
+
+  /**
+   * Every attempt failed. When the pool as a whole is now usage-exhausted the client gets the
+   * pool-wide 429 with the earliest reset; otherwise the last upstream failure, as upstream said it.
+   */
+  async #exhaustedError(last: { kind: FailureClass; failure: UpstreamFailure }): Promise<ProxyError> {
+    if (last.kind === 'rate_limit' || last.kind === 'quota') {
+      const nowSeconds = this.#now() / 1000;
+      const selection = this.#select(await this.#deps.pool.list(), nowSeconds, {});
+      if (!selection.ok && selection.reason.kind === 'usage_exhausted') return usageLimitReached(selection.reason.resetsAt, nowSeconds);
+    }
+    return toProxyError(last.failure);
+  }
+
+  #select(accounts: AccountView[], now: number, extra: { exclude?: ReadonlySet<string>; pin?: Pin }): Selection {
+    const { settings, runtime } = this.#deps;
+    return selectAccount({
+      accounts,
+      runtime: runtime.snapshot(),
+      strategy: settings.strategy,
+      now,
+      random: this.#random,
+      replicaSalt: settings.replicaSalt,
+      preferEarlierReset: settings.preferEarlierReset,
+      ...extra,
+    });
+  }
+
+  #noAccountError(reason: NoAccountReason, nowSeconds: number, strict: boolean): ProxyError {
+    if (reason.kind === 'usage_exhausted') return usageLimitReached(reason.resetsAt, nowSeconds);
+    return strict ? continuityOwnerUnavailable() : noAccounts(reason.message);
+  }
+
+  #checkAlive(request: DispatchRequest): void {
+    if (request.signal.aborted) throw new RequestAborted('client went away');
+    if (this.#now() >= request.deadline) throw upstreamRequestTimeout();
+  }
+
+  /** One account: a forced refresh + single retry on 401, same-account retries on transient failures. */
+  async #attemptAccount(accountId: string, request: DispatchRequest): Promise<Attempt> {
+    let refreshed = false;
+    let transientRetries = 0;
+    let identity: UpstreamIdentity;
+    try {
+      identity = await this.#deps.pool.credentials(accountId);
+    } catch (err) {
+      return this.#unusable(accountId, err);
+    }
+    for (;;) {
+      this.#checkAlive(request);
+      const attempt = await this.#send(accountId, identity, request);
+      if (attempt.ok) return attempt;
+      let { kind } = attempt;
+      // A second 401 after a fresh token is this account's problem, not the client's: move on.
+      if (kind === 'unauthorized' && refreshed) kind = 'transient';
+      await this.#applyEffects(accountId, kind, attempt.failure);
+      this.#deps.observer?.attemptFailed(accountId, kind, attempt.failure);
+      if (kind === 'unauthorized') {
+        refreshed = true;
+        try {
+          identity = await this.#deps.pool.refreshedCredentials(accountId, identity);
+          this.#deps.observer?.refreshed(accountId);
+        } catch (err) {
+          return this.#unusable(accountId, err);
+        }
+        continue;
+      }
+      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES) {
+        transientRetries += 1;
+        const delay = 200 * 2 ** (transientRetries - 1) * (0.9 + 0.2 * this.#random());
+        if (this.#now() + delay >= request.deadline) return { ok: false, kind, failure: attempt.failure };
+        await sleep(delay, undefined, { signal: request.signal }).catch(() => undefined);
+        continue;
+      }
+      return { ok: false, kind, failure: attempt.failure };
+    }
+  }
+
+  #unusable(accountId: string, err: unknown): Attempt {
+    if (!(err instanceof AccountUnusableError)) throw err;
+    const failure: UpstreamFailure = { status: undefined, code: err.code, type: 'server_error', message: err.message };
+    this.#deps.observer?.attemptFailed(accountId, 'reauth', failure);
+    return { ok: false, kind: 'reauth', failure };
+  }
+
+  async #applyEffects(accountId: string, kind: FailureClass, failure: UpstreamFailure): Promise<void> {
+    const { pool, runtime } = this.#deps;
+    const now = this.#now() / 1000;
+    const hints = { resetsAt: failure.resetsAt, resetsInSeconds: failure.resetsInSeconds, message: failure.message };
+    switch (kind) {
+      case 'rate_limit':
+        await pool.markRateLimited(accountId, rateLimitResetAt(hints, now, runtime.recordRateLimit(accountId)), failure.code);
+        break;
+      case 'quota':
+        runtime.coolDown(accountId, now + QUOTA_COOLDOWN_SECONDS);
+        await pool.markQuotaExceeded(accountId, quotaResetAt(hints, now), failure.code);
+        break;
+      case 'reauth':
+        await pool.markUnusable(accountId, 'reauth_required', failure.code);
+        break;
+      case 'deactivated':
+        await pool.markUnusable(accountId, 'deactivated', failure.code);
+        break;
+      case 'transient':
+        runtime.recordError(accountId, now);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Records a failure that happened after the stream was relayed (no failover, but the account learns). */
+  async recordStreamFailure(accountId: string, failure: UpstreamFailure): Promise<void> {
+    const kind = classifyFailure(failure);
+    await this.#applyEffects(accountId, kind, failure);
+    this.#deps.observer?.attemptFailed(accountId, kind, failure);
+  }
+
+  async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest): Promise<Attempt> {
+    const { client, usage, runtime, settings } = this.#deps;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const release = runtime.acquire(accountId);
+    const cleanup = (): void => {
+      request.signal.removeEventListener('abort', onAbort);
+      release();
+    };
+    const headers = buildUpstreamHeaders(request.headers, identity, {
+      requestId: request.requestId,
+      clientVersion: settings.clientVersion,
+      transport: 'http',
+      responsesLite: Array.isArray(request.body.input) && request.body.input.some((i) => typeof i === 'object' && i !== null && (i as JsonObject).type === 'additional_tools'),
+    });
+    const body = JSON.stringify(withInstallationId(request.body, identity.installationId ?? undefined));
+
+    let response: UpstreamStreamResponse;
+    try {
+      response = await client.openResponses(headers, body, controller.signal);
+    } catch (err) {
+      cleanup();
+      if (request.signal.aborted) throw new RequestAborted('client went away');
+      const failure = failureOf(upstreamUnavailable(`Upstream is unreachable: ${(err as Error).name}`));
+      return { ok: false, kind: classifyFailure(failure), failure };
+    }
+    usage.fromHeaders(accountId, response.headers);
+    if (response.status >= 400) {
+      const text = await response.text().catch(() => '');
+      cleanup();
+      const failure = failureFromHttp(response.status, text);
+      return { ok: false, kind: classifyFailure(failure), failure };
+    }
+
+    const pump = new EventPump(response.events(), (event) => {
+      if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
+    });
+    let finished = false;
+    const finish = (outcome: StreamOutcome): void => {
+      if (finished) return;
+      finished = true;
+      pump.close();
+      response.discard();
+      cleanup();
+      if (outcome.kind === 'success') runtime.recordSuccess(accountId);
+      else if (outcome.kind === 'failure') void this.recordStreamFailure(accountId, outcome.failure).catch(() => undefined);
+    };
+    const probed = await this.#probe(pump, request);
+    if (probed.ok) {
+      return {
+        ok: true,
+        stream: { accountId, upstreamStatus: response.status, upstreamHeaders: response.headers, head: probed.head, pump, finish },
+      };
+    }
+    finish({ kind: 'neutral' });
+    if (probed.aborted) throw new RequestAborted('client went away');
+    return { ok: false, kind: classifyFailure(probed.failure), failure: probed.failure };
+  }
+
+  /**
+   * Holds the client until the upstream's first real event (vendor events such as codex.rate_limits
+   * do not count). An error first means the upstream rejected the request: that is a failure the
+   * caller can still fail over or answer with an HTTP error. After `probeMs` without any verdict the
+   * upstream has at least accepted (2xx), and the caller may commit and send keepalives.
+   */
+  async #probe(
+    pump: EventPump,
+    request: DispatchRequest,
+  ): Promise<{ ok: true; head: ResponseEvent[] } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
+    const head: ResponseEvent[] = [];
+    const start = this.#now();
+    const probeUntil = start + request.probeMs;
+    let lastActivity = start;
+    for (;;) {
+      if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
+      const now = this.#now();
+      const idleUntil = lastActivity + request.idleTimeoutMs;
+      const until = Math.min(probeUntil, idleUntil, request.deadline);
+      if (now >= until) {
+        if (now >= request.deadline) return { ok: false, failure: failureOf(upstreamRequestTimeout()) };
+        if (now >= idleUntil) return { ok: false, failure: failureOf(streamIdleTimeout()) };
+        return { ok: true, head };
+      }
+      const result = await pump.next(until - now);
+      if (result.kind === 'timeout') continue;
+      if (result.kind === 'end') {
+        if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
+        return { ok: false, failure: failureOf(streamIncomplete()) };
+      }
+      lastActivity = this.#now();
+      const failure = failureFromEvent(result.event);
+      if (failure) return { ok: false, failure };
+      head.push(result.event);
+      if (!isVendorEvent(result.event)) return { ok: true, head };
+    }
+  }
+}

@@ -40,8 +40,8 @@ export class AccountUnavailableError extends AccountTokenError {
 }
 
 export interface TokenRefresherOptions {
-  readonly accounts: AccountRepository;
-  readonly claims: RefreshClaims;
+  readonly accounts: Pick<AccountRepository, 'readCredentials' | 'storeRefreshedTokens' | 'applyEvent'>;
+  readonly claims: Pick<RefreshClaims, 'tryAcquire' | 'release'>;
   readonly endpoint: TokenEndpoint;
   /** `CODEX_LB_TOKEN_REFRESH_INTERVAL_DAYS` in ms. */
   readonly refreshIntervalMs: number;
@@ -158,10 +158,11 @@ export class TokenRefresher implements TokenProvider {
   async #recordFailure(accountId: string, err: unknown): Promise<void> {
     if (!(err instanceof TokenRefreshError)) return;
     if (err.permanent !== null) {
+      // The status is the record (and other processes see it); no need to cache the error here.
       await this.#options.accounts.applyEvent(accountId, { type: 'auth_failed', code: err.code });
-    } else {
-      await this.#options.accounts.applyEvent(accountId, { type: 'transient_error', code: err.code });
+      return;
     }
+    await this.#options.accounts.applyEvent(accountId, { type: 'transient_error', code: err.code });
     // Transport errors are not cached: the next request may well get through.
     if (err.code !== 'transport_error') {
       this.#failures.set(accountId, { error: err, until: Date.now() + this.#options.failureCooldownMs });

@@ -9,5 +9,11 @@ export function renderCrdFiles(): Record<string, string> {
   for (const crd of allCrds()) {
     files[`${crd.metadata.name}.yaml`] = header + stringify(crd, { lineWidth: 0 });
   }
+  files['kustomization.yaml'] = renderCrdKustomization(Object.keys(files));
   return files;
+}
+
+/** crds/kustomization.yaml, so config/default can include the CRDs as a kustomize base. */
+export function renderCrdKustomization(files: string[]): string {
+  return `${header}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${files.map((f) => `  - ${f}`).join('\n')}\n`;
 }

@@ -36,7 +36,13 @@ export function findCondition(conditions: Condition[] | undefined, type: string)
   return conditions?.find((c) => c.type === type);
 }
 
-/** Conditions whose status changed (or that are new), for transition events. */
+/**
+ * Conditions whose status flipped, for transition events. A condition seen for the first time is
+ * only news when it is Degraded=True: a new object being not-yet-ready is expected.
+ */
 export function transitions(previous: Condition[] | undefined, next: Condition[]): Condition[] {
-  return next.filter((c) => findCondition(previous, c.type)?.status !== c.status);
+  return next.filter((c) => {
+    const old = findCondition(previous, c.type);
+    return old ? old.status !== c.status : c.type === 'Degraded' && c.status === 'True';
+  });
 }

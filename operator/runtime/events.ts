@@ -2,6 +2,7 @@
  * Kubernetes Events (events.k8s.io/v1) for state transitions. Best effort: a failed Event never
  * fails a reconcile. Identical events for one object are not repeated within the dedupe window.
  */
+import { randomBytes } from 'node:crypto';
 import type { KubeClient } from './kube/client.ts';
 import type { Logger } from './logger.ts';
 import { microTime } from './time.ts';
@@ -47,7 +48,7 @@ export class ApiEventRecorder implements EventRecorder {
       .create({
         apiVersion: 'events.k8s.io/v1',
         kind: 'Event',
-        metadata: { name: '', generateName: `${name}.`, namespace: namespace ?? 'default' },
+        metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: namespace ?? 'default' },
         eventTime: microTime(new Date(now)),
         reportingController: REPORTING_CONTROLLER,
         reportingInstance: this.#instance,

@@ -101,11 +101,11 @@ export class KubeClient {
     const query = new URLSearchParams();
     if (opts.labelSelector) query.set('labelSelector', opts.labelSelector);
     const headers = opts.metadataOnly ? { accept: METADATA_ACCEPT } : undefined;
-    const out = await this.#json<{ items: T[]; metadata: { resourceVersion: string } }>('GET', `${path}?${query}`, kind, {
+    const out = await this.#json<{ items: T[] | null; metadata: { resourceVersion: string } }>('GET', `${path}?${query}`, kind, {
       headers,
     });
     // PartialObjectMetadata items carry no apiVersion/kind of the real type; restore them.
-    const items = out.items.map((item) => ({ ...item, apiVersion, kind }));
+    const items = (out.items ?? []).map((item) => ({ ...item, apiVersion, kind }));
     return { items, resourceVersion: out.metadata.resourceVersion };
   }
 

@@ -1,0 +1,35 @@
+-- Argo CD health check for codexlb.io/CodexLB (and ChatGPTAccount).
+-- Install: add to the argocd-cm ConfigMap under
+--   resource.customizations.health.codexlb.io_CodexLB: |
+--     <this file>
+-- Healthy once the operator observed the latest spec and reports Ready=True; Degraded when the
+-- operator reports Degraded=True (failed migration, missing Secret...); Progressing otherwise.
+local hs = {}
+if obj.status == nil or obj.status.conditions == nil then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to report status"
+  return hs
+end
+if obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.metadata.generation then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to observe the latest spec"
+  return hs
+end
+local ready, degraded
+for _, c in ipairs(obj.status.conditions) do
+  if c.type == "Ready" then ready = c end
+  if c.type == "Degraded" then degraded = c end
+end
+if degraded ~= nil and degraded.status == "True" then
+  hs.status = "Degraded"
+  hs.message = degraded.message
+  return hs
+end
+if ready ~= nil and ready.status == "True" then
+  hs.status = "Healthy"
+  hs.message = ready.message
+  return hs
+end
+hs.status = "Progressing"
+hs.message = ready ~= nil and ready.message or "Not ready yet"
+return hs

@@ -1,0 +1,125 @@
+/**
+ * Shared set-up for operator tests: a real control plane with the CRDs from crds/, an operator
+ * running in-process (or as a child process), and small helpers to read what it did.
+ */
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane, type Profile } from '../../harness/controlplane/controlplane.ts';
+import { waitFor } from '../../harness/process.ts';
+import { Operator } from '../../../operator/manager.ts';
+import { KubeClient } from '../../../operator/runtime/kube/client.ts';
+import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
+import { createLogger, silentLogger } from '../../../operator/runtime/logger.ts';
+import { OPERATOR_VERSION } from '../../../operator/version.ts';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface OperatorTestEnv {
+  cp: ControlPlane;
+  /** Admin client for assertions (not the operator's). */
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorTestEnv(profile: Profile): Promise<OperatorTestEnv> {
+  const cp = await startControlPlane({ profile });
+  try {
+    await cp.kubectl('apply', '--server-side', '-k', `${repoRoot}crds`);
+    await cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/codexlbs.codexlb.io', 'crd/chatgptaccounts.codexlb.io');
+    const client = await KubeClient.fromKubeConfig(cp.kubeConfig());
+    return {
+      cp,
+      client,
+      async stop() {
+        await client.close();
+        await cp.stop();
+      },
+    };
+  } catch (err) {
+    await cp.stop();
+    throw err;
+  }
+}
+
+export async function createNamespace(cp: ControlPlane, name: string): Promise<string> {
+  await cp.kubectl('create', 'namespace', name);
+  if (cp.profile === 'cluster') {
+    await waitFor(`default ServiceAccount in ${name}`, () => cp.kubectl('get', 'serviceaccount', 'default', '-n', name));
+  }
+  return name;
+}
+
+export interface RunningOperator {
+  operator: Operator;
+  /** Requests the operator sent, as "METHOD resource status". */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+export async function startOperator(
+  kubeConfig: KubeConfig,
+  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean } = {},
+): Promise<RunningOperator> {
+  const operator = new Operator({
+    kubeConfig,
+    log: opts.verbose ? createLogger('debug') : silentLogger(),
+    operatorVersion: OPERATOR_VERSION,
+    namespace: opts.namespace,
+    resyncPeriodMs: opts.resyncPeriodMs,
+  });
+  const requests: string[] = [];
+  await operator.start();
+  operator.client.observe((method, resource, status) => requests.push(`${method} ${resource} ${status}`));
+  await waitFor('operator caches to sync', async () => (operator.ready() ? true : undefined));
+  return { operator, requests, stop: () => operator.stop() };
+}
+
+export function get<T extends KubeObject = KubeObject & Record<string, any>>(
+  client: KubeClient,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+): Promise<T | undefined> {
+  return client.get<T>({ apiVersion, kind, namespace, name });
+}
+
+export interface Cond {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export function condition(obj: { status?: { conditions?: Cond[] } } | undefined, type: string): Cond | undefined {
+  return obj?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the CodexLB's condition `type` has `status` (and `reason`, when given); returns the CodexLB. */
+export function waitForCondition(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  type: string,
+  status: string,
+  reason?: string,
+  timeoutMs = 60_000,
+): Promise<KubeObject & Record<string, any>> {
+  return waitFor(
+    `CodexLB ${namespace}/${name} ${type}=${status}${reason ? ` (${reason})` : ''}`,
+    async () => {
+      const cr = await get(client, 'codexlb.io/v1alpha1', 'CodexLB', namespace, name);
+      const c = condition(cr as never, type);
+      return c?.status === status && (!reason || c.reason === reason) && cr ? cr : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+export function codexLB(namespace: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'codexlb.io/v1alpha1', kind: 'CodexLB', metadata: { name, namespace }, spec };
+}
+
+export function secret(namespace: string, name: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', stringData: data };
+}

@@ -12,7 +12,7 @@ import { RuntimeRegistry } from '../routing/runtime-state.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { blockListOf } from './client-ip.ts';
 import { ModelCatalog } from './models/catalog.ts';
-import type { ApiKeys, FirewallAllowlist, Pricing, RequestLog } from './ports.ts';
+import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 import type { HealthProbes, HttpSettings, ProxyServices } from './services.ts';
 
@@ -23,7 +23,6 @@ export interface DataPorts {
   owners: ResponseOwners;
   apiKeys: ApiKeys;
   requestLog: RequestLog;
-  pricing: Pricing;
   firewall: FirewallAllowlist;
 }
 
@@ -112,7 +111,6 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     owners: ports.owners,
     apiKeys: ports.apiKeys,
     requestLog: ports.requestLog,
-    pricing: ports.pricing,
     firewall: ports.firewall,
     models: new ModelCatalog({ client, pool: ports.pool, clientVersion: settings.modelRegistryClientVersion, logger }),
     drain: new DrainState(),

@@ -7,6 +7,7 @@
  * Mid-stream failures are never HTTP errors; the stream writers turn the same ProxyError into a
  * `response.failed` event (Responses) or a `data: {"error":…}` frame (chat).
  */
+import { ApiKeyError } from '../apikeys/errors.ts';
 
 export interface UsageLimitDetails {
   planType?: string;
@@ -72,10 +73,21 @@ export function toOpenAIBody(err: ProxyError): { error: OpenAIErrorObject } {
   return { error: toOpenAIError(err) };
 }
 
+/** The data layer's API-key refusals carry the same four fields (proxy/apikeys/errors.ts). */
+function isApiKeyError(err: unknown): err is ApiKeyError {
+  return err instanceof ApiKeyError;
+}
+
 /** Any thrown value as a ProxyError; unknown failures become a 500 that reveals nothing. */
 export function asProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
+  if (isApiKeyError(err)) return new ProxyError({ status: err.status, code: err.code, type: err.type, message: err.message });
   return internalError();
+}
+
+/** Like asProxyError, but undefined for values that are not a known client-facing error. */
+export function knownProxyError(err: unknown): ProxyError | undefined {
+  return err instanceof ProxyError || isApiKeyError(err) ? asProxyError(err) : undefined;
 }
 
 // --- catalogue ---------------------------------------------------------------------------------
@@ -96,21 +108,8 @@ export function invalidApiKey(message: string): ProxyError {
   return new ProxyError({ status: 401, code: 'invalid_api_key', type: 'authentication_error', message });
 }
 
-export function modelNotAllowed(model: string): ProxyError {
-  return new ProxyError({
-    status: 403,
-    code: 'model_not_allowed',
-    type: 'permission_error',
-    message: `This API key does not have access to model '${model}'`,
-  });
-}
-
 export function ipForbidden(): ProxyError {
   return new ProxyError({ status: 403, code: 'ip_forbidden', type: 'access_error', message: 'Access denied for client IP' });
-}
-
-export function apiKeyLimitExceeded(message: string): ProxyError {
-  return new ProxyError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', message });
 }
 
 /** Every eligible account is usage-exhausted (§7.6): the one 429 Codex turns into "usage limited". */

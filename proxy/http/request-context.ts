@@ -1,6 +1,6 @@
 /** Per-request facts established by middleware and read by handlers (kept on `res.locals`). */
 import type { Response } from 'express';
-import type { ApiKeyPrincipal } from './ports.ts';
+import type { VerifiedApiKey } from './ports.ts';
 
 export interface RequestContext {
   /** Inbound `x-request-id` (else `request-id`, else a new uuid); echoed on the response. */
@@ -10,7 +10,7 @@ export interface RequestContext {
   /** Epoch ms when the request arrived. */
   startedAt: number;
   /** The caller's API key, when one was presented and required. */
-  apiKey: ApiKeyPrincipal | undefined;
+  apiKey: VerifiedApiKey | undefined;
 }
 
 export function contextOf(res: Response): RequestContext {

@@ -7,8 +7,8 @@
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { asProxyError, modelNotAllowed, apiKeyLimitExceeded, type ProxyError } from './errors.ts';
-import type { ApiKeyPrincipal, Reservation } from './ports.ts';
+import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
+import type { Reservation } from './ports.ts';
 import { relay, type RelayEnd } from './relay.ts';
 import type { RequestContext } from './request-context.ts';
 import type { ProxyServices } from './services.ts';
@@ -46,10 +46,6 @@ function single(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function allowsModel(key: ApiKeyPrincipal, model: string): boolean {
-  return key.allowedModels === null || key.allowedModels.includes(model);
-}
-
 /** Where the turn came from: the same for an HTTP request and a WebSocket `response.create`. */
 export interface TurnOrigin {
   ctx: RequestContext;
@@ -72,18 +68,17 @@ export function httpOrigin(ctx: RequestContext, headers: IncomingHttpHeaders, re
 export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job: TurnJob): Promise<void> {
   const { ctx } = origin;
   const model = String(job.body.model);
-  if (ctx.apiKey && !allowsModel(ctx.apiKey, model)) {
-    job.reject(modelNotAllowed(model));
-    return;
-  }
-  let reservation: Reservation | undefined;
+  let reservation: Reservation | null = null;
   if (ctx.apiKey) {
-    const verdict = await services.apiKeys.reserve(ctx.apiKey, model);
-    if (!verdict.ok) {
-      job.reject(apiKeyLimitExceeded(verdict.message));
+    try {
+      services.apiKeys.assertModelAllowed(ctx.apiKey, model);
+      reservation = await services.apiKeys.reserve(ctx.apiKey, { model, serviceTier: typeof job.body.service_tier === 'string' ? job.body.service_tier : null });
+    } catch (err) {
+      const refusal = knownProxyError(err);
+      if (!refusal) throw err;
+      job.reject(refusal);
       return;
     }
-    reservation = verdict.reservation;
   }
   const turn = new Turn(services, origin, job, reservation);
   await turn.run();
@@ -95,11 +90,11 @@ class Turn {
   readonly #headers: IncomingHttpHeaders;
   readonly #job: TurnJob;
   readonly #ctx: RequestContext;
-  readonly #reservation: Reservation | undefined;
+  readonly #reservation: Reservation | null;
   readonly #signal: AbortSignal;
   readonly #meter = new UsageMeter();
 
-  constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | undefined) {
+  constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
     this.#services = services;
     this.#origin = origin;
     this.#headers = origin.headers;
@@ -229,42 +224,42 @@ class Turn {
     errorCode?: string;
     errorMessage?: string;
   }): void {
-    const { requestLog, pricing, apiKeys, metrics, logger } = this.#services;
+    const { requestLog, apiKeys, metrics, logger } = this.#services;
     const body = this.#job.body;
     const meter = this.#meter;
-    const model = String(body.model);
-    const now = Date.now();
-    const costUsd = meter.usage ? pricing.costUsd(model, meter.usage, meter.serviceTier ?? (body.service_tier as string | undefined)) : null;
+    const requestedTier = typeof body.service_tier === 'string' ? body.service_tier : null;
     if (meter.firstTokenAt !== undefined) metrics.timeToFirstToken.observe({ route: this.#job.route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
     const reasoning = body.reasoning as { effort?: unknown } | undefined;
-    requestLog.write({
-      requestedAt: new Date(this.#ctx.startedAt),
-      accountId: outcome.accountId ?? null,
-      apiKeyId: this.#ctx.apiKey?.id ?? null,
-      requestId: meter.responseId ?? this.#ctx.requestId,
-      sessionId: single(this.#headers, 'session_id') ?? single(this.#headers, 'session-id') ?? null,
-      model,
-      serviceTier: meter.serviceTier ?? (typeof body.service_tier === 'string' ? body.service_tier : null),
-      reasoningEffort: typeof reasoning?.effort === 'string' ? reasoning.effort : null,
-      transport: this.#origin.transport,
-      status: outcome.status,
-      errorCode: outcome.error?.code ?? outcome.errorCode ?? null,
-      errorMessage: outcome.error?.message ?? outcome.errorMessage ?? null,
-      upstreamStatusCode: outcome.upstreamStatus ?? null,
-      inputTokens: meter.usage?.inputTokens ?? null,
-      outputTokens: meter.usage?.outputTokens ?? null,
-      cachedInputTokens: meter.usage?.cachedInputTokens ?? null,
-      reasoningTokens: meter.usage?.reasoningTokens ?? null,
-      costUsd,
-      latencyMs: now - this.#ctx.startedAt,
-      latencyFirstTokenMs: meter.firstTokenAt === undefined ? null : meter.firstTokenAt - this.#ctx.startedAt,
-      clientIp: this.#ctx.clientIp ?? null,
-      userAgent: single(this.#headers, 'user-agent') ?? null,
-    });
+    requestLog
+      .write({
+        requestId: meter.responseId ?? this.#ctx.requestId,
+        requestedAt: new Date(this.#ctx.startedAt),
+        accountId: outcome.accountId ?? null,
+        apiKeyId: this.#ctx.apiKey?.id ?? null,
+        sessionId: single(this.#headers, 'session_id') ?? single(this.#headers, 'session-id') ?? null,
+        model: String(body.model),
+        requestedServiceTier: requestedTier,
+        actualServiceTier: meter.serviceTier ?? null,
+        reasoningEffort: typeof reasoning?.effort === 'string' ? reasoning.effort : null,
+        transport: this.#origin.transport,
+        status: outcome.status,
+        errorCode: outcome.error?.code ?? outcome.errorCode ?? null,
+        errorMessage: outcome.error?.message ?? outcome.errorMessage ?? null,
+        upstreamStatusCode: outcome.upstreamStatus ?? null,
+        usage: meter.usage ?? null,
+        latencyMs: Date.now() - this.#ctx.startedAt,
+        latencyFirstTokenMs: meter.firstTokenAt === undefined ? null : meter.firstTokenAt - this.#ctx.startedAt,
+        clientIp: this.#ctx.clientIp ?? null,
+        userAgent: single(this.#headers, 'user-agent') ?? null,
+      })
+      .catch((err: unknown) => logger.warn('request log write failed', { requestId: this.#ctx.requestId, err }));
     const reservation = this.#reservation;
     if (reservation) {
-      const settle = meter.usage && outcome.status === 'success' ? apiKeys.settle(reservation, { ...meter.usage, costUsd: costUsd ?? 0 }) : apiKeys.release(reservation);
-      settle.catch((err: unknown) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
+      const settlement =
+        meter.usage && outcome.status === 'success'
+          ? apiKeys.settle(reservation, meter.usage, meter.serviceTier ?? requestedTier)
+          : apiKeys.release(reservation);
+      settlement.catch((err: unknown) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
     }
   }
 }

@@ -10,7 +10,7 @@ import type { Dispatcher } from '../routing/dispatch.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { ProxyTrust } from './client-ip.ts';
 import type { ModelCatalog } from './models/catalog.ts';
-import type { ApiKeys, FirewallAllowlist, Pricing, RequestLog } from './ports.ts';
+import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 
 export interface HttpSettings {
@@ -48,7 +48,6 @@ export interface ProxyServices {
   owners: ResponseOwners;
   apiKeys: ApiKeys;
   requestLog: RequestLog;
-  pricing: Pricing;
   firewall: FirewallAllowlist;
   models: ModelCatalog;
   drain: DrainState;

@@ -7,7 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isIP } from 'node:net';
 import { isLocalRequest, normalizeIp } from '../client-ip.ts';
-import { invalidApiKey } from '../errors.ts';
+import { invalidApiKey, knownProxyError } from '../errors.ts';
 import type { ApiKeys } from '../ports.ts';
 import { contextOf } from '../request-context.ts';
 import { sendProxyError } from '../send-error.ts';
@@ -30,17 +30,14 @@ export function apiKeyAuth(apiKeys: ApiKeys, settings: HttpSettings) {
       sendProxyError(res, invalidApiKey('Proxy authentication must be configured before remote access is allowed'));
       return;
     }
-    const key = bearer(req);
-    if (key === undefined) {
-      sendProxyError(res, invalidApiKey('Missing API key in Authorization header'));
+    try {
+      ctx.apiKey = await apiKeys.verify(bearer(req));
+    } catch (err) {
+      const known = knownProxyError(err);
+      if (!known) throw err;
+      sendProxyError(res, known);
       return;
     }
-    const verdict = await apiKeys.verify(key);
-    if (!verdict.ok) {
-      sendProxyError(res, invalidApiKey(verdict.reason === 'expired' ? 'API key has expired' : 'Invalid API key'));
-      return;
-    }
-    ctx.apiKey = verdict.key;
     next();
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../observability/logger.ts';
-import { internalError, invalidRequest, notFound, payloadTooLarge, ProxyError } from '../errors.ts';
+import { internalError, invalidRequest, knownProxyError, notFound, payloadTooLarge, ProxyError } from '../errors.ts';
 import { sendJson, sendProxyError } from '../send-error.ts';
 
 export function isProxyPath(path: string): boolean {
@@ -55,7 +55,7 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    const known = err instanceof ProxyError ? err : fromBodyParser(err);
+    const known = knownProxyError(err) ?? fromBodyParser(err);
     if (!known) logger.error('unhandled error', { path: req.path, err });
     send(req, res, known ?? internalError());
   };

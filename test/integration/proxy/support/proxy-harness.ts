@@ -1,73 +1,104 @@
 /**
- * Starts the proxy's HTTP server in this process against a fake upstream, with in-memory data
- * ports unless a test passes its own. Same composition as `codex-lb-proxy serve` (compose.ts).
+ * Starts the proxy in this process the way `codex-lb-proxy serve` does — real settings parsing, real
+ * data layer (SQLite or PostgreSQL, migrated), the same composition — pointed at a fake upstream
+ * for both the Codex backend and the OAuth token endpoint.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FakeUpstream } from '../../../fakes/fake-upstream.ts';
-import { loadSettings } from '../../../../proxy/config/settings.ts';
-import { composeProxy, type DataPorts } from '../../../../proxy/http/compose.ts';
+import type { FakeUpstream, AccountCredentials } from '../../../fakes/fake-upstream.ts';
+import { loadSettings, type Settings } from '../../../../proxy/config/settings.ts';
+import { openDataLayer, type DataLayer } from '../../../../proxy/cli/data-layer.ts';
+import { openDataSource } from '../../../../proxy/store/data-source.ts';
+import * as migrator from '../../../../proxy/store/migrator.ts';
+import { composeProxy } from '../../../../proxy/http/compose.ts';
+import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
 import { createApp } from '../../../../proxy/http/app.ts';
 import { listen, type ListeningServer } from '../../../../proxy/http/server.ts';
 import type { ProxyServices } from '../../../../proxy/http/services.ts';
 import type { RuntimeRegistry } from '../../../../proxy/routing/runtime-state.ts';
-import { silentLogger } from '../../../../proxy/observability/logger.ts';
-import { MemoryAccountPool, MemoryAffinity, MemoryApiKeys, MemoryFirewall, MemoryOwners, MemoryRequestLog, RecordingUsage, zeroPricing } from './memory-ports.ts';
+import { createLogger, type Logger } from '../../../../proxy/observability/logger.ts';
+import { Writable } from 'node:stream';
 
-export interface MemoryPorts extends DataPorts {
-  pool: MemoryAccountPool;
-  usage: RecordingUsage;
-  affinity: MemoryAffinity;
-  owners: MemoryOwners;
-  apiKeys: MemoryApiKeys;
-  requestLog: MemoryRequestLog;
-  firewall: MemoryFirewall;
-}
-
-export interface TestProxy {
+export interface ProxyUnderTest {
   readonly url: string;
+  readonly settings: Settings;
+  readonly dataLayer: DataLayer;
   readonly services: ProxyServices;
   readonly runtime: RuntimeRegistry;
   readonly server: ListeningServer;
+  /** Every log line written so far (JSON lines). */
+  readonly logs: string[];
+  /** Imports a fake account's auth.json; returns the proxy's account id. */
+  importAccount(account: AccountCredentials): Promise<string>;
   close(): Promise<void>;
 }
 
-export function memoryPorts(fake: FakeUpstream): MemoryPorts {
-  return {
-    pool: new MemoryAccountPool(fake),
-    usage: new RecordingUsage(),
-    affinity: new MemoryAffinity(),
-    owners: new MemoryOwners(),
-    apiKeys: new MemoryApiKeys(),
-    requestLog: new MemoryRequestLog(),
-    pricing: zeroPricing,
-    firewall: new MemoryFirewall(),
-  };
+export interface StartOptions {
+  fake: FakeUpstream;
+  /** From Databases.fresh(); unset = SQLite in the data dir. */
+  databaseUrl?: string;
+  env?: Record<string, string>;
 }
 
-export async function startTestProxy(fake: FakeUpstream, ports: DataPorts, env: Record<string, string> = {}): Promise<TestProxy> {
-  const settings = loadSettings({
-    CODEX_LB_DATA_DIR: mkdtempSync(join(tmpdir(), 'codexlb-proxy-')),
-    CODEX_LB_UPSTREAM_BASE_URL: `${fake.url}/backend-api`,
-    ...env,
+export async function migrate(settings: Settings): Promise<void> {
+  const dataSource = await openDataSource(settings.database);
+  try {
+    await migrator.upgrade(dataSource, { lockTimeoutMs: 30_000 });
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function captureLogger(lines: string[]): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
   });
+  return createLogger({ format: 'json', level: 'debug', stream });
+}
+
+export async function startProxy(options: StartOptions): Promise<ProxyUnderTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'codexlb-proxy-'));
+  const settings = loadSettings({
+    CODEX_LB_DATA_DIR: dataDir,
+    CODEX_LB_UPSTREAM_BASE_URL: `${options.fake.url}/backend-api`,
+    CODEX_LB_OAUTH_TOKEN_URL: `${options.fake.url}/oauth/token`,
+    CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
+    ...(options.databaseUrl ? { CODEX_LB_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
+  });
+  await migrate(settings);
+  const { dataLayer } = await openDataLayer(settings);
+  const logs: string[] = [];
+  const logger = captureLogger(logs);
   const composed = composeProxy({
     settings,
-    ports,
-    logger: silentLogger(),
-    health: { database: async () => true, schemaAtHead: async () => true, started: () => true },
+    ports: dataPorts(dataLayer, settings, logger),
+    health: healthProbes(dataLayer, () => true),
+    admin: adminApi(dataLayer, settings, logger),
+    logger,
   });
   const app = createApp(composed.services);
   const server = await listen(app, { host: '127.0.0.1', port: 0, drain: composed.services.drain });
   return {
     url: server.url,
+    settings,
+    dataLayer,
     services: composed.services,
     runtime: composed.runtime,
     server,
+    logs,
+    async importAccount(account) {
+      const { account: view } = await dataLayer.accountAdmin.importAuthJson(account.authJson());
+      return view.id;
+    },
     async close() {
       await server.shutdown(0);
       await composed.close();
+      await dataLayer.close();
     },
   };
 }

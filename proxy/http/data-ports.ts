@@ -1,0 +1,74 @@
+/**
+ * Wires the request path to the data layer (proxy/cli/data-layer.ts): the routing and HTTP ports,
+ * readiness probes and the admin API, from one open DataLayer.
+ */
+import { readFile } from 'node:fs/promises';
+import type { DataLayer } from '../cli/data-layer.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../observability/logger.ts';
+import { StoredAccountPool } from '../routing/account-pool.ts';
+import { LiveUsageIngest } from '../routing/live-usage.ts';
+import { ResponseOwnerIndex } from '../routing/response-owners.ts';
+import { StoredAffinity } from '../routing/sticky-store.ts';
+import * as migrator from '../store/migrator.ts';
+import type { DataPorts } from './compose.ts';
+import type { AdminApi } from './routes/admin.ts';
+import type { HealthProbes } from './services.ts';
+
+/**
+ * The firewall allow-list has no table in the store yet (api_firewall_allowlist, §10): until it
+ * does, the list is empty, which is upstream's default ("allow all").
+ */
+const NO_ALLOWLIST = { allowed: async (): Promise<ReadonlySet<string>> => new Set<string>() };
+
+export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger): DataPorts {
+  return {
+    pool: new StoredAccountPool({ accounts: dataLayer.accounts, tokens: dataLayer.tokens }),
+    usage: settings.liveUsageIngestionEnabled
+      ? new LiveUsageIngest({ recorder: dataLayer.usage, logger })
+      : { fromHeaders: () => undefined, fromRateLimitsEvent: () => undefined },
+    affinity: new StoredAffinity(dataLayer.dataSource),
+    owners: new ResponseOwnerIndex(),
+    apiKeys: dataLayer.apiKeys,
+    requestLog: dataLayer.requestLogs,
+    firewall: NO_ALLOWLIST,
+  };
+}
+
+export function healthProbes(dataLayer: DataLayer, started: () => boolean): HealthProbes {
+  return {
+    database: async () => {
+      await dataLayer.dataSource.query('SELECT 1');
+      return true;
+    },
+    schemaAtHead: () => migrator.check(dataLayer.dataSource),
+    started,
+  };
+}
+
+/** Reads the token file per call: absent or empty file = API off; a rotated Secret applies at once. */
+function tokenFile(path: string | null): () => Promise<string | undefined> {
+  return async () => {
+    if (path === null) return undefined;
+    const token = (await readFile(path, 'utf8').catch(() => '')).trim();
+    return token === '' ? undefined : token;
+  };
+}
+
+export function adminApi(dataLayer: DataLayer, settings: Settings, logger: Logger): AdminApi {
+  return {
+    token: tokenFile(settings.adminTokenFile),
+    accounts: dataLayer.accountAdmin,
+    apiKeys: dataLayer.apiKeyAdmin,
+    schema: async () => {
+      const state = await migrator.readState(dataLayer.dataSource);
+      return { revision: state.current, atHead: state.status === 'at_head' };
+    },
+    imported: (accountId) => {
+      void dataLayer.accounts
+        .get(accountId)
+        .then((account) => (account ? dataLayer.usagePoller.pollAccount(account) : undefined))
+        .catch((err: unknown) => logger.warn('usage poll after import failed', { accountId, err }));
+    },
+  };
+}

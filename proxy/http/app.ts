@@ -40,7 +40,7 @@ export function createApp(services: ProxyServices): Express {
   app.use('/internal/admin', express.json({ limit: '1mb' }));
   app.use(adminRoutes(services.admin));
 
-  app.use(PROXY_PREFIXES, firewall(services.firewall, settings.firewallCacheTtlMs), apiKeyAuth(services.apiKeys, settings));
+  app.use(PROXY_PREFIXES, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
   app.use(RESPONSES_PATHS, express.json({ limit: settings.maxResponsesBodyBytes }));
   app.use(PROXY_PREFIXES, express.json({ limit: settings.maxBodyBytes }));
   app.use(responsesRoutes(services));

@@ -11,6 +11,7 @@ import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '..
 import { RuntimeRegistry } from '../routing/runtime-state.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { blockListOf } from './client-ip.ts';
+import { FirewallGate } from './middleware/firewall.ts';
 import { ModelCatalog } from './models/catalog.ts';
 import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
@@ -51,6 +52,7 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
     streamBudgetMs: seconds(settings.httpResponsesStreamRequestBudgetSeconds),
     unaryBudgetMs: seconds(settings.proxyRequestBudgetSeconds),
     compactBudgetMs: seconds(settings.compactRequestBudgetSeconds),
+    socketIdleTimeoutMs: seconds(settings.proxyDownstreamWebsocketIdleTimeoutSeconds),
     maxBodyBytes: settings.maxDecompressedBodyBytes,
     maxResponsesBodyBytes: settings.maxDecompressedResponsesBodyBytes,
     deriveCacheKey: settings.openaiPromptCacheKeyDerivationEnabled,
@@ -58,7 +60,6 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
     apiKeyAuthEnabled: settings.apiKeyAuthEnabled,
     unauthenticatedClients: blockListOf(settings.proxyUnauthenticatedClientCidrs),
     trust: { trustProxyHeaders: settings.firewallTrustProxyHeaders, trustedProxies: blockListOf(settings.firewallTrustedProxyCidrs) },
-    firewallCacheTtlMs: seconds(settings.firewallIpCacheTtlSeconds),
   };
 }
 
@@ -111,7 +112,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     owners: ports.owners,
     apiKeys: ports.apiKeys,
     requestLog: ports.requestLog,
-    firewall: ports.firewall,
+    firewall: new FirewallGate(ports.firewall, seconds(settings.firewallIpCacheTtlSeconds)),
     models: new ModelCatalog({ client, pool: ports.pool, clientVersion: settings.modelRegistryClientVersion, logger }),
     drain: new DrainState(),
     health: options.health,

@@ -7,6 +7,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { DrainState } from '../cluster/drain.ts';
+import { createApp } from './app.ts';
+import type { ProxyServices } from './services.ts';
+import { ResponsesSockets } from './ws/responses-socket.ts';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -20,7 +23,7 @@ export interface ListeningServer {
 
 export async function listen(
   app: Express,
-  options: { host: string; port: number; drain: DrainState; onUpgrade?: UpgradeHandler },
+  options: { host: string; port: number; drain: DrainState; onUpgrade?: UpgradeHandler; beforeClose?: () => void },
 ): Promise<ListeningServer> {
   // Streams can be silent for a long time between events: no server-side request timeout; the proxy
   // enforces its own idle timeout and budget per stream.
@@ -44,10 +47,22 @@ export async function listen(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await options.drain.idle(AbortSignal.timeout(Math.max(0, timeoutMs)));
+      options.beforeClose?.();
       server.closeAllConnections();
       await closed;
     })();
     return closing;
   };
   return { server, port: address.port, url: `http://${host}:${address.port}`, shutdown };
+}
+
+/** The proxy's API listener: the express app plus the Responses WebSocket routes. */
+export function serveProxy(services: ProxyServices, options: { host: string; port: number }): Promise<ListeningServer> {
+  const sockets = new ResponsesSockets(services);
+  return listen(createApp(services), {
+    ...options,
+    drain: services.drain,
+    onUpgrade: sockets.handleUpgrade,
+    beforeClose: () => sockets.closeAll(),
+  });
 }

@@ -10,7 +10,8 @@ import type { Dispatcher } from '../routing/dispatch.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { ProxyTrust } from './client-ip.ts';
 import type { ModelCatalog } from './models/catalog.ts';
-import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
+import type { FirewallGate } from './middleware/firewall.ts';
+import type { ApiKeys, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 
 export interface HttpSettings {
@@ -21,6 +22,8 @@ export interface HttpSettings {
   streamBudgetMs: number;
   unaryBudgetMs: number;
   compactBudgetMs: number;
+  /** Downstream WebSockets idle this long between turns are closed. */
+  socketIdleTimeoutMs: number;
   maxBodyBytes: number;
   maxResponsesBodyBytes: number;
   deriveCacheKey: boolean;
@@ -29,7 +32,6 @@ export interface HttpSettings {
   /** Socket peers allowed without a key when key auth is off (besides local requests). */
   unauthenticatedClients: BlockList;
   trust: ProxyTrust;
-  firewallCacheTtlMs: number;
 }
 
 export interface HealthProbes {
@@ -48,7 +50,7 @@ export interface ProxyServices {
   owners: ResponseOwners;
   apiKeys: ApiKeys;
   requestLog: RequestLog;
-  firewall: FirewallAllowlist;
+  firewall: FirewallGate;
   models: ModelCatalog;
   drain: DrainState;
   health: HealthProbes;

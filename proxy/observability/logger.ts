@@ -4,17 +4,19 @@
  * or key by accident.
  */
 import winston from 'winston';
-import { redactText, redactValue } from './redact.ts';
+import { redactField, redactText } from './redact.ts';
 
 export type LogFormat = 'json' | 'text';
 export type Logger = winston.Logger;
 
+// Rewrites the string-keyed fields in place: winston's own state lives under symbol keys and must survive.
 const redaction = winston.format((info) => {
-  const { level, message, ...meta } = info;
-  const clean = redactValue(meta) as Record<string, unknown>;
-  const out: winston.Logform.TransformableInfo = { level, message: typeof message === 'string' ? redactText(message) : redactValue(message) };
-  for (const [key, value] of Object.entries(clean)) out[key] = value;
-  return out;
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    const value = info[key];
+    info[key] = key === 'message' && typeof value === 'string' ? redactText(value) : redactField(key, value);
+  }
+  return info;
 });
 
 export interface LoggerOptions {

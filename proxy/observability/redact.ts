@@ -24,6 +24,15 @@ export function redactText(text: string): string {
   return out;
 }
 
+function isSecretField(key: string, value: unknown): boolean {
+  return SECRET_KEY.test(key) && value !== null && value !== undefined && typeof value !== 'boolean';
+}
+
+/** One named field: masked whole when the name looks secret, else redacted deeply. */
+export function redactField(key: string, value: unknown): unknown {
+  return isSecretField(key, value) ? REDACTED : redactValue(value);
+}
+
 /** A deep copy with secrets masked; cycles and depth are bounded. */
 export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactText(value);
@@ -36,7 +45,7 @@ export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== null && item !== undefined && typeof item !== 'boolean' ? REDACTED : redactValue(item, depth + 1, seen);
+    out[key] = isSecretField(key, item) ? REDACTED : redactValue(item, depth + 1, seen);
   }
   return out;
 }

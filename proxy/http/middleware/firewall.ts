@@ -7,20 +7,31 @@ import type { NextFunction, Request, Response } from 'express';
 import { ipForbidden } from '../errors.ts';
 import type { FirewallAllowlist } from '../ports.ts';
 import { contextOf } from '../request-context.ts';
-import { sendProxyError } from '../send-error.ts';
 
-export function firewall(allowlist: FirewallAllowlist, cacheTtlMs: number) {
-  let cached: { entries: ReadonlySet<string>; at: number } | undefined;
-  const current = async (): Promise<ReadonlySet<string>> => {
-    if (cached && Date.now() - cached.at < cacheTtlMs) return cached.entries;
-    cached = { entries: await allowlist.allowed(), at: Date.now() };
-    return cached.entries;
-  };
+export class FirewallGate {
+  readonly #allowlist: FirewallAllowlist;
+  readonly #cacheTtlMs: number;
+  #cached: { entries: ReadonlySet<string>; at: number } | undefined;
+
+  constructor(allowlist: FirewallAllowlist, cacheTtlMs: number) {
+    this.#allowlist = allowlist;
+    this.#cacheTtlMs = cacheTtlMs;
+  }
+
+  /** Throws 403 `ip_forbidden` when the allow-list is active and does not name the client. */
+  async check(clientIp: string | undefined): Promise<void> {
+    if (!this.#cached || Date.now() - this.#cached.at >= this.#cacheTtlMs) {
+      this.#cached = { entries: await this.#allowlist.allowed(), at: Date.now() };
+    }
+    const { entries } = this.#cached;
+    if (entries.size === 0 || (clientIp !== undefined && entries.has(clientIp))) return;
+    throw ipForbidden();
+  }
+}
+
+export function firewall(gate: FirewallGate) {
   return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const entries = await current();
-    if (entries.size === 0) return next();
-    const ip = contextOf(res).clientIp;
-    if (ip !== undefined && entries.has(ip)) return next();
-    sendProxyError(res, ipForbidden());
+    await gate.check(contextOf(res).clientIp);
+    next();
   };
 }

@@ -13,8 +13,7 @@ import { openDataSource } from '../../../../proxy/store/data-source.ts';
 import * as migrator from '../../../../proxy/store/migrator.ts';
 import { composeProxy } from '../../../../proxy/http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
-import { createApp } from '../../../../proxy/http/app.ts';
-import { listen, type ListeningServer } from '../../../../proxy/http/server.ts';
+import { serveProxy, type ListeningServer } from '../../../../proxy/http/server.ts';
 import type { ProxyServices } from '../../../../proxy/http/services.ts';
 import type { RuntimeRegistry } from '../../../../proxy/routing/runtime-state.ts';
 import { createLogger, type Logger } from '../../../../proxy/observability/logger.ts';
@@ -81,8 +80,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     admin: adminApi(dataLayer, settings, logger),
     logger,
   });
-  const app = createApp(composed.services);
-  const server = await listen(app, { host: '127.0.0.1', port: 0, drain: composed.services.drain });
+  const server = await serveProxy(composed.services, { host: '127.0.0.1', port: 0 });
   return {
     url: server.url,
     settings,

@@ -1,0 +1,125 @@
+/**
+ * `codex-lb-proxy serve` (OPERATOR-CONTRACT.md): the API on `PORT` (2455), metrics on
+ * `CODEX_LB_METRICS_PORT` when enabled. Startup order: settings → schema gate (migrate when
+ * `CODEX_LB_DATABASE_MIGRATE_ON_STARTUP`, else wait for head within the startup budget and exit 1
+ * without it) → data layer (encryption key fingerprint) → listeners → leader-gated usage polling.
+ * SIGTERM/SIGINT: drain, let in-flight work finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`,
+ * close, exit 0.
+ */
+import { Command } from 'commander';
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { LeaderElector } from '../cluster/leader.ts';
+import type { Settings } from '../config/settings.ts';
+import { composeProxy } from '../http/compose.ts';
+import { adminApi, dataPorts, healthProbes } from '../http/data-ports.ts';
+import { serveProxy } from '../http/server.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
+import { openDataSource } from '../store/data-source.ts';
+import { describeDatabase } from '../config/database-url.ts';
+import { messageOf } from '../store/errors.ts';
+import * as migrator from '../store/migrator.ts';
+import { openDataLayer, type DataLayer } from './data-layer.ts';
+import { exitWith } from './program.ts';
+import { settingsFromEnvironment } from './settings-for-cli.ts';
+
+/** How long serve waits for another process (the migration Job) to bring the schema to head (the startup probe's budget). */
+const STARTUP_SCHEMA_WAIT_MS = 60_000;
+
+interface ServeOptions {
+  host: string;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the proxy API (and metrics when enabled)')
+    .option('--host <address>', 'listen address for the API and metrics', '0.0.0.0')
+    .action(exitWith((options: ServeOptions) => serve(options)));
+}
+
+async function schemaGate(settings: Settings, logger: Logger): Promise<boolean> {
+  const dataSource = await migrator.waitForConnection(() => openDataSource(settings.database), { timeoutMs: STARTUP_SCHEMA_WAIT_MS, intervalMs: 1000 });
+  try {
+    if (settings.databaseMigrateOnStartup) {
+      const result = await migrator.upgrade(dataSource, { lockTimeoutMs: settings.databaseMigrationLockTimeoutSeconds * 1000 });
+      logger.info('database schema upgraded', { applied: result.applied, revision: result.state.current });
+      return true;
+    }
+    const state = await migrator.waitForHead(dataSource, { timeoutMs: STARTUP_SCHEMA_WAIT_MS, intervalMs: 2000 });
+    logger.info('database schema at head', { revision: state.current });
+    return true;
+  } catch (err) {
+    logger.error('database schema is not usable; refusing to serve', { error: messageOf(err) });
+    return false;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function serve(options: ServeOptions): Promise<number> {
+  const settings = settingsFromEnvironment();
+  if (settings === null) return 1;
+  const logger = createLogger({ format: settings.logFormat, defaults: { instance: settings.sessionBridgeInstanceId } });
+  for (const warning of settings.warnings) logger.warn(warning);
+  logger.info('starting codex-lb-proxy', { database: describeDatabase(settings.database), upstream: settings.upstreamBaseUrl });
+
+  if (!(await schemaGate(settings, logger).catch((err: unknown) => {
+    logger.error('database unreachable', { error: messageOf(err) });
+    return false;
+  }))) {
+    return 1;
+  }
+
+  let elector: LeaderElector | undefined;
+  let dataLayer: DataLayer;
+  try {
+    const opened = await openDataLayer(settings, { isLeader: () => !settings.leaderElectionEnabled || (elector?.isLeader() ?? false) });
+    dataLayer = opened.dataLayer;
+    for (const warning of opened.warnings) logger.warn(warning);
+  } catch (err) {
+    logger.error('data layer failed to open', { error: messageOf(err) });
+    return 1;
+  }
+
+  let started = false;
+  const composed = composeProxy({
+    settings,
+    ports: dataPorts(dataLayer, settings, logger),
+    health: healthProbes(dataLayer, () => started),
+    admin: adminApi(dataLayer, settings, logger),
+    logger,
+    accountCounts: async () => {
+      const counts: Record<string, number> = { ...(await dataLayer.accountAdmin.counts()) };
+      delete counts.total;
+      return counts;
+    },
+  });
+  const { services } = composed;
+  const api = await serveProxy(services, { host: options.host, port: settings.port });
+  let metricsServer: Server | undefined;
+  if (settings.metricsEnabled) metricsServer = await startMetricsServer(services.metrics.registry, { host: options.host, port: settings.metricsPort });
+  logger.info('listening', { api: api.url, metrics: settings.metricsEnabled ? settings.metricsPort : null });
+
+  const background = new AbortController();
+  const jobs: Promise<void>[] = [];
+  if (settings.leaderElectionEnabled) {
+    elector = new LeaderElector({ dataSource: dataLayer.dataSource, ttlSeconds: settings.leaderElectionTtlSeconds, logger });
+    jobs.push(elector.run(background.signal));
+  }
+  if (settings.usageRefreshEnabled) {
+    jobs.push(dataLayer.usagePoller.run(background.signal, (err) => logger.warn('usage poll pass failed', { err })));
+  }
+  started = true;
+
+  const [signal] = (await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])) as [NodeJS.Signals];
+  logger.info('shutting down', { signal, inFlight: services.drain.inFlight });
+  await api.shutdown(settings.shutdownDrainTimeoutSeconds * 1000);
+  background.abort();
+  await Promise.allSettled(jobs);
+  metricsServer?.close();
+  await composed.close();
+  await dataLayer.close();
+  logger.info('stopped');
+  return 0;
+}

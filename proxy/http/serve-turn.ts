@@ -157,6 +157,7 @@ class Turn {
       return;
     }
     stream.finish(this.#streamOutcome(end));
+    await stream.bound;
     sink.complete(end);
     this.#finishRelay(stream, end);
   }
@@ -180,7 +181,8 @@ class Turn {
       if (token !== clientToken) {
         // A token the client has not used yet: remember its account for a while, so echoing it back pins the turn.
         const key = turnStateKey(token, this.#ctx.apiKey?.id);
-        void this.#services.affinity.set(key.kind, key.key, stream.accountId, this.#services.settings.promptCacheTtlSeconds).catch(() => undefined);
+        const stored = this.#services.affinity.set(key.kind, key.key, stream.accountId, this.#services.settings.promptCacheTtlSeconds).catch(() => undefined);
+        stream.bound = Promise.all([stream.bound, stored]).then(() => undefined);
       }
     }
     return headers;

@@ -1,6 +1,6 @@
 /**
  * What routing knows about an account: the persisted view (status, usage windows, plan — from the
- * data layer) and the per-replica runtime view (errors, cooldowns, leases — in memory). Selection is
+ * data layer) and the per-replica runtime view (error streaks, selection times, streams in flight — in memory). Selection is
  * a pure function of these two snapshots and the clock.
  */
 
@@ -44,8 +44,6 @@ export interface AccountView {
 }
 
 export interface RuntimeView {
-  /** Epoch seconds; 0 = none. */
-  cooldownUntil: number;
   errorCount: number;
   lastErrorAt: number;
   lastSelectedAt: number;
@@ -54,7 +52,6 @@ export interface RuntimeView {
 }
 
 export const IDLE_RUNTIME: RuntimeView = Object.freeze({
-  cooldownUntil: 0,
   errorCount: 0,
   lastErrorAt: 0,
   lastSelectedAt: 0,

@@ -35,7 +35,6 @@ import { selectAccount, type NoAccountReason, type Pin, type Selection } from '.
 export const MAX_ACCOUNTS_PER_REQUEST = 3;
 /** Same-account retries for transient failures, with 0.2 s × 2^(n−1) backoff (§7.6). */
 export const MAX_TRANSIENT_RETRIES = 3;
-const QUOTA_COOLDOWN_SECONDS = 120;
 
 export interface DispatchSettings {
   strategy: RoutingStrategy;
@@ -92,6 +91,8 @@ export interface OpenStream {
   upstreamHeaders: IncomingHttpHeaders;
   /** Events pulled while probing, in order (vendor events included). */
   head: ResponseEvent[];
+  /** Settles when the request's affinity binding is stored (await before the answer ends). */
+  bound: Promise<void>;
   pump: EventPump;
   /** Releases the upstream connection and the account's in-flight slot; records the outcome. Idempotent. */
   finish(outcome: StreamOutcome): void;
@@ -154,7 +155,9 @@ export class Dispatcher {
         // A followed durable pin is already stored; TTL pins are rewritten to refresh their age.
         const persist = selection.pin === 'none' || selection.pin === 'rebound' || (selection.pin === 'followed' && plan.sticky?.ttlSeconds !== null);
         if (plan.sticky && persist) {
-          void this.#deps.affinity.set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds).catch(() => undefined);
+          // Not awaited here (it would delay the first byte); the caller awaits `bound` before the
+          // answer ends, so the client's next turn finds the binding.
+          attempt.stream.bound = this.#deps.affinity.set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds).catch(() => undefined);
         }
         return attempt.stream;
       }
@@ -257,7 +260,8 @@ export class Dispatcher {
         await pool.markRateLimited(accountId, rateLimitResetAt(hints, now, runtime.recordRateLimit(accountId)), failure.code);
         break;
       case 'quota':
-        runtime.coolDown(accountId, now + QUOTA_COOLDOWN_SECONDS);
+        // The persisted block (with its 30 s floor) is the only cooldown: an admin re-enabling the
+        // account must take effect at once, on every replica.
         await pool.markQuotaExceeded(accountId, quotaResetAt(hints, now), failure.code);
         break;
       case 'reauth':
@@ -333,7 +337,7 @@ export class Dispatcher {
     if (probed.ok) {
       return {
         ok: true,
-        stream: { accountId, upstreamStatus: response.status, upstreamHeaders: response.headers, head: probed.head, pump, finish },
+        stream: { accountId, upstreamStatus: response.status, upstreamHeaders: response.headers, head: probed.head, bound: Promise.resolve(), pump, finish },
       };
     }
     finish({ kind: 'neutral' });

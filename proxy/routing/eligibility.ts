@@ -20,7 +20,7 @@ export interface Candidate {
   secondaryResetAt: number | null;
 }
 
-export type BlockReason = 'paused' | 'reauth_required' | 'deactivated' | 'usage_exhausted' | 'cooldown' | 'excluded';
+export type BlockReason = 'paused' | 'reauth_required' | 'deactivated' | 'usage_exhausted' | 'excluded';
 
 export interface Blocked {
   id: string;
@@ -81,10 +81,6 @@ export function assessEligibility(
     }
     if (exclude.has(account.id)) {
       result.blocked.push({ id: account.id, reason: 'excluded' });
-      continue;
-    }
-    if (rt.cooldownUntil > now) {
-      result.blocked.push({ id: account.id, reason: 'cooldown' });
       continue;
     }
     const pressure = rt.inflight * INFLIGHT_PENALTY_PCT;

@@ -1,13 +1,12 @@
 /**
  * Per-replica routing state kept in memory (reference/proxy-contract.md §7.1 "Runtime"): error
- * streaks and backoff, short cooldowns, when an account was last picked, and streams in flight.
+ * streaks (for backoff), when an account was last picked, and streams in flight.
  * Persisted state (status, reset times, usage) lives in the database; this is what one replica
  * learns from its own traffic between database writes.
  */
 import { IDLE_RUNTIME, type RuntimeView } from './account-state.ts';
 
 interface Entry {
-  cooldownUntil: number;
   errorCount: number;
   lastErrorAt: number;
   lastSelectedAt: number;
@@ -67,11 +66,6 @@ export class RuntimeRegistry {
   recordRateLimit(accountId: string): number {
     const entry = this.#entry(accountId);
     return entry.consecutiveRateLimits++;
-  }
-
-  coolDown(accountId: string, until: number): void {
-    const entry = this.#entry(accountId);
-    entry.cooldownUntil = Math.max(entry.cooldownUntil, until);
   }
 
   /** Total streams in flight on this replica, for metrics and drain. */

@@ -19,7 +19,7 @@ function account(id: string, overrides: Partial<AccountView> = {}): AccountView 
 }
 
 function runtime(overrides: Partial<RuntimeView>): RuntimeView {
-  return { cooldownUntil: 0, errorCount: 0, lastErrorAt: 0, lastSelectedAt: 0, inflight: 0, ...overrides };
+  return { errorCount: 0, lastErrorAt: 0, lastSelectedAt: 0, inflight: 0, ...overrides };
 }
 
 function request(accounts: AccountView[], extra: Partial<SelectionRequest> = {}): SelectionRequest {
@@ -58,9 +58,9 @@ describe('eligibility', () => {
     expect(pick([stale, busy], { strategy: 'usage_weighted', preferEarlierReset: false })).toBe('a');
   });
 
-  it('skips accounts in cooldown and accounts already tried for this request', () => {
+  it('skips accounts already tried for this request', () => {
     const accounts = [account('a'), account('b'), account('c')];
-    expect(pick(accounts, { runtime: new Map([['a', runtime({ cooldownUntil: NOW + 5 })]]), exclude: new Set(['b']) })).toBe('c');
+    expect(pick(accounts, { exclude: new Set(['a', 'b']) })).toBe('c');
   });
 
   it('puts an account with three consecutive errors into a 30 s backoff', () => {
@@ -101,7 +101,7 @@ describe('no account left', () => {
 
   it('is not usage_exhausted when one servable account is out for another reason', () => {
     const accounts = [account('a', { status: 'rate_limited', resetAt: NOW + 600 }), account('b')];
-    const result = selectAccount(request(accounts, { runtime: new Map([['b', runtime({ cooldownUntil: NOW + 5 })]]) }));
+    const result = selectAccount(request(accounts, { exclude: new Set(['b']) }));
     expect(result).toEqual({ ok: false, reason: { kind: 'unavailable', message: 'No available accounts' } });
   });
 
@@ -199,7 +199,7 @@ describe('affinity pins', () => {
   });
 
   it('keeps a soft pin for later when its account is temporarily out (warm cache comes back)', () => {
-    const rt = new Map([['b', runtime({ cooldownUntil: NOW + 30 })]]);
+    const rt = new Map([['b', runtime({ errorCount: 3, lastErrorAt: NOW - 1 })]]);
     expect(selectAccount(request(accounts, { pin: { accountId: 'b', kind: 'soft' }, runtime: rt }))).toEqual({
       ok: true,
       accountId: 'a',

@@ -10,7 +10,7 @@ import { chooseCandidate, shouldReallocate, type StrategyContext } from './strat
 export type NoAccountReason =
   /** Every eligible account is blocked by usage: the client should back off until `resetsAt`. */
   | { kind: 'usage_exhausted'; resetsAt: number | undefined }
-  /** Nothing routable for another reason (paused, re-auth, deactivated, cooldown, empty pool). */
+  /** Nothing routable for another reason (paused, re-auth, deactivated, error backoff, empty pool). */
   | { kind: 'unavailable'; message: string };
 
 export type StickyKind = 'hard' | 'soft';

@@ -49,6 +49,13 @@ const OWNED_KINDS: Array<{ apiVersion: string; kind: string; optional?: boolean 
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', optional: true },
 ];
 
+/** CRDs of optional APIs: their arrival re-reconciles every CodexLB. */
+const OPTIONAL_CRDS = new Set([
+  'httproutes.gateway.networking.k8s.io',
+  'servicemonitors.monitoring.coreos.com',
+  'prometheusrules.monitoring.coreos.com',
+]);
+
 export class Operator {
   readonly metrics: RuntimeMetrics;
   readonly #opts: OperatorOptions;
@@ -135,6 +142,8 @@ export class Operator {
     }
     // Metadata only: Secret bodies are never cached, only who changed.
     const secrets = new Informer(client, { apiVersion: 'v1', kind: 'Secret', namespace, metadataOnly: true }, log, this.metrics);
+    // Installing the Gateway API or prometheus-operator later must not wait for a resync.
+    const crds = new Informer(client, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadataOnly: true }, log, this.metrics);
 
     const reconciler = new CodexLBReconciler({
       client,
@@ -154,8 +163,13 @@ export class Operator {
     for (const informer of children.values()) controller.watchOwned(informer, { apiVersion: API_VERSION, kind: 'CodexLB' });
     controller.watchOwned(secrets, { apiVersion: API_VERSION, kind: 'CodexLB' });
     controller.watchMapped(secrets, (s) => reconciler.dependentsOfSecret(s.metadata.namespace ?? '', s.metadata.name));
+    controller.watchMapped(crds, (crd) => {
+      if (!OPTIONAL_CRDS.has(crd.metadata.name)) return [];
+      client.discovery.reset();
+      return codexlbs.list().map((cr) => `${cr.metadata.namespace}/${cr.metadata.name}`);
+    });
 
-    const informers = [codexlbs as Informer, ...children.values(), secrets];
+    const informers = [codexlbs as Informer, ...children.values(), secrets, crds];
     this.#running = { controller, informers };
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.synced));

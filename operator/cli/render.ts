@@ -10,7 +10,7 @@ import type { JSONSchemaProps } from '../api/schema.ts';
 import { renderCodexLB } from '../render/codexlb.ts';
 import { desiredImage, migrationStrategy } from '../render/effective.ts';
 import type { RenderInput } from '../render/input.ts';
-import { migrationJobName } from '../render/migration.ts';
+import { migrationJobName, migrationTarget } from '../render/migration.ts';
 import { names } from '../render/names.ts';
 import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY } from '../render/secrets.ts';
 import { withAppliedHash } from '../runtime/drift.ts';
@@ -40,17 +40,17 @@ export function offlineInput(cr: CodexLB, operatorVersion: string): RenderInput 
       : spec.encryption.source === 'SecretRef' && spec.encryption.secretRef
         ? { name: spec.encryption.secretRef.name, key: spec.encryption.secretRef.key }
         : undefined;
-  return {
+  const base: RenderInput = {
     codexlb: cr,
     operatorVersion,
     encryptionKey,
     adminTokenSecret: n.adminToken,
     databaseUrl: pg?.urlSecretRef ? { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key } : pg ? { name: n.database, key: DATABASE_URL_KEY } : undefined,
     secretsHash: 'offline',
-    workloadImage: image,
-    migrationJob: jobStrategy ? { name: migrationJobName(cr, image, 'offline'), image } : undefined,
     capabilities: { gatewayAPI: true, monitoring: true },
   };
+  const migrationJob = jobStrategy ? { name: migrationJobName(base, image, migrationTarget(cr, 'offline')), image } : undefined;
+  return { ...base, workloadImage: image, migrationJob };
 }
 
 export function renderDocuments(yamlText: string, operatorVersion: string): string {

@@ -1,7 +1,8 @@
 /**
  * The migration Job <name>-migrate-<hash>: `codex-lb-proxy migrate upgrade` with the NEW image,
- * before any pod rolls. The name hashes what makes a migration necessary (image, database target,
- * run token), so each distinct migration is a distinct Job and a finished one is never re-run.
+ * before any pod rolls. The name hashes the migration target (database, run token) and the Job's
+ * whole spec (image, env, ...): each distinct attempt is a distinct Job (a Job's pod template is
+ * immutable), a finished one is never re-run, and fixing a failed one's spec starts a fresh Job.
  */
 import type { CodexLB } from '../api/crds.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
@@ -12,13 +13,14 @@ import { childMeta } from './meta.ts';
 import { names } from './names.ts';
 import { containerSecurityContext, envFrom, podSecurityContext, podVolumes, proxyEnv, volumeMounts } from './workload.ts';
 
-/** Identifies the database a migration ran against, and the user's run token. */
-export function migrationTarget(cr: CodexLB, secretsHash: string): string {
-  return hashOf({ database: cr.spec.database.postgres, secrets: secretsHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
+/** Identifies the database a migration runs against (content hash of its URL) and the run token. */
+export function migrationTarget(cr: CodexLB, databaseHash: string): string {
+  return hashOf({ database: databaseHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
 }
 
-export function migrationJobName(cr: CodexLB, image: string, target: string): string {
-  return names(cr.metadata.name).migrationJob(hashOf({ image, target }, 8));
+export function migrationJobName(input: RenderInput, image: string, target: string): string {
+  const spec = renderMigrationJob(input, { name: '', image }).spec;
+  return names(input.codexlb.metadata.name).migrationJob(hashOf({ target, spec }, 8));
 }
 
 export function renderMigrationJob(input: RenderInput, job: { name: string; image: string }): KubeObject {

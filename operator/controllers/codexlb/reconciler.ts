@@ -8,10 +8,10 @@
 import type { CodexLB } from '../../api/crds.ts';
 import { desiredImage, migrationStrategy } from '../../render/effective.ts';
 import { renderCodexLB } from '../../render/codexlb.ts';
-import { hashOf, stableStringify } from '../../render/hash.ts';
+import { stableStringify } from '../../render/hash.ts';
 import type { RenderInput } from '../../render/input.ts';
 import { LABEL_INSTANCE } from '../../render/labels.ts';
-import { migrationJobName } from '../../render/migration.ts';
+import { migrationJobName, migrationTarget } from '../../render/migration.ts';
 import { names } from '../../render/names.ts';
 import { configHash } from '../../render/workload.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
@@ -112,9 +112,18 @@ export class CodexLBReconciler implements Reconciler {
       this.#deps.events.record(cr, 'Normal', 'SecretGenerated', `Generated Secret ${secret}`);
     }
 
+    const base: RenderInput = {
+      codexlb: cr,
+      operatorVersion: this.#deps.operatorVersion,
+      encryptionKey: secrets.encryptionKey,
+      adminTokenSecret: secrets.adminTokenSecret,
+      databaseUrl: secrets.databaseUrl,
+      secretsHash: secrets.secretsHash,
+      capabilities,
+    };
     const strategy = migrationStrategy(cr.spec);
-    const target = hashOf({ database: secrets.databaseHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
-    const jobName = migrationJobName(cr, image, target);
+    const target = migrationTarget(cr, secrets.databaseHash);
+    const jobName = migrationJobName(base, image, target);
     const plan = planMigration({
       strategy,
       desiredImage: image,
@@ -124,17 +133,7 @@ export class CodexLBReconciler implements Reconciler {
       observation: strategy === 'Job' ? await this.#jobs.observe(namespace, jobName) : undefined,
     });
 
-    const input: RenderInput = {
-      codexlb: cr,
-      operatorVersion: this.#deps.operatorVersion,
-      encryptionKey: secrets.encryptionKey,
-      adminTokenSecret: secrets.adminTokenSecret,
-      databaseUrl: secrets.databaseUrl,
-      secretsHash: secrets.secretsHash,
-      workloadImage: plan.workloadImage,
-      migrationJob: plan.job,
-      capabilities,
-    };
+    const input: RenderInput = { ...base, workloadImage: plan.workloadImage, migrationJob: plan.job };
     const desired = renderCodexLB(input).map(withAppliedHash);
 
     let applyError: string | undefined;

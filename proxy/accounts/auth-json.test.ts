@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidAuthJsonError, parseAuthJson } from './auth-json.ts';
-import { fakeAuthJson, fakeIdToken } from './testing.ts';
+import { fakeAuthJson, fakeIdToken, secretTokens } from './testing.ts';
 
 describe('parseAuthJson', () => {
   it('reads the Codex CLI snake_case form with its claims', () => {
@@ -59,6 +59,6 @@ describe('parseAuthJson', () => {
       message = (err as Error).message;
     }
     expect(message).toContain('tokens.id_token');
-    for (const value of Object.values(document.tokens as Record<string, string>)) expect(message).not.toContain(value);
+    for (const value of secretTokens(document)) expect(message).not.toContain(value);
   });
 });

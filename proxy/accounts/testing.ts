@@ -45,3 +45,9 @@ export function fakeAuthJson(identity: FakeIdentity = {}, lastRefresh = '2026-05
     last_refresh: lastRefresh,
   };
 }
+
+/** The three secret values of an auth.json document (not `account_id`, which is an identifier). */
+export function secretTokens(document: Record<string, unknown>): string[] {
+  const tokens = document.tokens as Record<string, string>;
+  return [tokens.id_token, tokens.access_token, tokens.refresh_token].filter((value): value is string => typeof value === 'string');
+}

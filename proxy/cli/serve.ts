@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { LeaderElector } from '../cluster/leader.ts';
+import { PendingWork } from '../cluster/pending-work.ts';
 import type { Settings } from '../config/settings.ts';
 import { composeProxy } from '../http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../http/data-ports.ts';
@@ -83,9 +84,11 @@ async function serve(options: ServeOptions): Promise<number> {
   }
 
   let started = false;
+  const pending = new PendingWork();
   const composed = composeProxy({
     settings,
-    ports: dataPorts(dataLayer, settings, logger),
+    pending,
+    ports: dataPorts(dataLayer, settings, logger, pending),
     health: healthProbes(dataLayer, () => started),
     admin: adminApi(dataLayer, settings, logger),
     logger,

@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // Tests poke at untyped API objects and assert on values they just checked exist.
-    files: ['**/*.test.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

@@ -3,7 +3,7 @@
  * running in-process (or as a child process), and small helpers to read what it did.
  */
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane, type Profile } from '../../harness/controlplane/controlplane.ts';
 import { waitFor } from '../../harness/process.ts';
 import { Operator } from '../../../operator/manager.ts';

@@ -1,0 +1,144 @@
+/**
+ * Admission-time validation of the CRDs on a real API server: every CEL rule rejects a bad object
+ * with a message naming the field, transition rules guard immutable and grow-only fields, and the
+ * structural schema fills defaults.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codexLB, createNamespace, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
+import { ApiError, type KubeObject } from '../../../operator/runtime/kube/types.ts';
+
+const ns = 'validation';
+const pgURL = { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } };
+const replicated = { topology: { mode: 'Replicated', replicas: 2 }, database: pgURL };
+
+let counter = 0;
+const uniqueName = () => `v${++counter}`;
+
+describe('CodexLB admission validation', () => {
+  let env: OperatorTestEnv;
+
+  beforeAll(async () => {
+    env = await startOperatorTestEnv('api');
+    await createNamespace(env.cp, ns);
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  async function rejection(obj: KubeObject): Promise<string> {
+    const err = await env.client.create(obj).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof ApiError)) throw new Error(`expected a rejection, got ${err === undefined ? 'success' : String(err)}`);
+    expect(err.status).toBe(422);
+    return err.message;
+  }
+
+  async function updateRejection(spec: Record<string, unknown>, change: (cr: Record<string, any>) => void): Promise<string> {
+    const created = await env.client.create<KubeObject & Record<string, any>>(codexLB(ns, uniqueName(), spec));
+    change(created);
+    const err = await env.client.replace(created).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof ApiError)) throw new Error(`expected the update to be rejected, got ${String(err)}`);
+    return err.message;
+  }
+
+  it('accepts an empty spec and fills in the Standalone SQLite defaults', async () => {
+    const created = await env.client.create<KubeObject & Record<string, any>>(codexLB(ns, uniqueName(), {}));
+    expect(created.spec.topology).toEqual({ mode: 'Standalone', replicas: 1, clusterDomain: 'cluster.local' });
+    expect(created.spec.database.type).toBe('SQLite');
+    expect(created.spec.shutdown).toEqual({ drainTimeoutSeconds: 30, preStopSleepSeconds: 15, terminationGracePeriodSeconds: 65 });
+  });
+
+  it.each([
+    ['Standalone with 2 replicas', { topology: { replicas: 2 } }, 'spec.topology.replicas: Invalid value: topology.replicas must be 1 in Standalone mode'],
+    ['Replicated with 1 replica', { ...replicated, topology: { mode: 'Replicated', replicas: 1 } }, 'topology.replicas must be at least 2 in Replicated mode'],
+    ['Replicated on SQLite', { topology: { mode: 'Replicated', replicas: 2 } }, 'spec.database.type: Invalid value: database.type must be PostgreSQL in Replicated mode'],
+    [
+      'a SQLite volume with PostgreSQL',
+      { ...replicated, database: { ...pgURL, sqlite: { storage: { size: '1Gi' } } } },
+      'database.sqlite (the SQLite volume) is only valid when database.type is SQLite',
+    ],
+    ['PostgreSQL without connection settings', { database: { type: 'PostgreSQL' } }, 'database.postgres is required when database.type is PostgreSQL'],
+    ['postgres settings with SQLite', { database: { postgres: { host: 'db', passwordSecretRef: { name: 'pw' } } } }, 'database.postgres is only valid when database.type is PostgreSQL'],
+    [
+      'both a URL Secret and a host',
+      { database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' }, host: 'db', passwordSecretRef: { name: 'pw' } } } },
+      'database.postgres needs exactly one of urlSecretRef or host',
+    ],
+    ['a host without a password Secret', { database: { type: 'PostgreSQL', postgres: { host: 'db' } } }, 'database.postgres.host requires passwordSecretRef'],
+    ['autoscaling in Standalone', { autoscaling: { enabled: true } }, 'autoscaling.enabled requires topology.mode Replicated'],
+    ['autoscaling with min > max', { ...replicated, autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } }, 'autoscaling.minReplicas must be <= autoscaling.maxReplicas'],
+    ['a migration Job with SQLite', { migration: { strategy: 'Job' } }, 'migration.strategy must be Startup with SQLite'],
+    ['startup migrations in Replicated mode', { ...replicated, migration: { strategy: 'Startup' } }, 'migration.strategy must be Job in Replicated mode'],
+    ['no schema gate in Replicated mode', { ...replicated, migration: { schemaGate: { enabled: false } } }, 'migration.schemaGate.enabled must be true in Replicated mode'],
+    ['a per-pod key file in Replicated mode', { ...replicated, encryption: { source: 'PersistentFile' } }, 'encryption.source PersistentFile is only valid for Standalone SQLite'],
+    ['SecretRef without a secret', { encryption: { source: 'SecretRef' } }, 'encryption.secretRef is required when encryption.source is SecretRef'],
+    ['a preStop dwell longer than the drain', { shutdown: { preStopSleepSeconds: 40, drainTimeoutSeconds: 30 } }, 'shutdown.preStopSleepSeconds must be <= shutdown.drainTimeoutSeconds'],
+    ['a grace period shorter than drain + 32', { shutdown: { terminationGracePeriodSeconds: 61 } }, 'shutdown.terminationGracePeriodSeconds must be >= shutdown.drainTimeoutSeconds + 32'],
+    ['a shared advertise hostname', { topology: { handoffAdvertiseURL: 'http://codex-lb:2455' } }, 'topology.handoffAdvertiseURL must be an http(s) URL containing $(POD_NAME) or $(POD_IP)'],
+    ['trusted proxy headers without CIDRs', { config: { firewall: { trustProxyHeaders: true, trustedProxyCIDRs: [] } } }, 'config.firewall.trustProxyHeaders requires at least one trustedProxyCIDR'],
+    ['metrics on the API port', { metrics: { port: 2455 } }, 'metrics.port must differ from the HTTP port 2455 and the OAuth port 1455'],
+    ['a nodePort on a ClusterIP Service', { service: { nodePort: 30080 } }, 'service.nodePort is only valid for service.type NodePort or LoadBalancer'],
+    ['Gateway API routes without parents', { gatewayAPI: { enabled: true } }, 'gatewayAPI.parentRefs is required when gatewayAPI.enabled is true'],
+    ['both PDB bounds', { podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } }, 'podDisruptionBudget: set either minAvailable or maxUnavailable, not both'],
+    ['an operator-managed env var', { env: [{ name: 'CODEX_LB_DATABASE_URL', value: 'postgresql://x' }] }, 'env must not set operator-managed variables'],
+    ['an unknown mode', { topology: { mode: 'Clustered' } }, 'spec.topology.mode: Unsupported value: "Clustered"'],
+  ])('rejects %s', async (_what, spec, message) => {
+    expect(await rejection(codexLB(ns, uniqueName(), spec))).toContain(message);
+  });
+
+  it('rejects names too long for the derived child names', async () => {
+    expect(await rejection(codexLB(ns, 'n'.repeat(41), {}))).toContain('metadata.name must be at most 40 characters');
+  });
+
+  it.each([
+    ['topology.mode', replicated, (cr: any): void => void (cr.spec.topology.mode = 'Standalone'), 'topology.mode is immutable'],
+    ['database.type', {}, (cr: any): void => void (cr.spec.database = pgURL), 'database.type is immutable'],
+    ['encryption.source', {}, (cr: any): void => void (cr.spec.encryption = { source: 'PersistentFile' }), 'encryption.source is immutable'],
+    [
+      'the storage class',
+      { database: { sqlite: { storage: { storageClassName: 'fast' } } } },
+      (cr: any): void => {
+        cr.spec.database.sqlite.storage.storageClassName = 'slow';
+      },
+      'database.sqlite.storage.storageClassName is immutable',
+    ],
+    [
+      'a shrinking volume',
+      { database: { sqlite: { storage: { size: '10Gi' } } } },
+      (cr: any): void => {
+        cr.spec.database.sqlite.storage.size = '5Gi';
+      },
+      'database.sqlite.storage.size can only grow',
+    ],
+  ])('rejects changing %s', async (_what, spec, change, message) => {
+    expect(await updateRejection(spec, change)).toContain(message);
+  });
+
+  it('lets the volume grow', async () => {
+    const created = await env.client.create<KubeObject & Record<string, any>>(
+      codexLB(ns, uniqueName(), { database: { sqlite: { storage: { size: '5Gi' } } } }),
+    );
+    created.spec.database.sqlite.storage.size = '20Gi';
+    const updated = await env.client.replace<KubeObject & Record<string, any>>(created);
+    expect(updated.spec.database.sqlite.storage.size).toBe('20Gi');
+  });
+
+  it('makes a ChatGPTAccount keep its CodexLB', async () => {
+    const account = await env.client.create<KubeObject & Record<string, any>>({
+      apiVersion: 'codexlb.io/v1alpha1',
+      kind: 'ChatGPTAccount',
+      metadata: { name: 'alice', namespace: ns },
+      spec: { codexLBRef: { name: 'one' }, credentials: { secretRef: { name: 'alice-auth' } } },
+    });
+    expect(account.spec.credentials).toEqual({ secretRef: { name: 'alice-auth' }, key: 'auth.json', importPolicy: 'OnSecretChange' });
+    account.spec.codexLBRef.name = 'two';
+    const err = await env.client.replace(account).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain('codexLBRef is immutable');
+  });
+});

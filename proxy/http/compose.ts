@@ -4,6 +4,7 @@
  */
 import type { Settings } from '../config/settings.ts';
 import { DrainState } from '../cluster/drain.ts';
+import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
 import { Dispatcher } from '../routing/dispatch.ts';
@@ -30,6 +31,8 @@ export interface DataPorts {
 export interface ComposeOptions {
   settings: Settings;
   ports: DataPorts;
+  /** Background writes (shared with the ports that make them); close() waits for them. */
+  pending: PendingWork;
   health: HealthProbes;
   admin?: AdminApi;
   logger: Logger;
@@ -80,6 +83,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
   const dispatcher = new Dispatcher({
     client,
     pool: ports.pool,
+    pending: options.pending,
     runtime,
     usage: ports.usage,
     affinity: ports.affinity,
@@ -115,6 +119,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     firewall: new FirewallGate(ports.firewall, seconds(settings.firewallIpCacheTtlSeconds)),
     models: new ModelCatalog({ client, pool: ports.pool, clientVersion: settings.modelRegistryClientVersion, logger }),
     drain: new DrainState(),
+    pending: options.pending,
     health: options.health,
     metrics,
     logger,
@@ -123,7 +128,9 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
   return {
     services,
     runtime,
+    /** Call after the listeners stopped: waits for background writes, then releases the upstream pool. */
     async close() {
+      await options.pending.settle();
       metrics.close();
       await client.close();
     },

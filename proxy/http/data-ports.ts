@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { DataLayer } from '../cli/data-layer.ts';
+import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import { StoredAccountPool } from '../routing/account-pool.ts';
@@ -21,11 +22,11 @@ import type { HealthProbes } from './services.ts';
  */
 const NO_ALLOWLIST = { allowed: async (): Promise<ReadonlySet<string>> => new Set<string>() };
 
-export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger): DataPorts {
+export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger, pending: PendingWork): DataPorts {
   return {
     pool: new StoredAccountPool({ accounts: dataLayer.accounts, tokens: dataLayer.tokens }),
     usage: settings.liveUsageIngestionEnabled
-      ? new LiveUsageIngest({ recorder: dataLayer.usage, logger })
+      ? new LiveUsageIngest({ recorder: dataLayer.usage, logger, pending })
       : { fromHeaders: () => undefined, fromRateLimitsEvent: () => undefined },
     affinity: new StoredAffinity(dataLayer.dataSource),
     owners: new ResponseOwnerIndex(),

@@ -42,8 +42,8 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
       options.observe(event);
       if (endsStream(event)) return { kind: 'terminal', event };
     }
-    let lastEvent = now();
-    let nextKeepalive = options.keepaliveMs > 0 ? lastEvent + options.keepaliveMs : Infinity;
+    let lastEvent = stream.lastEventAt;
+    let nextKeepalive = options.keepaliveMs > 0 ? now() + options.keepaliveMs : Infinity;
     for (;;) {
       if (options.signal.aborted) return { kind: 'aborted' };
       const t = now();

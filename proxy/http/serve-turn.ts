@@ -226,14 +226,13 @@ class Turn {
     errorCode?: string;
     errorMessage?: string;
   }): void {
-    const { requestLog, apiKeys, metrics, logger } = this.#services;
+    const { requestLog, apiKeys, metrics, logger, pending } = this.#services;
     const body = this.#job.body;
     const meter = this.#meter;
     const requestedTier = typeof body.service_tier === 'string' ? body.service_tier : null;
     if (meter.firstTokenAt !== undefined) metrics.timeToFirstToken.observe({ route: this.#job.route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
     const reasoning = body.reasoning as { effort?: unknown } | undefined;
-    requestLog
-      .write({
+    const written = requestLog.write({
         requestId: meter.responseId ?? this.#ctx.requestId,
         requestedAt: new Date(this.#ctx.startedAt),
         accountId: outcome.accountId ?? null,
@@ -252,16 +251,16 @@ class Turn {
         latencyMs: Date.now() - this.#ctx.startedAt,
         latencyFirstTokenMs: meter.firstTokenAt === undefined ? null : meter.firstTokenAt - this.#ctx.startedAt,
         clientIp: this.#ctx.clientIp ?? null,
-        userAgent: single(this.#headers, 'user-agent') ?? null,
-      })
-      .catch((err: unknown) => logger.warn('request log write failed', { requestId: this.#ctx.requestId, err }));
+      userAgent: single(this.#headers, 'user-agent') ?? null,
+    });
+    pending.track(written, (err) => logger.warn('request log write failed', { requestId: this.#ctx.requestId, err }));
     const reservation = this.#reservation;
     if (reservation) {
       const settlement =
         meter.usage && outcome.status === 'success'
           ? apiKeys.settle(reservation, meter.usage, meter.serviceTier ?? requestedTier)
           : apiKeys.release(reservation);
-      settlement.catch((err: unknown) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
+      pending.track(settlement, (err) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { BlockList } from 'node:net';
 import type { DrainState } from '../cluster/drain.ts';
+import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { Dispatcher } from '../routing/dispatch.ts';
@@ -53,6 +54,8 @@ export interface ProxyServices {
   firewall: FirewallGate;
   models: ModelCatalog;
   drain: DrainState;
+  /** Background writes that shutdown waits for. */
+  pending: PendingWork;
   health: HealthProbes;
   metrics: ProxyMetrics;
   logger: Logger;

@@ -17,6 +17,7 @@ import {
   upstreamUnavailable,
   usageLimitReached,
 } from '../http/errors.ts';
+import type { PendingWork } from '../cluster/pending-work.ts';
 import { EventPump } from '../upstream/event-pump.ts';
 import { isVendorEvent, type JsonObject, type ResponseEvent } from '../upstream/events.ts';
 import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers.ts';
@@ -60,6 +61,8 @@ export interface DispatchDeps {
   owners: ResponseOwners;
   settings: DispatchSettings;
   observer?: DispatchObserver;
+  /** Where account marks learned after the stream started are written in the background. */
+  pending: PendingWork;
   /** Epoch milliseconds. */
   now?: () => number;
   random?: () => number;
@@ -93,6 +96,8 @@ export interface OpenStream {
   head: ResponseEvent[];
   /** Settles when the request's affinity binding is stored (await before the answer ends). */
   bound: Promise<void>;
+  /** Epoch ms of the last upstream event (or of the upstream's answer): idle time counts from here. */
+  lastEventAt: number;
   pump: EventPump;
   /** Releases the upstream connection and the account's in-flight slot; records the outcome. Idempotent. */
   finish(outcome: StreamOutcome): void;
@@ -218,11 +223,12 @@ export class Dispatcher {
       this.#checkAlive(request);
       const attempt = await this.#send(accountId, identity, request);
       if (attempt.ok) return attempt;
-      let { kind } = attempt;
-      // A second 401 after a fresh token is this account's problem, not the client's: move on.
-      if (kind === 'unauthorized' && refreshed) kind = 'transient';
+      const { kind: classified } = attempt;
+      // A second 401 after a fresh token is this account's problem, not the client's: record it and move on.
+      const kind = classified === 'unauthorized' && refreshed ? 'transient' : classified;
       await this.#applyEffects(accountId, kind, attempt.failure);
       this.#deps.observer?.attemptFailed(accountId, kind, attempt.failure);
+      if (classified === 'unauthorized' && refreshed) return { ok: false, kind, failure: attempt.failure };
       if (kind === 'unauthorized') {
         refreshed = true;
         try {
@@ -303,14 +309,23 @@ export class Dispatcher {
     });
     const body = JSON.stringify(withInstallationId(request.body, identity.installationId ?? undefined));
 
+    // The upstream's answer (its status line) is bounded like any silence: by the idle timeout and the budget.
+    const waitMs = Math.min(request.idleTimeoutMs, request.deadline - this.#now());
+    let silent: ProxyError | undefined;
+    const silenceTimer = setTimeout(() => {
+      silent = waitMs === request.idleTimeoutMs ? streamIdleTimeout() : upstreamRequestTimeout();
+      controller.abort();
+    }, Math.max(0, waitMs));
     let response: UpstreamStreamResponse;
     try {
       response = await client.openResponses(headers, body, controller.signal);
     } catch (err) {
       cleanup();
       if (request.signal.aborted) throw new RequestAborted('client went away');
-      const failure = failureOf(upstreamUnavailable(`Upstream is unreachable: ${(err as Error).name}`));
+      const failure = failureOf(silent ?? upstreamUnavailable(`Upstream is unreachable: ${(err as Error).name}`));
       return { ok: false, kind: classifyFailure(failure), failure };
+    } finally {
+      clearTimeout(silenceTimer);
     }
     usage.fromHeaders(accountId, response.headers);
     if (response.status >= 400) {
@@ -331,13 +346,22 @@ export class Dispatcher {
       response.discard();
       cleanup();
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
-      else if (outcome.kind === 'failure') void this.recordStreamFailure(accountId, outcome.failure).catch(() => undefined);
+      else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);
     };
     const probed = await this.#probe(pump, request);
     if (probed.ok) {
       return {
         ok: true,
-        stream: { accountId, upstreamStatus: response.status, upstreamHeaders: response.headers, head: probed.head, bound: Promise.resolve(), pump, finish },
+        stream: {
+          accountId,
+          upstreamStatus: response.status,
+          upstreamHeaders: response.headers,
+          head: probed.head,
+          bound: Promise.resolve(),
+          lastEventAt: probed.lastEventAt,
+          pump,
+          finish,
+        },
       };
     }
     finish({ kind: 'neutral' });
@@ -354,7 +378,7 @@ export class Dispatcher {
   async #probe(
     pump: EventPump,
     request: DispatchRequest,
-  ): Promise<{ ok: true; head: ResponseEvent[] } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
+  ): Promise<{ ok: true; head: ResponseEvent[]; lastEventAt: number } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
     const head: ResponseEvent[] = [];
     const start = this.#now();
     const probeUntil = start + request.probeMs;
@@ -367,7 +391,7 @@ export class Dispatcher {
       if (now >= until) {
         if (now >= request.deadline) return { ok: false, failure: failureOf(upstreamRequestTimeout()) };
         if (now >= idleUntil) return { ok: false, failure: failureOf(streamIdleTimeout()) };
-        return { ok: true, head };
+        return { ok: true, head, lastEventAt: lastActivity };
       }
       const result = await pump.next(until - now);
       if (result.kind === 'timeout') continue;
@@ -379,7 +403,7 @@ export class Dispatcher {
       const failure = failureFromEvent(result.event);
       if (failure) return { ok: false, failure };
       head.push(result.event);
-      if (!isVendorEvent(result.event)) return { ok: true, head };
+      if (!isVendorEvent(result.event)) return { ok: true, head, lastEventAt: lastActivity };
     }
   }
 }

@@ -6,6 +6,7 @@
  * account's previous one within a few seconds is not written again.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parseRateLimitHeaders, parseRateLimitsEvent } from '../usage/live-rate-limits.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
@@ -18,11 +19,13 @@ const REPEAT_WINDOW_MS = 10_000;
 export class LiveUsageIngest implements UsageIngest {
   readonly #recorder: Pick<UsageRecorder, 'record'>;
   readonly #logger: Logger;
+  readonly #pending: PendingWork;
   readonly #last = new Map<string, { key: string; at: number }>();
 
-  constructor(options: { recorder: Pick<UsageRecorder, 'record'>; logger: Logger }) {
+  constructor(options: { recorder: Pick<UsageRecorder, 'record'>; logger: Logger; pending: PendingWork }) {
     this.#recorder = options.recorder;
     this.#logger = options.logger;
+    this.#pending = options.pending;
   }
 
   fromHeaders(accountId: string, headers: IncomingHttpHeaders): void {
@@ -40,8 +43,6 @@ export class LiveUsageIngest implements UsageIngest {
     const last = this.#last.get(accountId);
     if (last && last.key === key && now - last.at < REPEAT_WINDOW_MS) return;
     this.#last.set(accountId, { key, at: now });
-    this.#recorder.record(accountId, snapshot, 'live').catch((err: unknown) => {
-      this.#logger.warn('live usage write failed', { accountId, err });
-    });
+    this.#pending.track(this.#recorder.record(accountId, snapshot, 'live'), (err) => this.#logger.warn('live usage write failed', { accountId, err }));
   }
 }

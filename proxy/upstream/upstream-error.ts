@@ -80,7 +80,8 @@ export function failureFromHttp(status: number, bodyText: string): UpstreamFailu
     if (isObject(body.error)) return failureFromErrorObject(body.error, status);
     const message = str(body.error) ?? str(body.detail) ?? str(body.message);
     if (message !== undefined || str(body.code) !== undefined) {
-      return failureFromErrorObject({ message, code: body.code, type: body.type }, status);
+      // Without a code of its own, the failure is named after its status so classification can use it.
+      return failureFromErrorObject({ message, code: str(body.code) ?? `http_${status}`, type: body.type }, status);
     }
   }
   const text = bodyText.trim().slice(0, 500);

@@ -11,6 +11,7 @@ import { loadSettings, type Settings } from '../../../../proxy/config/settings.t
 import { openDataLayer, type DataLayer } from '../../../../proxy/cli/data-layer.ts';
 import { openDataSource } from '../../../../proxy/store/data-source.ts';
 import * as migrator from '../../../../proxy/store/migrator.ts';
+import { PendingWork } from '../../../../proxy/cluster/pending-work.ts';
 import { composeProxy } from '../../../../proxy/http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
 import { serveProxy, type ListeningServer } from '../../../../proxy/http/server.ts';
@@ -73,9 +74,11 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
   const { dataLayer } = await openDataLayer(settings);
   const logs: string[] = [];
   const logger = captureLogger(logs);
+  const pending = new PendingWork();
   const composed = composeProxy({
     settings,
-    ports: dataPorts(dataLayer, settings, logger),
+    pending,
+    ports: dataPorts(dataLayer, settings, logger, pending),
     health: healthProbes(dataLayer, () => true),
     admin: adminApi(dataLayer, settings, logger),
     logger,

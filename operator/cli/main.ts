@@ -24,6 +24,9 @@ program
   .option('--no-leader-elect', 'do not use leader election (single replica only)')
   .option('--leader-election-namespace <ns>', 'namespace of the Lease', process.env.POD_NAMESPACE ?? 'codex-lb-system')
   .option('--leader-election-id <name>', 'name of the Lease', 'codex-lb-operator')
+  .option('--leader-lease-seconds <n>', 'how long a Lease is valid without renewal', positiveInt, 15)
+  .option('--leader-renew-deadline-seconds <n>', 'a leader that cannot renew for this long steps down', positiveInt, 10)
+  .option('--leader-retry-seconds <n>', 'how often candidates try to acquire or renew', positiveInt, 2)
   .option('--probe-address <host:port>', 'serve /healthz, /readyz and /metrics here', '0.0.0.0:8080')
   .option('--workers <n>', 'concurrent reconciles', positiveInt, 2)
   .option('--resync-seconds <n>', 'periodic full resync', positiveInt, 600)
@@ -39,7 +42,15 @@ program
       log,
       operatorVersion: OPERATOR_VERSION,
       namespace: opts.namespace,
-      leaderElection: opts.leaderElect ? { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } : undefined,
+      leaderElection: opts.leaderElect
+        ? {
+            namespace: opts.leaderElectionNamespace,
+            name: opts.leaderElectionId,
+            leaseDurationSeconds: opts.leaderLeaseSeconds,
+            renewDeadlineMs: opts.leaderRenewDeadlineSeconds * 1000,
+            retryPeriodMs: opts.leaderRetrySeconds * 1000,
+          }
+        : undefined,
       probes: { host, port: Number(port) },
       workers: opts.workers,
       resyncPeriodMs: opts.resyncSeconds * 1000,

@@ -58,7 +58,7 @@ export interface RunningOperator {
 
 export async function startOperator(
   kubeConfig: KubeConfig,
-  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean } = {},
+  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean; leaseNamespace?: string } = {},
 ): Promise<RunningOperator> {
   const operator = new Operator({
     kubeConfig,
@@ -66,11 +66,12 @@ export async function startOperator(
     operatorVersion: OPERATOR_VERSION,
     namespace: opts.namespace,
     resyncPeriodMs: opts.resyncPeriodMs,
+    leaderElection: opts.leaseNamespace ? { namespace: opts.leaseNamespace, name: 'codex-lb-operator' } : undefined,
   });
   const requests: string[] = [];
   await operator.start();
   operator.client.observe((method, resource, status) => requests.push(`${method} ${resource} ${status}`));
-  await waitFor('operator caches to sync', async () => (operator.ready() ? true : undefined));
+  await waitFor('the operator to lead with synced caches', async () => (operator.leading && operator.ready() ? true : undefined));
   return { operator, requests, stop: () => operator.stop() };
 }
 

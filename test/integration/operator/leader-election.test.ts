@@ -1,0 +1,92 @@
+/**
+ * Two operator processes (the shipped CLI, as the Deployment runs it) share one Lease: only the
+ * holder reconciles; when it is killed the standby takes over; a graceful stop releases the Lease.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManagedProcess, waitFor } from '../../harness/process.ts';
+import { freePort } from '../../harness/ports.ts';
+import { codexLB, createNamespace, get, repoRoot, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
+
+const ns = 'le';
+const leaseNs = 'codex-lb-system';
+
+interface Candidate {
+  proc: ManagedProcess;
+  port: number;
+}
+
+async function startCandidate(kubeconfig: string): Promise<Candidate> {
+  const port = await freePort();
+  const proc = new ManagedProcess('operator', process.execPath, [
+    `${repoRoot}operator/cli/main.ts`,
+    'run',
+    `--kubeconfig=${kubeconfig}`,
+    `--leader-election-namespace=${leaseNs}`,
+    `--probe-address=127.0.0.1:${port}`,
+    '--leader-lease-seconds=4',
+    '--leader-renew-deadline-seconds=3',
+    '--leader-retry-seconds=1',
+  ]);
+  await waitFor('the operator to answer /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), {
+    proc,
+  });
+  return { proc, port };
+}
+
+async function leaderStatus(c: Candidate): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+  const match = /^leader_election_master_status\{name="codex-lb-operator"\} (\d)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+describe('leader election between two operator processes', () => {
+  let env: OperatorTestEnv;
+  let candidates: Candidate[] = [];
+
+  beforeAll(async () => {
+    env = await startOperatorTestEnv('api');
+    await createNamespace(env.cp, ns);
+    await createNamespace(env.cp, leaseNs);
+    candidates = [await startCandidate(env.cp.kubeconfigPath), await startCandidate(env.cp.kubeconfigPath)];
+  });
+
+  afterAll(async () => {
+    await Promise.all(candidates.map((c) => c.proc.stop()));
+    await env?.stop();
+  });
+
+  const holder = () => env.cp.kubectl('get', 'lease', 'codex-lb-operator', '-n', leaseNs, '-o', 'jsonpath={.spec.holderIdentity}');
+  const workloadOf = (name: string) => waitFor(`StatefulSet ${name}`, () => get(env.client, 'apps/v1', 'StatefulSet', ns, name));
+
+  it('elects exactly one leader, which reconciles; both report ready', async () => {
+    await waitFor('a leader', async () => ((await Promise.all(candidates.map(leaderStatus))).includes(1) ? true : undefined));
+    expect((await Promise.all(candidates.map(leaderStatus))).sort()).toEqual([0, 1]);
+    for (const c of candidates) expect((await fetch(`http://127.0.0.1:${c.port}/readyz`)).status).toBe(200);
+    await env.cp.apply([codexLB(ns, 'first', {})]);
+    expect((await workloadOf('first')).metadata.name).toBe('first');
+  });
+
+  it('fails over to the standby when the leader dies', async () => {
+    const statuses = await Promise.all(candidates.map(leaderStatus));
+    const leader = candidates[statuses.indexOf(1)]!;
+    const standby = candidates[statuses.indexOf(0)]!;
+    const before = await holder();
+    leader.proc.signal('SIGKILL');
+    await leader.proc.exited;
+    await waitFor('the standby to take the lease', async () => ((await leaderStatus(standby)) === 1 ? true : undefined), { timeoutMs: 30_000 });
+    expect(await holder()).not.toBe(before);
+    await env.cp.apply([codexLB(ns, 'second', {})]);
+    expect((await workloadOf('second')).metadata.name).toBe('second');
+    const transitions = await env.cp.kubectl('get', 'lease', 'codex-lb-operator', '-n', leaseNs, '-o', 'jsonpath={.spec.leaseTransitions}');
+    expect(Number(transitions)).toBeGreaterThanOrEqual(1);
+    candidates = [standby];
+  });
+
+  it('releases the lease on graceful shutdown', async () => {
+    const [leader] = candidates;
+    await leader!.proc.stop();
+    expect(await leader!.proc.exited).toBe(0);
+    expect(await holder()).toBe('');
+    candidates = [];
+  });
+});

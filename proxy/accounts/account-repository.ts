@@ -225,16 +225,18 @@ export class AccountRepository {
     manager: EntityManager | undefined,
     change: (row: AccountRow, now: Date) => Partial<AccountRow>,
   ): Promise<AccountSnapshot> {
-    const run = async (m: EntityManager): Promise<AccountSnapshot> => {
+    const run = async (m: EntityManager): Promise<AccountSnapshot | null> => {
       const repository = m.getRepository(AccountEntity);
       const row = await repository.findOne({ where: { id }, ...forUpdate(this.#dataSource) });
-      if (row === null) throw new AccountNotFoundError(id);
+      if (row === null) return null;
       const now = this.#now();
       const updated = { ...row, ...change(row, now), updatedAt: now };
       await repository.save(updated);
       return snapshot(updated);
     };
-    return manager === undefined ? withTransaction(this.#dataSource, run) : run(manager);
+    const result = await (manager === undefined ? withTransaction(this.#dataSource, run) : run(manager));
+    if (result === null) throw new AccountNotFoundError(id);
+    return result;
   }
 
   #encrypted(tokens: OAuthTokens): Pick<AccountRow, 'accessTokenEncrypted' | 'refreshTokenEncrypted' | 'idTokenEncrypted'> {

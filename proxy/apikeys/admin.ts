@@ -143,14 +143,15 @@ export class ApiKeyAdmin {
    */
   async update(id: string, body: unknown): Promise<ApiKeyView> {
     const input = checked(validateUpdate, body);
+    const expiresAt = input.expiresAt === undefined ? undefined : parseInstant(input.expiresAt);
     const now = this.#now();
-    return withTransaction(this.#dataSource, async (manager) => {
+    const updated = await withTransaction(this.#dataSource, async (manager) => {
       const keys = manager.getRepository(ApiKeyEntity);
       const row = await keys.findOneBy({ id });
-      if (row === null) throw AdminError.notFound('API key', id);
+      if (row === null) return null;
       if (input.name !== undefined) row.name = input.name;
       if (input.allowedModels !== undefined) row.allowedModels = input.allowedModels;
-      if (input.expiresAt !== undefined) row.expiresAt = parseInstant(input.expiresAt);
+      if (expiresAt !== undefined) row.expiresAt = expiresAt;
       if (input.active !== undefined) row.isActive = input.active;
       await keys.save(row);
 
@@ -169,6 +170,8 @@ export class ApiKeyAdmin {
       }
       return view(row, limits);
     });
+    if (updated === null) throw AdminError.notFound('API key', id);
+    return updated;
   }
 
   async delete(id: string): Promise<void> {

@@ -87,12 +87,13 @@ export class ApiKeyService {
    * rate_limit_exceeded when a limit is already used up. Returns null when no limit applies (nothing to settle).
    */
   async reserve(key: Pick<VerifiedApiKey, 'id'>, estimate: RequestEstimate): Promise<Reservation | null> {
-    return withTransaction(this.#dataSource, async (manager) => {
+    type Outcome = { readonly reservation: Reservation | null } | { readonly exhausted: ApiKeyLimitRow };
+    const outcome = await withTransaction(this.#dataSource, async (manager): Promise<Outcome> => {
       const now = this.#now();
       const limits = await this.#applicableLimits(manager, key.id, estimate.model, now);
-      if (limits.length === 0) return null;
+      if (limits.length === 0) return { reservation: null };
       const exhausted = limits.find((limit) => limit.currentValue >= limit.maxValue);
-      if (exhausted !== undefined) throw limitExceeded(exhausted);
+      if (exhausted !== undefined) return { exhausted };
 
       const reservation = { id: `ur_${randomUUID().replaceAll('-', '')}`, apiKeyId: key.id, model: estimate.model };
       await manager.getRepository(UsageReservationEntity).insert({ ...reservation, status: 'reserved', createdAt: now, updatedAt: now });
@@ -107,8 +108,11 @@ export class ApiKeyService {
           windowResetAt: limit.resetAt,
         });
       }
-      return reservation;
+      return { reservation };
     });
+    // Thrown after the transaction: see withTransaction on why callbacks return expected outcomes instead.
+    if ('exhausted' in outcome) throw limitExceeded(outcome.exhausted);
+    return outcome.reservation;
   }
 
   /** Replaces the reservation's estimates with the actual usage. Settling twice (or after release) does nothing. */

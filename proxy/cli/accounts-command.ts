@@ -8,7 +8,8 @@ import { Command } from 'commander';
 import { AdminError } from '../store/admin-error.ts';
 import { openDataSource } from '../store/data-source.ts';
 import { messageOf } from '../store/errors.ts';
-import * as migrator from '../store/migrator.ts';
+import { prepareSchema } from '../store/schema-gate.ts';
+import type { Settings } from '../config/settings.ts';
 import { openDataLayer } from './data-layer.ts';
 import { exitWith } from './program.ts';
 import { settingsFromEnvironment } from './settings-for-cli.ts';
@@ -51,15 +52,13 @@ async function importAccount(file: string): Promise<number> {
   }
 }
 
-async function ensureSchema(settings: NonNullable<ReturnType<typeof settingsFromEnvironment>>): Promise<void> {
+async function ensureSchema(settings: Settings): Promise<void> {
   const dataSource = await openDataSource(settings.database);
   try {
-    const state = await migrator.readState(dataSource);
-    if (state.status === 'at_head') return;
-    if (!settings.databaseMigrateOnStartup || state.status === 'ahead') {
-      throw new Error(`the database schema is ${state.status} (current ${state.current ?? 'none'}, head ${state.head}); run "codex-lb-proxy migrate upgrade"`);
-    }
-    await migrator.upgrade(dataSource, { lockTimeoutMs: settings.databaseMigrationLockTimeoutSeconds * 1000 });
+    await prepareSchema(dataSource, {
+      migrateOnStartup: settings.databaseMigrateOnStartup,
+      lockTimeoutMs: settings.databaseMigrationLockTimeoutSeconds * 1000,
+    });
   } finally {
     await dataSource.destroy();
   }

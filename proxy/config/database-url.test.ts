@@ -14,10 +14,10 @@ describe('parseDatabaseUrl', () => {
   it.each([
     ['sqlite:////var/lib/codex-lb/store.db', '/var/lib/codex-lb/store.db'],
     ['sqlite+aiosqlite:////var/lib/codex-lb/store.db', '/var/lib/codex-lb/store.db'],
-    ['sqlite:///data/store.db', '/srv/data/store.db'],
+    ['sqlite:///data/store.db', 'data/store.db'],
     ['sqlite:///:memory:', ':memory:'],
   ])('reads %s as SQLite file %s (SQLAlchemy slash rules)', (input, path) => {
-    expect(parseDatabaseUrl(input, '/srv')).toEqual({ dialect: 'sqlite', path });
+    expect(parseDatabaseUrl(input)).toEqual({ dialect: 'sqlite', path });
   });
 
   it.each(['mysql://u:p@db/x', 'sqlite://relative.db', 'sqlite:///', 'postgresql:///x', 'not a url'])(

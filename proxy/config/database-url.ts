@@ -6,8 +6,6 @@
  * `sqlite+<driver>:///<path>`. SQLite paths follow SQLAlchemy: three slashes then a relative path, four slashes for an
  * absolute one, `:memory:` for an in-memory database.
  */
-import { resolve } from 'node:path';
-
 export type DatabaseTarget =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'postgres'; readonly url: string };
@@ -17,9 +15,9 @@ const SQLITE = /^sqlite(?:\+[a-z0-9_]+)?:\/\/\//i;
 
 /**
  * Parses a database URL. Throws an error whose message never contains the URL itself: it may carry a password.
- * `cwd` resolves relative SQLite paths (SQLAlchemy resolves them against the working directory too).
+ * A relative SQLite path stays relative: it is opened against the working directory, as SQLAlchemy does.
  */
-export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): DatabaseTarget {
+export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (POSTGRES.test(url)) {
     const normalized = url.replace(POSTGRES, 'postgresql://');
     let parsed: URL;
@@ -36,7 +34,7 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Data
   if (SQLITE.test(url)) {
     const path = decodeURIComponent(url.replace(SQLITE, '').split('?')[0] ?? '');
     if (path === '') throw new Error('sqlite:/// URL has no file path');
-    return { dialect: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
+    return { dialect: 'sqlite', path };
   }
   throw new Error('unsupported scheme: expected postgresql://, postgres://, postgresql+<driver>://, sqlite:/// or sqlite+<driver>:///');
 }

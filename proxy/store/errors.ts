@@ -49,3 +49,13 @@ export function messageOf(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(messageOf).join('; ');
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The schema is behind this build and this process may not migrate it (a migration Job is expected to). */
+export class SchemaBehindError extends Error {
+  override readonly name = 'SchemaBehindError';
+  readonly code = 'schema_behind';
+
+  constructor(current: string | null, head: string) {
+    super(`the database schema is at ${current ?? 'no revision'}, this build needs ${head}; run "codex-lb-proxy migrate upgrade"`);
+  }
+}

@@ -6,6 +6,12 @@
  * instead of being isolated. On SQLite we therefore queue transactions one at a time per DataSource. PostgreSQL
  * gives each transaction its own pooled connection, and `forUpdate` takes row locks there (SQLite locks the whole
  * database for a writer anyway, and TypeORM refuses lock options on it).
+ *
+ * Rules for callers, both because of that shared SQLite connection:
+ * - a single statement issued elsewhere while a transaction is open runs inside it, so a rollback would take it
+ *   along. Callbacks therefore return expected outcomes (not found, limit exhausted) instead of throwing; only a
+ *   failing database rolls back.
+ * - never call withTransaction from inside a callback (it would wait for itself); pass the manager down instead.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 

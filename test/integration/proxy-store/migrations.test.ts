@@ -2,9 +2,10 @@
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDataSource, MIGRATIONS_TABLE, openDataSource } from '../../../proxy/store/data-source.ts';
-import { DatabaseUnreachableError, SchemaAheadError, SchemaWaitTimeoutError } from '../../../proxy/store/errors.ts';
+import { DatabaseUnreachableError, SchemaAheadError, SchemaBehindError, SchemaWaitTimeoutError } from '../../../proxy/store/errors.ts';
 import * as migrator from '../../../proxy/store/migrator.ts';
 import { MIGRATIONS } from '../../../proxy/store/migrations/index.ts';
+import { prepareSchema } from '../../../proxy/store/schema-gate.ts';
 import { databaseMatrix, DIALECTS } from './databases.ts';
 
 const dbs = databaseMatrix();
@@ -78,6 +79,16 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
     const waiting = migrator.waitForHead(watcher, { timeoutMs: 30_000, intervalMs: 50 });
     await migrator.upgrade(runner, LOCK_TIMEOUT);
     expect((await waiting).status).toBe('at_head');
+  });
+
+  it('the startup gate migrates only when allowed and refuses a schema it may not fix', async () => {
+    const dataSource = await connect();
+    await expect(prepareSchema(dataSource, { migrateOnStartup: false, ...LOCK_TIMEOUT })).rejects.toThrow(SchemaBehindError);
+    expect(await migrator.current(dataSource)).toBeNull();
+    expect((await prepareSchema(dataSource, { migrateOnStartup: true, ...LOCK_TIMEOUT })).status).toBe('at_head');
+    expect((await prepareSchema(dataSource, { migrateOnStartup: false, ...LOCK_TIMEOUT })).status).toBe('at_head');
+    await dataSource.createQueryBuilder().insert().into(MIGRATIONS_TABLE).values({ timestamp: 1_900_000_000_000, name: 'Later1900000000000' }).execute();
+    await expect(prepareSchema(dataSource, { migrateOnStartup: true, ...LOCK_TIMEOUT })).rejects.toThrow(SchemaAheadError);
   });
 
   it('waitForHead gives up on a schema that stays behind', async () => {

@@ -150,6 +150,15 @@ describe('TokenRefresher', () => {
     expect(accounts.events).toEqual([{ type: 'transient_error', code: 'http_500' }]);
   });
 
+  it('stores the new tokens even when their id_token cannot be read (the old refresh token is spent)', async () => {
+    const accounts = new MemoryAccounts(NOW);
+    const endpoint: TokenEndpoint = {
+      refresh: async () => ({ accessToken: 'fake-access-1', refreshToken: 'fake-refresh-1', idToken: 'fake-opaque-id-token' }),
+    };
+    expect(await refresher(accounts, endpoint).forceRefresh('acct-1', 'fake-access-0')).toBe('fake-access-1');
+    expect(accounts.stored.refreshToken).toBe('fake-refresh-1');
+  });
+
   it('keeps tokens an import stored while the refresh was in flight', async () => {
     const accounts = new MemoryAccounts(NOW);
     const endpoint: TokenEndpoint = {

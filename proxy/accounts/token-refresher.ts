@@ -113,7 +113,8 @@ export class TokenRefresher implements TokenProvider {
           if (!this.#needsRefresh(current, need)) return current.accessToken;
           return await this.#exchange(current);
         } finally {
-          await this.#options.claims.release(accountId, this.#owner);
+          // A failed release must not turn a stored refresh into an error: the claim lapses at its TTL anyway.
+          await this.#options.claims.release(accountId, this.#owner).catch(() => undefined);
         }
       }
       if (Date.now() > waitUntil) throw new TokenRefreshError('refresh_claim_timeout', null);
@@ -144,10 +145,12 @@ export class TokenRefresher implements TokenProvider {
     try {
       tokens = await this.#options.endpoint.refresh(stored.refreshToken);
     } catch (err) {
-      await this.#recordFailure(stored.accountId, err);
+      // Recording is best effort (the account may have been deleted meanwhile); the caller needs the refresh error.
+      await this.#recordFailure(stored.accountId, err).catch(() => undefined);
       throw err;
     }
-    const claims = identityClaims(decodeJwtPayload(tokens.idToken));
+    // The old refresh token is spent: the new tokens must be stored even if their id_token's labels are unreadable.
+    const claims = identityClaims(safePayload(tokens.idToken));
     if (await this.#options.accounts.storeRefreshedTokens(stored.accountId, stored.version, tokens, claims)) {
       return tokens.accessToken;
     }
@@ -162,10 +165,18 @@ export class TokenRefresher implements TokenProvider {
       await this.#options.accounts.applyEvent(accountId, { type: 'auth_failed', code: err.code });
       return;
     }
-    await this.#options.accounts.applyEvent(accountId, { type: 'transient_error', code: err.code });
     // Transport errors are not cached: the next request may well get through.
     if (err.code !== 'transport_error') {
       this.#failures.set(accountId, { error: err, until: Date.now() + this.#options.failureCooldownMs });
     }
+    await this.#options.accounts.applyEvent(accountId, { type: 'transient_error', code: err.code });
+  }
+}
+
+function safePayload(idToken: string): Record<string, unknown> {
+  try {
+    return decodeJwtPayload(idToken);
+  } catch {
+    return {};
   }
 }

@@ -3,6 +3,7 @@
  * that default, then defaulting recurses into every present object and array item. Used offline
  * (`codex-lb-operator render`) so rendering sees what it would see after admission.
  */
+import { codexLBCrd, type CodexLB } from './crds.ts';
 import type { JSONSchemaProps } from './schema.ts';
 
 export function applyDefaults<T>(schema: JSONSchemaProps, value: T): T {
@@ -18,4 +19,14 @@ function defaulted(schema: JSONSchemaProps, value: unknown): unknown {
     if (obj[key] !== undefined) obj[key] = defaulted(prop, obj[key]);
   }
   return obj;
+}
+
+const codexLBSchema = codexLBCrd().spec.versions[0]?.schema.openAPIV3Schema as JSONSchemaProps;
+
+/** A CodexLB as the API server would store it: schema defaults, a namespace, a placeholder uid. */
+export function admitOffline(doc: CodexLB): CodexLB {
+  const cr = applyDefaults(codexLBSchema, { ...doc, spec: doc.spec ?? {} });
+  cr.metadata.namespace ??= 'default';
+  cr.metadata.uid ??= '00000000-0000-0000-0000-000000000000';
+  return cr;
 }

@@ -4,9 +4,8 @@
  * cluster, once); the migration Job is the one a first install would run.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import { codexLBCrd, type CodexLB } from '../api/crds.ts';
-import { applyDefaults } from '../api/defaults.ts';
-import type { JSONSchemaProps } from '../api/schema.ts';
+import type { CodexLB } from '../api/crds.ts';
+import { admitOffline } from '../api/defaults.ts';
 import { renderCodexLB } from '../render/codexlb.ts';
 import { desiredImage, migrationStrategy } from '../render/effective.ts';
 import type { RenderInput } from '../render/input.ts';
@@ -15,17 +14,6 @@ import { names } from '../render/names.ts';
 import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY } from '../render/secrets.ts';
 import { withAppliedHash } from '../runtime/drift.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
-
-const schema = codexLBCrd().spec.versions[0]?.schema.openAPIV3Schema as JSONSchemaProps;
-
-/** Fills in what the API server would: schema defaults, namespace, a placeholder uid. */
-export function admitOffline(doc: CodexLB): CodexLB {
-  const cr = applyDefaults(schema, doc);
-  cr.spec ??= applyDefaults(schema.properties?.spec as JSONSchemaProps, {}) as CodexLB['spec'];
-  cr.metadata.namespace ??= 'default';
-  cr.metadata.uid ??= '00000000-0000-0000-0000-000000000000';
-  return cr;
-}
 
 /** The render input a first reconcile would build, with placeholders for cluster-side values. */
 export function offlineInput(cr: CodexLB, operatorVersion: string): RenderInput {

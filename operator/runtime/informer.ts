@@ -35,9 +35,12 @@ class GoneError extends Error {}
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
+/** What an informer needs from the API client. */
+export type ListWatchClient = Pick<KubeClient, 'list' | 'watch'>;
+
 export class Informer<T extends KubeObject = KubeObject> {
   readonly options: InformerOptions;
-  readonly #client: KubeClient;
+  readonly #client: ListWatchClient;
   readonly #log: Logger;
   readonly #metrics: RuntimeMetrics | undefined;
   readonly #store = new Map<string, T>();
@@ -49,7 +52,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(client: KubeClient, options: InformerOptions, log: Logger, metrics?: RuntimeMetrics) {
+  constructor(client: ListWatchClient, options: InformerOptions, log: Logger, metrics?: RuntimeMetrics) {
     this.#client = client;
     this.options = options;
     this.#log = log.child({ informer: `${options.kind}.${options.apiVersion}` });

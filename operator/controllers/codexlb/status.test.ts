@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { CodexLB } from '../../api/crds.ts';
+import { admitOffline } from '../../api/defaults.ts';
+import { computeStatus, type StatusInputs } from './status.ts';
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const t1 = new Date('2026-01-01T00:05:00Z');
+
+function codexlb(spec: Record<string, unknown> = {}, status?: CodexLB['status']): CodexLB {
+  const cr = admitOffline({ apiVersion: 'codexlb.io/v1alpha1', kind: 'CodexLB', metadata: { name: 'lb', namespace: 'ns', generation: 3 }, spec } as unknown as CodexLB);
+  return status ? { ...cr, status } : cr;
+}
+
+const ready = { specReplicas: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'r1', updateRevision: 'r1', observedGeneration: 2, generation: 2, image: 'img:1' };
+
+function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
+  return {
+    codexlb: codexlb(),
+    now: t0,
+    desiredImage: 'img:1',
+    plan: { state: 'Startup', workloadImage: 'img:1' },
+    workload: ready,
+    skipped: { gatewayAPI: false, monitoring: false },
+    ...overrides,
+  };
+}
+
+const cond = (status: ReturnType<typeof computeStatus>, type: string) => status.conditions?.find((c) => c.type === type);
+
+describe('computeStatus', () => {
+  it('is Ready with observedGeneration when all replicas run the current template', () => {
+    const status = computeStatus(inputs());
+    expect(status.observedGeneration).toBe(3);
+    expect(cond(status, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready', message: '1/1 replicas ready', observedGeneration: 3 });
+    expect(cond(status, 'Progressing')).toMatchObject({ status: 'False', reason: 'Complete' });
+    expect(cond(status, 'Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+  });
+
+  it('is identical when recomputed later from the same observations (no status write, no hot loop)', () => {
+    const first = computeStatus(inputs());
+    const again = computeStatus(inputs({ codexlb: codexlb({}, first), now: t1 }));
+    expect(again).toEqual(first);
+  });
+
+  it('moves lastTransitionTime only for conditions that flipped', () => {
+    const first = computeStatus(inputs());
+    const rolling = computeStatus(inputs({ codexlb: codexlb({}, first), now: t1, workload: { ...ready, updatedReplicas: 0, updateRevision: 'r2' } }));
+    expect(cond(rolling, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut', lastTransitionTime: '2026-01-01T00:05:00Z' });
+    expect(cond(rolling, 'Degraded')?.lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+  });
+
+  it('reports a running migration as Progressing, not Degraded', () => {
+    const status = computeStatus(inputs({ plan: { state: 'Running', job: { name: 'lb-migrate-1', image: 'img:2' } }, desiredImage: 'img:2' }));
+    expect(cond(status, 'Progressing')).toMatchObject({ status: 'True', reason: 'Migrating' });
+    expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'Migrating' });
+    expect(cond(status, 'MigrationsApplied')).toMatchObject({ status: 'False', reason: 'Migrating' });
+    expect(status.image).toEqual({ desired: 'img:2', current: 'img:1' });
+  });
+
+  it('reports a failed migration as Degraded and the rollout as held', () => {
+    const status = computeStatus(
+      inputs({
+        plan: { state: 'Failed', job: { name: 'j', image: 'img:2' }, failure: { reason: 'DatabaseUnreachable', message: 'migration Job j could not reach the database' } },
+        codexlb: codexlb({ topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } } }),
+      }),
+    );
+    expect(cond(status, 'Degraded')).toMatchObject({ status: 'True', reason: 'DatabaseUnreachable' });
+    expect(cond(status, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'DatabaseUnreachable' });
+    expect(cond(status, 'MigrationsApplied')?.message).toBe('migration Job j could not reach the database; the rollout is held');
+  });
+
+  it('names the missing Secret (never its content) when one cannot be resolved', () => {
+    const status = computeStatus(inputs({ plan: undefined, secretProblem: { reason: 'SecretNotFound', message: 'Secret "db" (database.postgres.urlSecretRef) not found' } }));
+    expect(cond(status, 'SecretsReady')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+    expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+  });
+
+  it('reports skipped optional APIs without blocking Ready', () => {
+    const status = computeStatus(inputs({ skipped: { gatewayAPI: true, monitoring: false } }));
+    expect(cond(status, 'RoutesReady')).toMatchObject({ status: 'False', reason: 'GatewayAPINotInstalled' });
+    expect(cond(status, 'Ready')?.status).toBe('True');
+  });
+
+  it('waits for the HPA-chosen replica count when autoscaling', () => {
+    const cr = codexlb({ topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } }, autoscaling: { enabled: true } });
+    const status = computeStatus(inputs({ codexlb: cr, workload: { ...ready, specReplicas: 4, replicas: 4, readyReplicas: 3, updatedReplicas: 4 } }));
+    expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForPods', message: '3/4 pods ready' });
+  });
+});

@@ -2,17 +2,34 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
 
-/** The matched route template (bounded label values), or a fixed label for unmatched paths. */
-function routeLabel(req: Request): string {
+/**
+ * Label values must stay bounded: the matched route's template, or — for requests answered before
+ * routing (auth, firewall, drain) — the path when it is one of the proxy's own, else `unmatched`.
+ */
+function routeLabel(req: Request, knownPaths: ReadonlySet<string>): string {
   const route = req.route as { path?: unknown } | undefined;
-  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
+  const template = Array.isArray(route?.path) ? (route.path[0] as unknown) : route?.path;
+  if (typeof template === 'string') return `${req.baseUrl}${template}`.replace(/(.)\/$/, '$1');
+  const path = new URL(req.originalUrl, 'http://proxy').pathname.replace(/(.)\/$/, '$1');
+  return knownPaths.has(path) ? path : 'unmatched';
 }
+
+/** Paths every request can be attributed to even when no route answered it. */
+const PROXY_PATHS: ReadonlySet<string> = new Set([
+  '/backend-api/codex/responses',
+  '/backend-api/codex/responses/compact',
+  '/backend-api/codex/models',
+  '/v1/responses',
+  '/v1/responses/compact',
+  '/v1/chat/completions',
+  '/v1/models',
+]);
 
 export function requestMetrics(metrics: ProxyMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     res.once('close', () => {
-      const route = routeLabel(req);
+      const route = routeLabel(req, PROXY_PATHS);
       metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
       metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });

@@ -16,6 +16,7 @@ import { composeProxy } from '../../../../proxy/http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
 import { serveProxy, type ListeningServer } from '../../../../proxy/http/server.ts';
 import type { ProxyServices } from '../../../../proxy/http/services.ts';
+import type { FirewallAllowlist } from '../../../../proxy/http/ports.ts';
 import type { RuntimeRegistry } from '../../../../proxy/routing/runtime-state.ts';
 import { createLogger, type Logger } from '../../../../proxy/observability/logger.ts';
 import { Writable } from 'node:stream';
@@ -39,6 +40,8 @@ export interface StartOptions {
   /** From Databases.fresh(); unset = SQLite in the data dir. */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** The firewall allow-list (the store has no table for it yet). */
+  firewall?: FirewallAllowlist;
 }
 
 export async function migrate(settings: Settings): Promise<void> {
@@ -78,7 +81,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
   const composed = composeProxy({
     settings,
     pending,
-    ports: dataPorts(dataLayer, settings, logger, pending),
+    ports: { ...dataPorts(dataLayer, settings, logger, pending), ...(options.firewall ? { firewall: options.firewall } : {}) },
     health: healthProbes(dataLayer, () => true),
     admin: adminApi(dataLayer, settings, logger),
     logger,

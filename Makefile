@@ -14,7 +14,7 @@ export npm_config_update_notifier := false
 NODE := $(NODE_DIR)/bin/node
 
 .PHONY: help setup toolchain deps controlplane test typecheck lint test-unit test-integration test-e2e \
-        demo cluster-up cluster-down crds bench check-setup
+        demo cluster-up cluster-down crds bench render check-setup
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,3 +58,16 @@ cluster-up: check-setup ## start a local control plane in the background; kubeco
 
 cluster-down: check-setup ## stop the local control plane
 	@$(NODE) test/harness/cluster-cli.ts down
+
+demo: check-setup ## local control plane + operator + both samples (SQLite and a throwaway PostgreSQL)
+	@$(NODE) test/harness/demo.ts
+
+crds: check-setup ## regenerate crds/ from operator/api
+	@$(NODE) operator/api/generate.ts
+
+render: check-setup ## print what the operator would apply for FILE=<codexlb.yaml>
+	@$(NODE) operator/cli/main.ts render -f $(FILE)
+
+bench: check-setup ## run the benchmarks; reports in bench/results/
+	@$(NODE) bench/operator/run.ts
+	@$(NODE) bench/proxy/run.ts

@@ -108,7 +108,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.#metrics?.informerRestarts.inc({ informer: this.name });
-        this.#log.warn('list/watch failed, retrying', { error: (err as Error).message, retryInMs: backoff });
+        // One failure is routine (apiserver restarts, CRD storage initialising); repeated ones are news.
+        const level = backoff > MIN_BACKOFF_MS * 2 ? 'warn' : 'debug';
+        this.#log.log(level, 'list/watch failed, retrying', { error: (err as Error).message, retryInMs: backoff });
         await sleep(backoff, signal);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }

@@ -5,9 +5,10 @@
  * and nothing is in flight, or until T seconds have passed. Exits 0 — a pod must terminate anyway —
  * except when the proxy answers with something that is not the drain protocol (1).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exitWith } from './program.ts';
+import { seconds } from './serve.ts';
 
 const POLL_MS = 500;
 const REQUEST_TIMEOUT_MS = 2000;
@@ -16,12 +17,6 @@ interface DrainOptions {
   dwellSeconds: number;
   timeoutSeconds: number;
   baseUrl: string;
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds ≥ 0');
-  return parsed;
 }
 
 export function drainCommand(): Command {

@@ -6,7 +6,7 @@
  * SIGTERM/SIGINT: drain, let in-flight work finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`,
  * close, exit 0.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { LeaderElector } from '../cluster/leader.ts';
@@ -25,29 +25,36 @@ import { openDataLayer, type DataLayer } from './data-layer.ts';
 import { exitWith } from './program.ts';
 import { settingsFromEnvironment } from './settings-for-cli.ts';
 
-/** How long serve waits for another process (the migration Job) to bring the schema to head (the startup probe's budget). */
-const STARTUP_SCHEMA_WAIT_MS = 60_000;
-
 interface ServeOptions {
   host: string;
+  /** How long to wait for the database and for another process (the migration Job) to bring the schema to head. */
+  startupWaitSeconds: number;
 }
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the proxy API (and metrics when enabled)')
     .option('--host <address>', 'listen address for the API and metrics', '0.0.0.0')
+    .option('--startup-wait-seconds <n>', 'wait this long for the database and the schema (the startup probe budget)', seconds, 60)
     .action(exitWith((options: ServeOptions) => serve(options)));
 }
 
-async function schemaGate(settings: Settings, logger: Logger): Promise<boolean> {
-  const dataSource = await migrator.waitForConnection(() => openDataSource(settings.database), { timeoutMs: STARTUP_SCHEMA_WAIT_MS, intervalMs: 1000 });
+/** Commander parser for a non-negative number of seconds (shared with `drain`). */
+export function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number of seconds ≥ 0');
+  return parsed;
+}
+
+async function schemaGate(settings: Settings, logger: Logger, waitMs: number): Promise<boolean> {
+  const dataSource = await migrator.waitForConnection(() => openDataSource(settings.database), { timeoutMs: waitMs, intervalMs: 1000 });
   try {
     if (settings.databaseMigrateOnStartup) {
       const result = await migrator.upgrade(dataSource, { lockTimeoutMs: settings.databaseMigrationLockTimeoutSeconds * 1000 });
       logger.info('database schema upgraded', { applied: result.applied, revision: result.state.current });
       return true;
     }
-    const state = await migrator.waitForHead(dataSource, { timeoutMs: STARTUP_SCHEMA_WAIT_MS, intervalMs: 2000 });
+    const state = await migrator.waitForHead(dataSource, { timeoutMs: waitMs, intervalMs: 1000 });
     logger.info('database schema at head', { revision: state.current });
     return true;
   } catch (err) {
@@ -65,7 +72,7 @@ async function serve(options: ServeOptions): Promise<number> {
   for (const warning of settings.warnings) logger.warn(warning);
   logger.info('starting codex-lb-proxy', { database: describeDatabase(settings.database), upstream: settings.upstreamBaseUrl });
 
-  if (!(await schemaGate(settings, logger).catch((err: unknown) => {
+  if (!(await schemaGate(settings, logger, options.startupWaitSeconds * 1000).catch((err: unknown) => {
     logger.error('database unreachable', { error: messageOf(err) });
     return false;
   }))) {

@@ -59,6 +59,11 @@ export class CodexLBReconciler implements Reconciler {
   readonly #jobs: JobObserver;
   /** CodexLB key → names of user Secrets it reads (to re-reconcile when one changes). */
   readonly #referencedSecrets = new Map<string, Set<string>>();
+  /**
+   * CodexLB key → children this process has seen in place: a missing child seen before was deleted
+   * by hand (worth an event); a missing child never seen is simply new.
+   */
+  readonly #seen = new Map<string, { uid: string; children: Set<string> }>();
 
   constructor(deps: CodexLBReconcilerDeps) {
     this.#deps = deps;
@@ -83,6 +88,7 @@ export class CodexLBReconciler implements Reconciler {
     if (!cr || cr.metadata.deletionTimestamp) {
       // Owned children go with the CodexLB through garbage collection.
       this.#referencedSecrets.delete(key);
+      this.#seen.delete(key);
       return;
     }
     const now = this.#deps.now?.() ?? new Date();
@@ -164,7 +170,12 @@ export class CodexLBReconciler implements Reconciler {
     const cache = this.#deps.children.get(desired.kind);
     const live = cache ? cache.get(desired.metadata.namespace, desired.metadata.name) : await this.#deps.client.get(refOf(desired));
     const reason = applyReason(desired, live);
-    if (!reason) return;
+    const id = `${desired.kind} ${desired.metadata.name}`;
+    const seen = this.#seenChildren(cr);
+    if (!reason) {
+      seen.add(id);
+      return;
+    }
     try {
       await this.#deps.client.apply(desired);
     } catch (err) {
@@ -176,9 +187,21 @@ export class CodexLBReconciler implements Reconciler {
       this.#deps.events.record(cr, 'Warning', 'Recreated', `Recreated StatefulSet ${desired.metadata.name}: an immutable field changed`);
     }
     ctx.log.info('applied', { kind: desired.kind, name: desired.metadata.name, reason });
-    if (reason === 'drifted' || (reason === 'missing' && cr.status?.observedGeneration !== undefined)) {
-      this.#deps.events.record(cr, 'Normal', 'DriftCorrected', `Restored ${desired.kind} ${desired.metadata.name} after it was changed or deleted outside the operator`);
+    if (reason === 'drifted' || (reason === 'missing' && seen.has(id))) {
+      this.#deps.events.record(cr, 'Normal', 'DriftCorrected', `Restored ${id} after it was changed or deleted outside the operator`);
     }
+    seen.add(id);
+  }
+
+  #seenChildren(cr: CodexLB): Set<string> {
+    const key = `${cr.metadata.namespace}/${cr.metadata.name}`;
+    const uid = cr.metadata.uid ?? '';
+    let entry = this.#seen.get(key);
+    if (entry?.uid !== uid) {
+      entry = { uid, children: new Set() };
+      this.#seen.set(key, entry);
+    }
+    return entry.children;
   }
 
   async #prune(cr: CodexLB, desired: KubeObject[], ctx: ReconcileContext): Promise<void> {

@@ -180,4 +180,23 @@ describe('Replicated CodexLB with PostgreSQL', () => {
     const updated = await waitForCondition(env.client, ns, name, 'RoutesReady', 'True');
     expect(updated.status.skipped.gatewayAPI).toBe(false);
   });
+
+  it('composes the database URL from host, user and a password Secret into an owned Secret', async () => {
+    await env.cp.apply([
+      secret(ns, 'pg-password', { password: 'p@ss/word' }),
+      codexLB(ns, 'discrete', {
+        topology: { mode: 'Replicated', replicas: 2 },
+        database: {
+          type: 'PostgreSQL',
+          postgres: { host: 'pg.internal', database: 'codex', user: 'app', passwordSecretRef: { name: 'pg-password' }, parameters: { sslmode: 'require' } },
+        },
+      }),
+    ]);
+    await waitForCondition(env.client, ns, 'discrete', 'Ready', 'True');
+    const composed = (await read('v1', 'Secret', 'discrete-db'))!;
+    expect(Buffer.from(composed.data['database-url'], 'base64').toString()).toBe('postgresql://app:p%40ss%2Fword@pg.internal:5432/codex?sslmode=require');
+    expect(composed.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'CodexLB', name: 'discrete' });
+    const podEnv = (await read('apps/v1', 'StatefulSet', 'discrete'))!.spec.template.spec.containers[0].env;
+    expect(podEnv.find((e: any) => e.name === 'CODEX_LB_DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: 'discrete-db', key: 'database-url' });
+  });
 });

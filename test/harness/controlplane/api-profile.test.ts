@@ -41,8 +41,10 @@ const widgetCrd = {
   },
 };
 
-function widget(name: string, spec: Record<string, unknown>): KubernetesObject {
-  return { apiVersion: 'harness.codex-lb.test/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec } as KubernetesObject;
+type Widget = KubernetesObject & { metadata: { name: string; namespace: string }; spec: Record<string, unknown> };
+
+function widget(name: string, spec: Record<string, unknown>): Widget {
+  return { apiVersion: 'harness.codex-lb.test/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec };
 }
 
 describe('control plane, api profile', () => {

@@ -139,6 +139,22 @@ describe('CodexLB day-2 operations', () => {
     await waitForCondition(env.client, ns, 'nosecret', 'SecretsReady', 'True');
   });
 
+  it('uses an existing encryption key Secret, and rejects one that is not a Fernet key', async () => {
+    await env.cp.apply([
+      secret(ns, 'bad-key', { key: 'not-a-fernet-key' }),
+      codexLB(ns, 'byok', { encryption: { source: 'SecretRef', secretRef: { name: 'bad-key', key: 'key' } } }),
+    ]);
+    const bad = await waitForCondition(env.client, ns, 'byok', 'SecretsReady', 'False', 'InvalidEncryptionKey');
+    expect(condition(bad, 'SecretsReady')?.message).toContain('key "key" of Secret "bad-key" (encryption.secretRef) is not a Fernet key');
+    expect(condition(bad, 'SecretsReady')?.message).not.toContain('not-a-fernet-key');
+    await env.cp.apply([secret(ns, 'bad-key', { key: `${'A'.repeat(43)}=` })]);
+    const good = await waitForCondition(env.client, ns, 'byok', 'Ready', 'True');
+    expect(good.status.effective.encryptionKeySecret).toBe('bad-key');
+    const volume = (await read('apps/v1', 'StatefulSet', 'byok'))!.spec.template.spec.volumes.find((v: any) => v.name === 'encryption-key');
+    expect(volume.secret).toMatchObject({ secretName: 'bad-key', items: [{ key: 'key', path: 'encryption.key' }] });
+    expect(await read('v1', 'Secret', 'byok-encryption')).toBeUndefined();
+  });
+
   it('garbage-collects children on delete, keeping the encryption key', async () => {
     await env.cp.kubectl('delete', 'clb', name, '-n', ns, '--wait=true');
     const left = await waitFor('owned children to be collected', async () => {

@@ -15,6 +15,7 @@ import {
   type OperatorTestEnv,
   type RunningOperator,
 } from './support.ts';
+import { PassThrough } from 'node:stream';
 import { waitFor } from '../../harness/process.ts';
 
 const ns = 'replicated';
@@ -49,12 +50,15 @@ describe('Replicated CodexLB with PostgreSQL', () => {
   let env: OperatorTestEnv;
   let op: RunningOperator;
   let cr: Record<string, any>;
+  let logs = '';
   const read = (apiVersion: string, kind: string, objName: string) => get(env.client, apiVersion, kind, ns, objName);
 
   beforeAll(async () => {
     env = await startOperatorTestEnv('cluster');
     await createNamespace(env.cp, ns);
-    op = await startOperator(env.cp.kubeConfig());
+    const logStream = new PassThrough();
+    logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+    op = await startOperator(env.cp.kubeConfig(), { logStream });
     await env.cp.apply([
       secret(ns, 'codex-lb-db', { 'database-url': dbUrl }),
       codexLB(ns, name, {
@@ -198,5 +202,15 @@ describe('Replicated CodexLB with PostgreSQL', () => {
     expect(composed.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'CodexLB', name: 'discrete' });
     const podEnv = (await read('apps/v1', 'StatefulSet', 'discrete'))!.spec.template.spec.containers[0].env;
     expect(podEnv.find((e: any) => e.name === 'CODEX_LB_DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: 'discrete-db', key: 'database-url' });
+  });
+
+  it('never writes a credential into its logs or Events', async () => {
+    const key = Buffer.from((await read('v1', 'Secret', `${name}-encryption`))!.data['encryption-key'], 'base64').toString();
+    const token = Buffer.from((await read('v1', 'Secret', `${name}-admin-token`))!.data.token, 'base64').toString();
+    const events = await env.cp.kubectl('get', 'events', '-n', ns, '-o', 'json');
+    expect(logs).toContain('"message":"applied"');
+    for (const text of [logs, events]) {
+      for (const value of ['s3cret-pw', 'p@ss/word', 'p%40ss%2Fword', key, token]) expect(text).not.toContain(value);
+    }
   });
 });

@@ -58,11 +58,11 @@ export interface RunningOperator {
 
 export async function startOperator(
   kubeConfig: KubeConfig,
-  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean; leaseNamespace?: string } = {},
+  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean; leaseNamespace?: string; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningOperator> {
   const operator = new Operator({
     kubeConfig,
-    log: opts.verbose ? createLogger('debug') : silentLogger(),
+    log: opts.logStream ? createLogger('debug', opts.logStream) : opts.verbose ? createLogger('debug') : silentLogger(),
     operatorVersion: OPERATOR_VERSION,
     namespace: opts.namespace,
     resyncPeriodMs: opts.resyncPeriodMs,

@@ -7,7 +7,7 @@ import type { DataLayer } from '../cli/data-layer.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
-import { StoredAccountPool } from '../routing/account-pool.ts';
+import { StoredAccountPool, type PoolCaching } from '../routing/account-pool.ts';
 import { LiveUsageIngest } from '../routing/live-usage.ts';
 import { ResponseOwnerIndex } from '../routing/response-owners.ts';
 import { StoredAffinity } from '../routing/sticky-store.ts';
@@ -22,9 +22,9 @@ import type { HealthProbes } from './services.ts';
  */
 const NO_ALLOWLIST = { allowed: async (): Promise<ReadonlySet<string>> => new Set<string>() };
 
-export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger, pending: PendingWork): DataPorts {
+export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger, pending: PendingWork, caching?: PoolCaching): DataPorts {
   return {
-    pool: new StoredAccountPool({ accounts: dataLayer.accounts, tokens: dataLayer.tokens }),
+    pool: new StoredAccountPool({ accounts: dataLayer.accounts, tokens: dataLayer.tokens, caching }),
     usage: settings.liveUsageIngestionEnabled
       ? new LiveUsageIngest({ recorder: dataLayer.usage, logger, pending })
       : { fromHeaders: () => undefined, fromRateLimitsEvent: () => undefined },

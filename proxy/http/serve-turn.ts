@@ -5,7 +5,6 @@
  * metrics — exactly once, whatever happened.
  */
 import type { Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
 import type { Reservation } from './ports.ts';
@@ -15,7 +14,7 @@ import type { ProxyServices } from './services.ts';
 import type { AnswerSink } from './sinks/sink.ts';
 import { UsageMeter } from './usage-meter.ts';
 import { isRequestAborted, type OpenStream, type StreamOutcome } from '../routing/dispatch.ts';
-import { resolveAffinity, turnStateKey } from '../routing/affinity.ts';
+import { mintTurnState, resolveAffinity } from '../routing/affinity.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
 import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
@@ -32,6 +31,10 @@ export interface TurnJob {
   budgetMs: number;
   /** Mint/echo `x-codex-turn-state` on the answer (Responses routes). */
   turnState: boolean;
+  /** Follow this account unless stored affinity says otherwise (a WebSocket's earlier turns). */
+  preferredAccount?: string;
+  /** Told which account accepted the turn. */
+  accepted?(accountId: string): void;
   /** Builds the answer once the upstream accepted; `headers` go on the response. */
   sink(headers: Record<string, string>): AnswerSink;
   /** Answers a request that failed before the upstream accepted it. */
@@ -108,11 +111,14 @@ class Turn {
     const { settings, dispatcher } = this.#services;
     const { body } = this.#job;
     const deadline = this.#ctx.startedAt + this.#job.budgetMs;
-    const plan = resolveAffinity(this.#headers, body, {
-      route: this.#job.affinityRoute,
-      apiKeyId: this.#ctx.apiKey?.id,
-      promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
-    });
+    const plan = {
+      ...resolveAffinity(this.#headers, body, {
+        route: this.#job.affinityRoute,
+        apiKeyId: this.#ctx.apiKey?.id,
+        promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
+      }),
+      preferredAccount: this.#job.preferredAccount,
+    };
     let stream: OpenStream;
     try {
       stream = await dispatcher.open({
@@ -138,6 +144,7 @@ class Turn {
       return;
     }
 
+    this.#job.accepted?.(stream.accountId);
     const headers = this.#answerHeaders(stream);
     const sink = this.#job.sink(headers);
     let end: RelayEnd;
@@ -175,15 +182,7 @@ class Turn {
       if (value !== undefined) headers[name] = value;
     }
     if (this.#job.turnState) {
-      const clientToken = single(this.#headers, 'x-codex-turn-state');
-      const token = headers['x-codex-turn-state'] ?? clientToken ?? `http_turn_${randomBytes(16).toString('hex')}`;
-      headers['x-codex-turn-state'] = token;
-      if (token !== clientToken) {
-        // A token the client has not used yet: remember its account for a while, so echoing it back pins the turn.
-        const key = turnStateKey(token, this.#ctx.apiKey?.id);
-        const stored = this.#services.affinity.set(key.kind, key.key, stream.accountId, this.#services.settings.promptCacheTtlSeconds).catch(() => undefined);
-        stream.bound = Promise.all([stream.bound, stored]).then(() => undefined);
-      }
+      headers['x-codex-turn-state'] ??= single(this.#headers, 'x-codex-turn-state') ?? mintTurnState('http_turn');
     }
     return headers;
   }

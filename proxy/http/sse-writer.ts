@@ -31,8 +31,16 @@ export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
 
+/** Above this many buffered bytes a batch is written at once instead of at the end of the loop turn. */
+const BATCH_BYTES = 64 * 1024;
+
 export class StreamWriter {
   readonly #res: ServerResponse;
+  #batch: string[] = [];
+  #batchBytes = 0;
+  #flushScheduled = false;
+  /** Set while the socket is over its high-water mark: the next write waits for `drain`. */
+  #blocked: Promise<void> | undefined;
 
   constructor(res: ServerResponse) {
     this.#res = res;
@@ -49,23 +57,48 @@ export class StreamWriter {
     this.#res.flushHeaders();
   }
 
+  /**
+   * Queues `text`. Everything written during one turn of the event loop — typically all events
+   * parsed from one upstream read — goes out as one chunk, in one syscall, when the turn ends
+   * (setImmediate runs right after the I/O phase that delivered them). Resolves once the caller
+   * may write more: immediately, or after `drain` when the client reads slower than we write.
+   */
   async write(text: string): Promise<void> {
+    if (this.#blocked) await this.#blocked;
     const res = this.#res;
     if (res.destroyed || res.writableEnded) throw new ClientGoneError('client closed the connection');
-    if (res.write(text)) return;
-    await new Promise<void>((resolve) => {
+    this.#batch.push(text);
+    this.#batchBytes += text.length;
+    if (this.#batchBytes >= BATCH_BYTES) {
+      this.#flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#batch.length === 0) return;
+    const res = this.#res;
+    const data = this.#batch.length === 1 ? (this.#batch[0] as string) : this.#batch.join('');
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (res.destroyed || res.writableEnded || res.write(data)) return;
+    this.#blocked = new Promise<void>((resolve) => {
       const done = (): void => {
         res.off('drain', done);
         res.off('close', done);
+        this.#blocked = undefined;
         resolve();
       };
       res.on('drain', done);
       res.on('close', done);
     });
-    if (res.destroyed) throw new ClientGoneError('client closed the connection');
   }
 
   end(): void {
+    this.#flush();
     if (!this.#res.writableEnded) this.#res.end();
   }
 }

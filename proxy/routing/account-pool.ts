@@ -1,8 +1,14 @@
 /**
  * The routing AccountPool over the data layer: accounts from AccountRepository, tokens from the
  * TokenProvider (age-based refresh, single-flight across processes), status changes as account
- * events. Snapshots read for selection are kept per id so an attempt's credentials need one token
- * read, not another account query.
+ * events.
+ *
+ * Two short-lived caches keep the database off the per-request hot path (at 100 concurrent streams
+ * the per-request account query and token decryption were a fifth of the proxy's CPU):
+ * - the account list, for `listTtlMs` (single-flight); this replica's own status changes drop it
+ *   at once, other replicas' changes are seen within the TTL;
+ * - each account's access token, for `tokenTtlMs`; a 401 replaces it through the refresher, which
+ *   hands out a token another replica stored meanwhile instead of refreshing again.
  */
 import type { AccountRepository, AccountSnapshot } from '../accounts/account-repository.ts';
 import { AccountTokenError } from '../accounts/token-endpoint.ts';
@@ -34,21 +40,44 @@ export function routingView(account: AccountSnapshot): AccountView {
   };
 }
 
+export interface PoolCaching {
+  /** How long a read of the account list serves selections. 0 reads per selection. */
+  listTtlMs: number;
+  /** How long an access token is reused before asking the token provider again. 0 asks every time. */
+  tokenTtlMs: number;
+}
+
+export const DEFAULT_POOL_CACHING: PoolCaching = { listTtlMs: 1000, tokenTtlMs: 60_000 };
+
 export class StoredAccountPool implements AccountPool {
   readonly #accounts: AccountRepository;
   readonly #tokens: TokenProvider;
-  readonly #snapshots = new Map<string, AccountSnapshot>();
+  readonly #caching: PoolCaching;
+  #snapshots = new Map<string, AccountSnapshot>();
+  #views: { at: number; views: AccountView[] } | undefined;
+  #reading: Promise<AccountView[]> | undefined;
+  readonly #tokenCache = new Map<string, { token: string; at: number }>();
 
-  constructor(options: { accounts: AccountRepository; tokens: TokenProvider }) {
+  constructor(options: { accounts: AccountRepository; tokens: TokenProvider; caching?: PoolCaching }) {
     this.#accounts = options.accounts;
     this.#tokens = options.tokens;
+    this.#caching = options.caching ?? DEFAULT_POOL_CACHING;
   }
 
   async list(): Promise<AccountView[]> {
+    if (this.#views && Date.now() - this.#views.at < this.#caching.listTtlMs) return this.#views.views;
+    this.#reading ??= this.#read().finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  async #read(): Promise<AccountView[]> {
     const accounts = await this.#accounts.list();
-    this.#snapshots.clear();
-    for (const account of accounts) this.#snapshots.set(account.id, account);
-    return accounts.map(routingView);
+    this.#snapshots = new Map(accounts.map((account) => [account.id, account]));
+    const views = accounts.map(routingView);
+    this.#views = { at: Date.now(), views };
+    return views;
   }
 
   async #identity(accountId: string, token: () => Promise<string>): Promise<UpstreamIdentity> {
@@ -63,23 +92,40 @@ export class StoredAccountPool implements AccountPool {
   }
 
   credentials(accountId: string): Promise<UpstreamIdentity> {
-    return this.#identity(accountId, () => this.#tokens.getAccessToken(accountId));
+    return this.#identity(accountId, async () => {
+      const cached = this.#tokenCache.get(accountId);
+      if (cached && Date.now() - cached.at < this.#caching.tokenTtlMs) return cached.token;
+      return this.#remember(accountId, await this.#tokens.getAccessToken(accountId));
+    });
   }
 
   refreshedCredentials(accountId: string, rejected: UpstreamIdentity): Promise<UpstreamIdentity> {
-    return this.#identity(accountId, () => this.#tokens.forceRefresh(accountId, rejected.accessToken));
+    this.#tokenCache.delete(accountId);
+    return this.#identity(accountId, async () => this.#remember(accountId, await this.#tokens.forceRefresh(accountId, rejected.accessToken)));
   }
 
-  async markRateLimited(accountId: string, resetAt: number): Promise<void> {
-    await this.#accounts.applyEvent(accountId, { type: 'rate_limited', resetAt: new Date(resetAt * 1000) });
+  #remember(accountId: string, token: string): string {
+    if (this.#caching.tokenTtlMs > 0) this.#tokenCache.set(accountId, { token, at: Date.now() });
+    return token;
   }
 
-  async markQuotaExceeded(accountId: string, resetAt: number): Promise<void> {
-    await this.#accounts.applyEvent(accountId, { type: 'quota_exceeded', resetAt: new Date(resetAt * 1000) });
+  async #applyEvent(accountId: string, event: Parameters<AccountRepository['applyEvent']>[1]): Promise<void> {
+    await this.#accounts.applyEvent(accountId, event);
+    // This replica's own changes must steer its very next selection.
+    this.#views = undefined;
   }
 
-  async markUnusable(accountId: string, _status: 'reauth_required' | 'deactivated', code: string): Promise<void> {
+  markRateLimited(accountId: string, resetAt: number): Promise<void> {
+    return this.#applyEvent(accountId, { type: 'rate_limited', resetAt: new Date(resetAt * 1000) });
+  }
+
+  markQuotaExceeded(accountId: string, resetAt: number): Promise<void> {
+    return this.#applyEvent(accountId, { type: 'quota_exceeded', resetAt: new Date(resetAt * 1000) });
+  }
+
+  markUnusable(accountId: string, _status: 'reauth_required' | 'deactivated', code: string): Promise<void> {
     // The data layer maps the code to reauth_required or deactivated (and keeps the reason text).
-    await this.#accounts.applyEvent(accountId, { type: 'auth_failed', code });
+    this.#tokenCache.delete(accountId);
+    return this.#applyEvent(accountId, { type: 'auth_failed', code });
   }
 }

@@ -5,7 +5,7 @@
  * that yields to quota pressure. Keys are hashed and scoped to the API key, so one tenant's session
  * id can never steer another tenant's traffic.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject } from '../upstream/events.ts';
 import type { RequestRoute } from '../upstream/request-body.ts';
@@ -25,6 +25,8 @@ export interface AffinityPlan {
   sticky: StickyKey | undefined;
   /** `previous_response_id`: only the account that produced it can continue it. */
   previousResponseId: string | undefined;
+  /** An account to follow when nothing stored says otherwise (a WebSocket's earlier turns). Not persisted. */
+  preferredAccount?: string;
 }
 
 export interface AffinityOptions {
@@ -45,9 +47,15 @@ function scopedKey(source: string, value: string, apiKeyId: string | undefined):
   return `${source}:${apiKeyId ?? '-'}:${createHash('sha256').update(value).digest('hex')}`;
 }
 
-/** The key a turn-state token maps under (tokens we mint are stored the same way clients' are). */
-export function turnStateKey(token: string, apiKeyId: string | undefined): StickyKey {
-  return { kind: 'codex_session', key: scopedKey('turn_state', token, apiKeyId), hard: true, ttlSeconds: null };
+const MINTED_TURN_STATE = /^(http_)?turn_[0-9a-f]{32}$/;
+
+/** A turn-state token the proxy minted (`http_turn_…` / `turn_…`): echoed to clients, never an affinity key (§7.4). */
+export function isMintedTurnState(token: string): boolean {
+  return MINTED_TURN_STATE.test(token);
+}
+
+export function mintTurnState(prefix: 'http_turn' | 'turn'): string {
+  return `${prefix}_${randomBytes(16).toString('hex')}`;
 }
 
 export function resolveAffinity(headers: IncomingHttpHeaders, body: JsonObject, options: AffinityOptions): AffinityPlan {
@@ -58,7 +66,9 @@ export function resolveAffinity(headers: IncomingHttpHeaders, body: JsonObject, 
 function stickyKey(headers: IncomingHttpHeaders, body: JsonObject, options: AffinityOptions): StickyKey | undefined {
   const { apiKeyId } = options;
   const turnState = header(headers, 'x-codex-turn-state');
-  if (turnState) return turnStateKey(turnState, apiKeyId);
+  if (turnState && !isMintedTurnState(turnState)) {
+    return { kind: 'codex_session', key: scopedKey('turn_state', turnState, apiKeyId), hard: true, ttlSeconds: null };
+  }
   const promptCacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
   if (options.route === 'codex') {
     const thread = header(headers, 'thread-id');

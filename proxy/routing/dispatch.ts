@@ -135,7 +135,12 @@ export class Dispatcher {
     const responseOwner = plan.previousResponseId ? await this.#deps.owners.owner(plan.previousResponseId) : undefined;
     // Continuation state only its account can read pins the request there, failures included (trap 2).
     const strictOwner = responseOwner ?? (request.encryptedReasoning && plan.sticky?.hard ? stickyOwner : undefined);
-    const pin: Pin | undefined = stickyOwner && plan.sticky ? { accountId: stickyOwner, kind: plan.sticky.hard ? 'hard' : 'soft' } : undefined;
+    const pin: Pin | undefined =
+      stickyOwner && plan.sticky
+        ? { accountId: stickyOwner, kind: plan.sticky.hard ? 'hard' : 'soft' }
+        : plan.preferredAccount
+          ? { accountId: plan.preferredAccount, kind: 'hard' }
+          : undefined;
 
     const tried = new Set<string>();
     let last: { kind: FailureClass; failure: UpstreamFailure } | undefined;
@@ -343,7 +348,7 @@ export class Dispatcher {
       if (finished) return;
       finished = true;
       pump.close();
-      response.discard();
+      response.release(outcome.kind === 'success');
       cleanup();
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
       else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);

@@ -25,12 +25,17 @@ export interface UpstreamStreamResponse {
   events(): AsyncGenerator<ResponseEvent>;
   /** The body as text, capped; for error responses. */
   text(limitBytes?: number): Promise<string>;
-  /** Drops the connection's body (the socket is not reused when the stream was cut short). */
-  discard(): void;
+  /**
+   * Releases the body. `keepConnection`: the stream ended normally, so whatever the upstream still
+   * sends is read and dropped and the connection goes back to the pool; otherwise it is closed.
+   */
+  release(keepConnection: boolean): void;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const KEEPALIVE_MS = 90_000;
+/** A finished stream's trailing bytes worth reading to keep its connection warm. */
+const DUMP_LIMIT = 64 * 1024;
 
 export class UpstreamClient {
   readonly target: UpstreamTarget;
@@ -66,14 +71,16 @@ export class UpstreamClient {
       status: response.statusCode,
       headers: response.headers as IncomingHttpHeaders,
       async *events() {
-        for await (const message of readSseMessages(stream, { maxEventBytes })) {
+        // Stopping early must not destroy the body: a finished stream's connection goes back to the pool (release()).
+        for await (const message of readSseMessages(stream.iterator({ destroyOnReturn: false }), { maxEventBytes })) {
           const event = eventFromSse(message);
           if (event) yield event;
         }
       },
       text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
-      discard: () => {
-        stream.destroy();
+      release: (keepConnection) => {
+        if (keepConnection) stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
+        else stream.destroy();
       },
     };
   }

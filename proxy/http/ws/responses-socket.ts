@@ -2,10 +2,11 @@
  * The Responses WebSocket routes (§2.7): `/backend-api/codex/responses` and `/v1/responses`. The
  * upgrade is admitted like an HTTP request (firewall, API key, drain); the client then sends
  * `{"type":"response.create",…}` frames, served one at a time in order, each as a full turn through
- * the same path as HTTP (dispatch, failover before the first frame, relay). The socket's turn-state
- * token (the client's, else one we mint and return in the handshake) pins its turns to one account.
+ * the same path as HTTP (dispatch, failover before the first frame, relay). Turns on one socket stay
+ * on the account that served its first turn (unless it cannot serve); a client turn-state token is
+ * echoed in the handshake, else one is minted.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -15,6 +16,7 @@ import { asProxyError, invalidRequest, toOpenAIBody, type ProxyError } from '../
 import { rewriteCodexV1Alias } from '../middleware/codex-alias.ts';
 import type { RequestContext } from '../request-context.ts';
 import { serveTurn } from '../serve-turn.ts';
+import { mintTurnState } from '../../routing/affinity.ts';
 import type { ProxyServices } from '../services.ts';
 import { isObject, type JsonObject } from '../../upstream/events.ts';
 import { isNativeCodexClient } from '../../upstream/headers.ts';
@@ -87,19 +89,14 @@ export class ResponsesSockets {
       return rejectUpgrade(socket, error.status, toOpenAIBody(error));
     }
     const clientTurnState = req.headers['x-codex-turn-state'];
-    const turnState = (Array.isArray(clientTurnState) ? clientTurnState[0] : clientTurnState) ?? `turn_${randomBytes(16).toString('hex')}`;
+    const turnState = (Array.isArray(clientTurnState) ? clientTurnState[0] : clientTurnState) ?? mintTurnState('turn');
     this.#handshakeHeaders.set(req, [`x-codex-turn-state: ${turnState}`, `x-request-id: ${ctx.requestId}`]);
     this.#server.handleUpgrade(req, socket, head, (ws) => {
       if (this.#services.drain.draining) {
         ws.close(CLOSE_TRY_AGAIN, 'Server is draining');
         return;
       }
-      const session = new SocketSession(ws, this.#services, {
-        route,
-        ctx,
-        // Every turn on this socket carries the socket's turn state: hard affinity to one account.
-        headers: { ...req.headers, 'x-codex-turn-state': turnState },
-      });
+      const session = new SocketSession(ws, this.#services, { route, ctx, headers: req.headers });
       this.#sessions.add(session);
       ws.once('close', () => this.#sessions.delete(session));
     });
@@ -121,6 +118,8 @@ class SocketSession {
   readonly #closed = new AbortController();
   readonly #leaveDrain: () => void;
   #queue: Promise<void> = Promise.resolve();
+  /** The account this socket's turns stick to once one was accepted. */
+  #account: string | undefined;
   #busy = 0;
   #draining = false;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -214,6 +213,10 @@ class SocketSession {
         streaming: true,
         budgetMs: this.#services.settings.streamBudgetMs,
         turnState: false,
+        preferredAccount: this.#account,
+        accepted: (accountId) => {
+          this.#account = accountId;
+        },
         sink: () => sink,
         reject: (error) => sink.reject(error),
       },

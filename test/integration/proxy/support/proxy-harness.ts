@@ -12,6 +12,7 @@ import { openDataLayer, type DataLayer } from '../../../../proxy/cli/data-layer.
 import { openDataSource } from '../../../../proxy/store/data-source.ts';
 import * as migrator from '../../../../proxy/store/migrator.ts';
 import { PendingWork } from '../../../../proxy/cluster/pending-work.ts';
+import { DEFAULT_POOL_CACHING } from '../../../../proxy/routing/account-pool.ts';
 import { composeProxy } from '../../../../proxy/http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
 import { serveProxy, type ListeningServer } from '../../../../proxy/http/server.ts';
@@ -81,7 +82,12 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
   const composed = composeProxy({
     settings,
     pending,
-    ports: { ...dataPorts(dataLayer, settings, logger, pending), ...(options.firewall ? { firewall: options.firewall } : {}) },
+    // Tests change accounts behind the proxy's back (SQL, repository events) and expect the next
+    // request to see it: the account list is read per selection here; tokens are cached as in serve.
+    ports: {
+      ...dataPorts(dataLayer, settings, logger, pending, { ...DEFAULT_POOL_CACHING, listTtlMs: 0 }),
+      ...(options.firewall ? { firewall: options.firewall } : {}),
+    },
     health: healthProbes(dataLayer, () => true),
     admin: adminApi(dataLayer, settings, logger),
     logger,

@@ -16,43 +16,32 @@ export const ENCRYPTION_KEY_KEY = 'encryption-key';
 export const DATABASE_URL_KEY = 'database-url';
 export const ANNOTATION_RETAIN = 'codexlb.io/retain';
 
+function secret(cr: CodexLB, name: string, data: Record<string, string>, owned = true, annotations?: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: childMeta(cr, name, 'credentials', { owned, annotations }),
+    type: 'Opaque',
+    data: base64(data),
+  };
+}
+
 /**
  * The Fernet key. No ownerReference: deleting the CodexLB must not destroy the only key that can
  * decrypt the stored account tokens (the database may outlive the CodexLB). Created once, never updated.
  */
 export function renderEncryptionKeySecret(cr: CodexLB, fernetKey: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: childMeta(cr, names(cr.metadata.name).encryptionKey, 'credentials', {
-      owned: false,
-      annotations: { [ANNOTATION_RETAIN]: 'true' },
-    }),
-    type: 'Opaque',
-    data: base64({ [ENCRYPTION_KEY_KEY]: fernetKey }),
-  };
+  return secret(cr, names(cr.metadata.name).encryptionKey, { [ENCRYPTION_KEY_KEY]: fernetKey }, false, { [ANNOTATION_RETAIN]: 'true' });
 }
 
 /** Bearer token for the proxy's /internal/admin API; owned, so it goes with the CodexLB. */
 export function renderAdminTokenSecret(cr: CodexLB, token: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: childMeta(cr, names(cr.metadata.name).adminToken, 'credentials'),
-    type: 'Opaque',
-    data: base64({ token }),
-  };
+  return secret(cr, names(cr.metadata.name).adminToken, { token });
 }
 
 /** The PostgreSQL URL composed from host/user/database and the password Secret. */
 export function renderDatabaseUrlSecret(cr: CodexLB, url: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: childMeta(cr, names(cr.metadata.name).database, 'credentials'),
-    type: 'Opaque',
-    data: base64({ [DATABASE_URL_KEY]: url }),
-  };
+  return secret(cr, names(cr.metadata.name).database, { [DATABASE_URL_KEY]: url });
 }
 
 /** postgresql://user:password@host:port/db?params, every part percent-encoded. */

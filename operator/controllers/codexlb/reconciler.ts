@@ -43,14 +43,7 @@ export interface CodexLBReconcilerDeps {
 
 interface StatefulSet extends KubeObject {
   spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ name: string; image?: string }> } } };
-  status?: {
-    replicas?: number;
-    readyReplicas?: number;
-    updatedReplicas?: number;
-    currentRevision?: string;
-    updateRevision?: string;
-    observedGeneration?: number;
-  };
+  status?: Pick<WorkloadObservation, 'replicas' | 'readyReplicas' | 'updatedReplicas' | 'currentRevision' | 'updateRevision' | 'observedGeneration'>;
 }
 
 export class CodexLBReconciler implements Reconciler {
@@ -222,13 +215,8 @@ export class CodexLBReconciler implements Reconciler {
     const sts = this.#deps.children.get('StatefulSet')?.get(cr.metadata.namespace, names(cr.metadata.name).workload) as StatefulSet | undefined;
     if (!sts) return undefined;
     return {
+      ...sts.status,
       specReplicas: sts.spec?.replicas,
-      replicas: sts.status?.replicas,
-      readyReplicas: sts.status?.readyReplicas,
-      updatedReplicas: sts.status?.updatedReplicas,
-      currentRevision: sts.status?.currentRevision,
-      updateRevision: sts.status?.updateRevision,
-      observedGeneration: sts.status?.observedGeneration,
       generation: sts.metadata.generation,
       image: sts.spec?.template?.spec?.containers?.find((c) => c.name === 'codex-lb')?.image,
     };

@@ -27,6 +27,9 @@ import { planMigration } from './migration.ts';
 import { SecretProblem, SecretResolver, referencedSecretNames, type ResolvedSecrets } from './secrets.ts';
 import { computeStatus, type StatusInputs, type WorkloadObservation } from './status.ts';
 
+/** Co-owns StatefulSet.spec.replicas while the HPA scales it (see #applyWorkloadAware). */
+const REPLICAS_HANDOFF_MANAGER = 'codex-lb-operator-replicas-handoff';
+
 /** Kinds whose objects disappear when the spec stops asking for them. */
 const PRUNABLE = new Set(['Service', 'Ingress', 'HTTPRoute', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']);
 
@@ -170,7 +173,7 @@ export class CodexLBReconciler implements Reconciler {
       return;
     }
     try {
-      await this.#deps.client.apply(desired);
+      await this.#applyWorkloadAware(cr, desired, live);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 422 && desired.kind === 'StatefulSet' && /Forbidden/.test(err.message))) throw err;
       // A field the StatefulSet API treats as immutable changed: recreate it, leaving the pods running
@@ -184,6 +187,24 @@ export class CodexLBReconciler implements Reconciler {
       this.#deps.events.record(cr, 'Normal', 'DriftCorrected', `Restored ${id} after it was changed or deleted outside the operator`);
     }
     seen.add(id);
+  }
+
+  /**
+   * Applies `desired`; for a StatefulSet whose replica count the HPA owns, first hands that field to
+   * a second field manager. Without it, dropping `replicas` from our apply would make the API server
+   * remove the field we owned and reset the StatefulSet to 1 replica before the HPA reacts.
+   */
+  async #applyWorkloadAware(cr: CodexLB, desired: KubeObject, live: KubeObject | undefined): Promise<void> {
+    const hpaOwnsReplicas = desired.kind === 'StatefulSet' && (desired.spec as { replicas?: number }).replicas === undefined;
+    const handoff = (replicas: number) =>
+      this.#deps.client.apply(
+        { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name: desired.metadata.name, namespace: desired.metadata.namespace }, spec: { replicas } },
+        { fieldManager: REPLICAS_HANDOFF_MANAGER },
+      );
+    const liveReplicas = (live?.spec as { replicas?: number } | undefined)?.replicas;
+    if (hpaOwnsReplicas && liveReplicas !== undefined) await handoff(liveReplicas);
+    await this.#deps.client.apply(desired);
+    if (hpaOwnsReplicas && live === undefined) await handoff(cr.spec.autoscaling.minReplicas);
   }
 
   #seenChildren(cr: CodexLB): Set<string> {

@@ -147,10 +147,13 @@ export class KubeClient {
     }
   }
 
-  /** Server-side apply with the operator's field manager; `force` takes ownership of conflicting fields. */
-  async apply<T extends KubeObject>(obj: KubeObject, opts: { force?: boolean } = { force: true }): Promise<T> {
+  /**
+   * Server-side apply with the operator's field manager (or another one, for ownership hand-offs);
+   * `force` takes ownership of conflicting fields.
+   */
+  async apply<T extends KubeObject>(obj: KubeObject, opts: { force?: boolean; fieldManager?: string } = {}): Promise<T> {
     const path = await this.#objectPath(refOf(obj));
-    return this.#json<T>('PATCH', `${path}?${applyQuery(opts.force ?? true)}`, obj.kind, {
+    return this.#json<T>('PATCH', `${path}?${applyQuery(opts.force ?? true, opts.fieldManager)}`, obj.kind, {
       body: JSON.stringify(obj),
       contentType: 'application/apply-patch+yaml',
     });
@@ -235,8 +238,8 @@ export class KubeClient {
   }
 }
 
-function applyQuery(force: boolean): string {
-  return `fieldManager=${FIELD_MANAGER}&force=${force}`;
+function applyQuery(force: boolean, fieldManager = FIELD_MANAGER): string {
+  return `fieldManager=${encodeURIComponent(fieldManager)}&force=${force}`;
 }
 
 export function refOf(obj: KubeObject): ObjectRef {

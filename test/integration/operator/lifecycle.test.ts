@@ -139,6 +139,15 @@ describe('CodexLB day-2 operations', () => {
     await waitForCondition(env.client, ns, 'nosecret', 'SecretsReady', 'True');
   });
 
+  it('hands the replica count to the HPA without resetting it when autoscaling is turned on', async () => {
+    await env.cp.kubectl('patch', 'clb', name, '-n', ns, '--type=merge', '-p', '{"spec":{"topology":{"replicas":3}}}');
+    await waitFor('3 replicas', async () => ((await sts()).spec.replicas === 3 ? true : undefined));
+    await env.cp.kubectl('patch', 'clb', name, '-n', ns, '--type=merge', '-p', '{"spec":{"autoscaling":{"enabled":true,"minReplicas":2,"maxReplicas":5}}}');
+    await waitFor('the HPA', () => read('autoscaling/v2', 'HorizontalPodAutoscaler', name));
+    await waitForCondition(env.client, ns, name, 'Ready', 'True');
+    expect((await sts()).spec.replicas).toBe(3);
+  });
+
   it('uses an existing encryption key Secret, and rejects one that is not a Fernet key', async () => {
     await env.cp.apply([
       secret(ns, 'bad-key', { key: 'not-a-fernet-key' }),

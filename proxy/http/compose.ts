@@ -11,6 +11,7 @@ import { Dispatcher } from '../routing/dispatch.ts';
 import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '../routing/ports.ts';
 import { RuntimeRegistry } from '../routing/runtime-state.ts';
 import { UpstreamClient } from '../upstream/client.ts';
+import { SocketTransport } from '../upstream/transport.ts';
 import { blockListOf } from './client-ip.ts';
 import { FirewallGate } from './middleware/firewall.ts';
 import { ModelCatalog } from './models/catalog.ts';
@@ -124,6 +125,10 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     metrics,
     logger,
     admin: options.admin,
+    upstreamSockets:
+      settings.upstreamStreamTransport === 'http'
+        ? undefined
+        : () => new SocketTransport(client, { connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds), maxPayload: settings.maxSseEventBytes }),
   };
   return {
     services,

@@ -18,6 +18,7 @@ import { mintTurnState, resolveAffinity } from '../routing/affinity.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
 import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
+import type { UpstreamTransport } from '../upstream/transport.ts';
 
 export interface TurnJob {
   /** Route template for metrics and logs, e.g. `/v1/responses`. */
@@ -35,6 +36,10 @@ export interface TurnJob {
   preferredAccount?: string;
   /** Told which account accepted the turn. */
   accepted?(accountId: string): void;
+  /** How attempts reach the upstream (a client WebSocket's upstream sockets); HTTP SSE when absent. */
+  transport?: UpstreamTransport;
+  /** Report a stale previous_response_id as such (Codex-native sockets) instead of masking it. */
+  surfaceStaleAnchor?: boolean;
   /** Builds the answer once the upstream accepted; `headers` go on the response. */
   sink(headers: Record<string, string>): AnswerSink;
   /** Answers a request that failed before the upstream accepted it. */
@@ -131,6 +136,8 @@ class Turn {
         probeMs: this.#job.streaming && settings.keepaliveMs > 0 ? settings.keepaliveMs : settings.idleTimeoutMs,
         idleTimeoutMs: settings.idleTimeoutMs,
         deadline,
+        transport: this.#job.transport,
+        surfaceStaleAnchor: this.#job.surfaceStaleAnchor,
       });
     } catch (err) {
       if (isRequestAborted(err) || this.#signal.aborted) {

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { Dispatcher } from '../routing/dispatch.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
+import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
 import type { ModelCatalog } from './models/catalog.ts';
 import type { FirewallGate } from './middleware/firewall.ts';
@@ -61,4 +62,9 @@ export interface ProxyServices {
   logger: Logger;
   /** The operator's admin API; absent when `CODEX_LB_ADMIN_TOKEN_FILE` is unset (every call 404s). */
   admin: AdminApi | undefined;
+  /**
+   * Upstream sockets for one client WebSocket (`CODEX_LB_UPSTREAM_STREAM_TRANSPORT` websocket or
+   * auto); undefined when the upstream is reached over HTTP only.
+   */
+  upstreamSockets: (() => SocketTransport) | undefined;
 }

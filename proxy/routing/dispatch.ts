@@ -24,6 +24,7 @@ import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers
 import { withInstallationId } from '../upstream/request-body.ts';
 import { failureFromEvent, failureFromHttp, toProxyError, type UpstreamFailure } from '../upstream/upstream-error.ts';
 import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
+import { httpTransport, type UpstreamTransport } from '../upstream/transport.ts';
 import type { AccountView, RoutingStrategy } from './account-state.ts';
 import type { AffinityPlan } from './affinity.ts';
 import { allowsFailover, classifyFailure, type FailureClass } from './classify.ts';
@@ -83,6 +84,10 @@ export interface DispatchRequest {
   idleTimeoutMs: number;
   /** Epoch ms by which the whole request must be done (request budget). */
   deadline: number;
+  /** How attempts reach the upstream; a fresh HTTP SSE request each when absent. */
+  transport?: UpstreamTransport;
+  /** Report a stale `previous_response_id` as such (Codex-native sockets) instead of masking it. */
+  surfaceStaleAnchor?: boolean;
 }
 
 export type StreamOutcome = { kind: 'success' } | { kind: 'failure'; failure: UpstreamFailure } | { kind: 'neutral' };
@@ -119,11 +124,13 @@ function failureOf(error: ProxyError, status?: number): UpstreamFailure {
 
 export class Dispatcher {
   readonly #deps: DispatchDeps;
+  readonly #http: UpstreamTransport;
   readonly #now: () => number;
   readonly #random: () => number;
 
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
+    this.#http = httpTransport(deps.client);
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
   }
@@ -153,7 +160,7 @@ export class Dispatcher {
         pin: strictOwner ? undefined : pin,
       });
       if (!selection.ok) {
-        if (last && selection.reason.kind !== 'usage_exhausted') throw toProxyError(last.failure);
+        if (last && selection.reason.kind !== 'usage_exhausted') throw toProxyError(last.failure, request);
         throw this.#noAccountError(selection.reason, nowSeconds, strictOwner !== undefined);
       }
       const accountId = selection.accountId;
@@ -174,20 +181,20 @@ export class Dispatcher {
       last = attempt;
       if (strictOwner || !allowsFailover(attempt.kind)) break;
     }
-    throw await this.#exhaustedError(last as { kind: FailureClass; failure: UpstreamFailure });
+    throw await this.#exhaustedError(last as { kind: FailureClass; failure: UpstreamFailure }, request);
   }
 
   /**
    * Every attempt failed. When the pool as a whole is now usage-exhausted the client gets the
    * pool-wide 429 with the earliest reset; otherwise the last upstream failure, as upstream said it.
    */
-  async #exhaustedError(last: { kind: FailureClass; failure: UpstreamFailure }): Promise<ProxyError> {
+  async #exhaustedError(last: { kind: FailureClass; failure: UpstreamFailure }, request: DispatchRequest): Promise<ProxyError> {
     if (last.kind === 'rate_limit' || last.kind === 'quota') {
       const nowSeconds = this.#now() / 1000;
       const selection = this.#select(await this.#deps.pool.list(), nowSeconds, {});
       if (!selection.ok && selection.reason.kind === 'usage_exhausted') return usageLimitReached(selection.reason.resetsAt, nowSeconds);
     }
-    return toProxyError(last.failure);
+    return toProxyError(last.failure, request);
   }
 
   #select(accounts: AccountView[], now: number, extra: { exclude?: ReadonlySet<string>; pin?: Pin }): Selection {
@@ -297,7 +304,8 @@ export class Dispatcher {
   }
 
   async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest): Promise<Attempt> {
-    const { client, usage, runtime, settings } = this.#deps;
+    const { usage, runtime, settings } = this.#deps;
+    const transport = request.transport ?? this.#http;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     request.signal.addEventListener('abort', onAbort, { once: true });
@@ -309,10 +317,10 @@ export class Dispatcher {
     const headers = buildUpstreamHeaders(request.headers, identity, {
       requestId: request.requestId,
       clientVersion: settings.clientVersion,
-      transport: 'http',
+      transport: transport.kind,
       responsesLite: Array.isArray(request.body.input) && request.body.input.some((i) => typeof i === 'object' && i !== null && (i as JsonObject).type === 'additional_tools'),
     });
-    const body = JSON.stringify(withInstallationId(request.body, identity.installationId ?? undefined));
+    const body = withInstallationId(request.body, identity.installationId ?? undefined);
 
     // The upstream's answer (its status line) is bounded like any silence: by the idle timeout and the budget.
     const waitMs = Math.min(request.idleTimeoutMs, request.deadline - this.#now());
@@ -323,7 +331,7 @@ export class Dispatcher {
     }, Math.max(0, waitMs));
     let response: UpstreamStreamResponse;
     try {
-      response = await client.openResponses(headers, body, controller.signal);
+      response = await transport.open(accountId, headers, body, controller.signal);
     } catch (err) {
       cleanup();
       if (request.signal.aborted) throw new RequestAborted('client went away');

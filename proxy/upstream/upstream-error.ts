@@ -111,11 +111,16 @@ const AUTH_CODES = new Set(['invalid_api_key', 'invalid_authentication', 'token_
 /**
  * The client-facing error for an upstream failure surfaced before the stream started
  * (§13 `_status_for_error`): rate limits are 429, auth failures 401, request errors 400, a stale
- * `previous_response_id` is masked as an incomplete stream, anything else keeps the upstream's
+ * `previous_response_id` is masked as an incomplete stream (unless `surfaceStaleAnchor`, for Codex-native
+ * WebSocket clients, which then resend the full history), anything else keeps the upstream's
  * 4xx/5xx status or becomes 502.
  */
-export function toProxyError(failure: UpstreamFailure): ProxyError {
-  if (failure.code === 'previous_response_not_found') return streamIncomplete();
+export function toProxyError(failure: UpstreamFailure, options: { surfaceStaleAnchor?: boolean } = {}): ProxyError {
+  if (failure.code === 'previous_response_not_found') {
+    // Codex-native sockets learn the anchor is gone (and resend the full history); others see an incomplete stream.
+    if (!options.surfaceStaleAnchor) return streamIncomplete();
+    return new ProxyError({ status: 400, code: 'previous_response_not_found', type: 'invalid_request_error', message: 'Previous response not found.' });
+  }
   let status: number;
   if (RATE_LIMITED_CODES.has(failure.code) || failure.type === 'rate_limit_error') status = 429;
   else if (AUTH_CODES.has(failure.code) || failure.type === 'authentication_error') status = 401;

@@ -21,6 +21,7 @@ import type { ProxyServices } from '../services.ts';
 import { isObject, type JsonObject } from '../../upstream/events.ts';
 import { isNativeCodexClient } from '../../upstream/headers.ts';
 import { normalizeResponsesRequest, type RequestRoute } from '../../upstream/request-body.ts';
+import type { SocketTransport } from '../../upstream/transport.ts';
 import { errorFrame, sendFrame, SocketSink } from './socket-sink.ts';
 
 const ROUTES: Readonly<Record<string, RequestRoute>> = {
@@ -120,6 +121,8 @@ class SocketSession {
   #queue: Promise<void> = Promise.resolve();
   /** The account this socket's turns stick to once one was accepted. */
   #account: string | undefined;
+  /** Upstream sockets kept for this client socket (previous_response_id resolves on them). */
+  readonly #upstream: SocketTransport | undefined;
   #busy = 0;
   #draining = false;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -131,12 +134,14 @@ class SocketSession {
     this.#ctx = options.ctx;
     this.#headers = options.headers;
     this.#native = options.route === 'codex' && isNativeCodexClient(options.headers);
+    this.#upstream = services.upstreamSockets?.();
     this.#leaveDrain = services.drain.enter();
     ws.on('message', (data, isBinary) => this.#enqueue(data, isBinary));
     ws.on('error', (err) => services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err }));
     ws.once('close', () => {
       clearTimeout(this.#idleTimer);
       this.#closed.abort();
+      this.#upstream?.close();
       this.#leaveDrain();
     });
     this.#armIdleTimer();
@@ -214,6 +219,8 @@ class SocketSession {
         budgetMs: this.#services.settings.streamBudgetMs,
         turnState: false,
         preferredAccount: this.#account,
+        transport: this.#upstream,
+        surfaceStaleAnchor: this.#native,
         accepted: (accountId) => {
           this.#account = accountId;
         },

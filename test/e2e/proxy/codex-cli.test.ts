@@ -48,6 +48,17 @@ describe('Codex CLI through the proxy', () => {
     expect(fake.requests.slice(before).some((r) => r.endpoint === 'responses')).toBe(true);
   });
 
+  it('codex exec runs a tool and continues the turn with previous_response_id over the Responses WebSocket', async () => {
+    const before = fake.requests.length;
+    const run = await codexExec({ baseUrl: serve.url, prompt: 'call exec_command {"cmd":"echo hi-from-tool"}', apiKey, websockets: true });
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('hi-from-tool');
+    const turns = fake.requests.slice(before).filter((r) => r.endpoint === 'responses');
+    const continuation = turns.find((r) => typeof (r.body as Record<string, unknown>).previous_response_id === 'string');
+    expect(continuation?.transport).toBe('ws');
+    expect(run.stdout).toMatch(/tool call_\w+ returned/);
+  });
+
   it('codex exec with a wrong key fails without reaching the upstream', async () => {
     const before = fake.requests.length;
     const run = await codexExec({ baseUrl: serve.url, prompt: 'Nope', apiKey: 'sk-clb-wrong' });

@@ -43,8 +43,8 @@ describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
     fake.reset();
   });
 
-  async function start(accounts = 2): Promise<ProxyUnderTest> {
-    proxy = await startProxy({ fake, databaseUrl: await dbs.fresh(kind) });
+  async function start(accounts = 2, env: Record<string, string> = {}): Promise<ProxyUnderTest> {
+    proxy = await startProxy({ fake, databaseUrl: await dbs.fresh(kind), env });
     for (let i = 0; i < accounts; i++) await proxy.importAccount(fake.addAccount());
     return proxy;
   }
@@ -65,6 +65,38 @@ describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
     expect(owners.size).toBe(1);
     expect(texts.map((t) => t.split(': ')[1])).toEqual(['one', 'two', 'three']);
     opening.ws.close();
+  });
+
+  it('keeps one upstream socket per account for the client socket, so previous_response_id continues a turn', async () => {
+    const p = await start(2);
+    const { ws } = await open(p.url, '/backend-api/codex/responses', CODEX_CLI_HEADERS);
+    const first = await runTurn(ws, socketBody('remember this'));
+    const responseId = (first.frames.at(-1)?.response as { id: string }).id;
+    const second = await runTurn(ws, { ...socketBody('and continue'), previous_response_id: responseId });
+    expect(second.frames.at(-1)?.type).toBe('response.completed');
+    const upstreamTurns = fake.requests.filter((r) => r.endpoint === 'responses');
+    expect(upstreamTurns.map((r) => r.transport)).toEqual(['ws', 'ws']);
+    expect(fake.requests.filter((r) => r.endpoint === 'websocket')).toHaveLength(1);
+    expect((upstreamTurns[1]?.body as Record<string, unknown>).previous_response_id).toBe(responseId);
+    ws.close();
+  });
+
+  it('tells a Codex client its previous_response_id is gone (the upstream socket was lost), so it resends the history', async () => {
+    const p = await start(1);
+    const { ws } = await open(p.url, '/backend-api/codex/responses', CODEX_CLI_HEADERS);
+    const { frames } = await runTurn(ws, { ...socketBody('orphan'), previous_response_id: 'resp_unknown_to_this_connection' });
+    expect(frames).toEqual([
+      { type: 'error', status: 400, error: { message: 'Previous response not found.', type: 'invalid_request_error', code: 'previous_response_not_found' } },
+    ]);
+    ws.close();
+  });
+
+  it('with CODEX_LB_UPSTREAM_STREAM_TRANSPORT=http, serves socket turns over HTTP SSE upstream', async () => {
+    const p = await start(1, { CODEX_LB_UPSTREAM_STREAM_TRANSPORT: 'http' });
+    const { ws } = await open(p.url, '/backend-api/codex/responses', CODEX_CLI_HEADERS);
+    expect((await runTurn(ws, socketBody('over http'))).frames.at(-1)?.type).toBe('response.completed');
+    expect(fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.transport)).toEqual(['http']);
+    ws.close();
   });
 
   it('echoes the client turn state in the handshake', async () => {

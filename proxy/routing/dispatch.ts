@@ -6,8 +6,6 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  ProxyError} from '../http/errors.ts';
 import {
   continuityOwnerUnavailable,
   noAccounts,
@@ -16,6 +14,7 @@ import {
   upstreamRequestTimeout,
   upstreamUnavailable,
   usageLimitReached,
+  type ProxyError,
 } from '../http/errors.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import { EventPump } from '../upstream/event-pump.ts';

@@ -24,7 +24,7 @@ export interface StatusState {
 }
 
 export type AccountEvent =
-  /** Upstream 429 usage/rate limit; `resetAt` from resetAtFromHints(), null when upstream gave none. */
+  /** Upstream 429 usage/rate limit; `resetAt` from proxy/routing/reset-time.ts, null when upstream gave none. */
   | { readonly type: 'rate_limited'; readonly resetAt: Date | null }
   /** Upstream insufficient_quota / usage_not_included / quota_exceeded. */
   | { readonly type: 'quota_exceeded'; readonly resetAt: Date | null }

@@ -232,6 +232,10 @@ const config = object(
           default: ['127.0.0.1/32', '::1/128'],
           maxItems: 32,
         }),
+        allowlist: array(string({ description: 'An IP address or CIDR.', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' }), {
+          description: 'When set, only clients in these IPs/CIDRs may call the API (CODEX_LB_FIREWALL_ALLOWLIST).',
+          maxItems: 256,
+        }),
       },
       {
         description: 'Client IP handling.',
@@ -243,6 +247,17 @@ const config = object(
           },
         ],
       },
+    ),
+    apiKeyAuth: object(
+      {
+        enabled: boolean({
+          description:
+            'Require an sk-clb-... API key from every client (CODEX_LB_API_KEY_AUTH_ENABLED). Off, only callers on the ' +
+            "pod's own loopback are served, so other pods are refused.",
+          default: true,
+        }),
+      },
+      { description: 'Client authentication.', default: {} },
     ),
     leaderElection: object(
       {

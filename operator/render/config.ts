@@ -20,6 +20,7 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: String(config.streamIdleTimeoutSeconds),
     CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: String(config.firewall.trustProxyHeaders),
     CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS: config.firewall.trustedProxyCIDRs.join(','),
+    CODEX_LB_API_KEY_AUTH_ENABLED: String(config.apiKeyAuth.enabled),
     CODEX_LB_LEADER_ELECTION_ENABLED: String(config.leaderElection.enabled),
     CODEX_LB_LEADER_ELECTION_TTL_SECONDS: String(config.leaderElection.ttlSeconds),
     // Always explicit: a Service named <x>-metrics must never be able to inject this via service links.
@@ -28,6 +29,7 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS: String(spec.shutdown.drainTimeoutSeconds),
   };
   if (config.upstream.baseURL) settings.CODEX_LB_UPSTREAM_BASE_URL = config.upstream.baseURL;
+  if (config.firewall.allowlist?.length) settings.CODEX_LB_FIREWALL_ALLOWLIST = config.firewall.allowlist.join(',');
   if (spec.database.type === 'PostgreSQL') {
     settings.CODEX_LB_DATABASE_POOL_SIZE = String(spec.database.pool.size);
     settings.CODEX_LB_DATABASE_MAX_OVERFLOW = String(spec.database.pool.maxOverflow);

@@ -144,6 +144,8 @@ export const VARIABLES = {
   firewallTrustProxyHeaders: boolean('CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS', false),
   firewallTrustedProxyCidrs: cidrList('CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS', ['127.0.0.1/32', '::1/128']),
   firewallIpCacheTtlSeconds: number('CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS', 30, NON_NEGATIVE),
+  /** Ours (upstream: the dashboard-managed allow-list table). Client IPs/CIDRs allowed on proxy routes; empty = all. */
+  firewallAllowlist: cidrList('CODEX_LB_FIREWALL_ALLOWLIST', []),
 
   // --- OAuth and token refresh ---------------------------------------------------------------------------------
   oauthCallbackHost: text('CODEX_LB_OAUTH_CALLBACK_HOST', '127.0.0.1'),

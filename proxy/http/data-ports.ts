@@ -16,12 +16,6 @@ import type { DataPorts } from './compose.ts';
 import type { AdminApi } from './routes/admin.ts';
 import type { HealthProbes } from './services.ts';
 
-/**
- * The firewall allow-list has no table in the store yet (api_firewall_allowlist, §10): until it
- * does, the list is empty, which is upstream's default ("allow all").
- */
-const NO_ALLOWLIST = { allowed: async (): Promise<ReadonlySet<string>> => new Set<string>() };
-
 export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logger, pending: PendingWork, caching?: PoolCaching): DataPorts {
   return {
     pool: new StoredAccountPool({ accounts: dataLayer.accounts, tokens: dataLayer.tokens, caching }),
@@ -32,7 +26,8 @@ export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logg
     owners: new ResponseOwnerIndex(),
     apiKeys: dataLayer.apiKeys,
     requestLog: dataLayer.requestLogs,
-    firewall: NO_ALLOWLIST,
+    // Upstream keeps the allow-list in a dashboard-managed table; ours comes from CODEX_LB_FIREWALL_ALLOWLIST.
+    firewall: { allowed: async () => settings.firewallAllowlist },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the HTTP layer needs from the data layer besides routing (routing/ports.ts): the structural
  * slices of proxy/apikeys and proxy/usage it calls, so tests may substitute any implementation with
- * the same shape. The firewall allow-list has no table yet; see compose.ts.
+ * the same shape.
  */
 import type { ApiKeyService } from '../apikeys/api-key-service.ts';
 import type { RequestLogWriter } from '../usage/request-log.ts';
@@ -14,6 +14,6 @@ export type ApiKeys = Pick<ApiKeyService, 'verify' | 'assertModelAllowed' | 'res
 export type RequestLog = Pick<RequestLogWriter, 'write'>;
 
 export interface FirewallAllowlist {
-  /** Exact client IPs allowed on proxy routes; empty = allow everyone (§10). */
-  allowed(): Promise<ReadonlySet<string>>;
+  /** Client IPs or CIDRs allowed on proxy routes; empty = allow everyone (§10). */
+  allowed(): Promise<readonly string[]>;
 }

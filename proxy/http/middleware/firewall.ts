@@ -1,9 +1,12 @@
 /**
- * The API firewall (§10): on proxy routes, when the allow-list has entries, only those exact client
- * IPs get through; an unresolvable client (garbled forwarding chain) is denied. The allow-list is
- * cached for `CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS` so the hot path does not query per request.
+ * The API firewall (§10): on proxy routes, when the allow-list has entries (IPs or CIDRs), only
+ * clients inside it get through; an unresolvable client (garbled forwarding chain) is denied. The
+ * allow-list is cached for `CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS` so the hot path does not query
+ * per request.
  */
+import { isIP, type BlockList } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
+import { blockListOf } from '../client-ip.ts';
 import { ipForbidden } from '../errors.ts';
 import type { FirewallAllowlist } from '../ports.ts';
 import { contextOf } from '../request-context.ts';
@@ -11,7 +14,7 @@ import { contextOf } from '../request-context.ts';
 export class FirewallGate {
   readonly #allowlist: FirewallAllowlist;
   readonly #cacheTtlMs: number;
-  #cached: { entries: ReadonlySet<string>; at: number } | undefined;
+  #cached: { entries: BlockList | undefined; at: number } | undefined;
 
   constructor(allowlist: FirewallAllowlist, cacheTtlMs: number) {
     this.#allowlist = allowlist;
@@ -21,10 +24,13 @@ export class FirewallGate {
   /** Throws 403 `ip_forbidden` when the allow-list is active and does not name the client. */
   async check(clientIp: string | undefined): Promise<void> {
     if (!this.#cached || Date.now() - this.#cached.at >= this.#cacheTtlMs) {
-      this.#cached = { entries: await this.#allowlist.allowed(), at: Date.now() };
+      const allowed = await this.#allowlist.allowed();
+      this.#cached = { entries: allowed.length > 0 ? blockListOf(allowed) : undefined, at: Date.now() };
     }
     const { entries } = this.#cached;
-    if (entries.size === 0 || (clientIp !== undefined && entries.has(clientIp))) return;
+    if (!entries) return;
+    const family = clientIp === undefined ? 0 : isIP(clientIp);
+    if (clientIp !== undefined && family !== 0 && entries.check(clientIp, family === 6 ? 'ipv6' : 'ipv4')) return;
     throw ipForbidden();
   }
 }

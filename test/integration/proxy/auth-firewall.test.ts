@@ -99,7 +99,7 @@ describe('keyless default and the firewall', () => {
   });
 
   async function start(env: Record<string, string>, allowed: string[] = []): Promise<ProxyUnderTest> {
-    proxy = await startProxy({ fake, env, firewall: { allowed: async () => new Set(allowed) } });
+    proxy = await startProxy({ fake, env, firewall: { allowed: async () => allowed } });
     await proxy.importAccount(fake.addAccount());
     return proxy;
   }
@@ -129,6 +129,21 @@ describe('keyless default and the firewall', () => {
     expect((await ask(p.url, { 'x-forwarded-for': '203.0.113.9, 198.51.100.1' })).status).toBe(403);
     expect((await ask(p.url)).status).toBe(403);
     expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);
+  });
+
+  it('reads the allow-list, CIDRs included, from CODEX_LB_FIREWALL_ALLOWLIST', async () => {
+    proxy = await startProxy({
+      fake,
+      env: {
+        CODEX_LB_FIREWALL_ALLOWLIST: '203.0.113.0/24,2001:db8::7',
+        CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: 'true',
+        CODEX_LB_PROXY_UNAUTHENTICATED_CLIENT_CIDRS: '127.0.0.0/8',
+      },
+    });
+    await proxy.importAccount(fake.addAccount());
+    expect((await ask(proxy.url, { 'x-forwarded-for': '203.0.113.77' })).status).toBe(200);
+    expect((await ask(proxy.url, { 'x-forwarded-for': '2001:db8::7' })).status).toBe(200);
+    expect((await ask(proxy.url, { 'x-forwarded-for': '203.0.114.1' })).status).toBe(403);
   });
 
   it('ignores X-Forwarded-For unless forwarding headers are trusted', async () => {

@@ -41,7 +41,7 @@ export interface StartOptions {
   /** From Databases.fresh(); unset = SQLite in the data dir. */
   databaseUrl?: string;
   env?: Record<string, string>;
-  /** The firewall allow-list (the store has no table for it yet). */
+  /** Overrides the firewall allow-list (by default read from CODEX_LB_FIREWALL_ALLOWLIST). */
   firewall?: FirewallAllowlist;
 }
 

@@ -71,7 +71,8 @@ function parseWithProxyCli(args: string[]): void {
   const program = new Command('codex-lb-proxy').exitOverride();
   for (const command of [migrateCommand(), serveCommand(), drainCommand()]) program.addCommand(command);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const command of all(program)) command.exitOverride().action(() => undefined);
+  // Errors surface as exceptions; keep commander from also printing them.
+  for (const command of all(program)) command.exitOverride().configureOutput({ writeErr: () => undefined }).action(() => undefined);
   program.parse(['node', 'codex-lb-proxy', ...args]);
 }
 

@@ -53,9 +53,9 @@ describe('CodexLB day-2 operations', () => {
   });
 
   it('writes nothing to the API during steady-state resyncs', async () => {
-    const before = op.operator.metrics.reconcileTotal.get();
-    const count = async () => (await before).values.reduce((n, v) => n + v.value, 0);
-    const reconcilesBefore = await count();
+    // Let the last transition's Event (posted asynchronously after the status write) land first.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const reconcilesBefore = (await op.operator.metrics.reconcileTotal.get()).values.reduce((n, v) => n + v.value, 0);
     op.requests.length = 0;
     await new Promise((r) => setTimeout(r, 4_000));
     const reconciles = (await op.operator.metrics.reconcileTotal.get()).values.reduce((n, v) => n + v.value, 0);

@@ -79,8 +79,14 @@ export class UpstreamClient {
       },
       text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
       release: (keepConnection) => {
-        if (keepConnection) stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
-        else stream.destroy();
+        if (keepConnection) {
+          stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
+          return;
+        }
+        // destroy() of a body not yet at its end emits an AbortError; once the reader has stopped nobody
+        // listens, and an unheard 'error' would crash the process.
+        stream.on('error', () => undefined);
+        stream.destroy();
       },
     };
   }

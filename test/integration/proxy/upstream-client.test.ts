@@ -1,0 +1,62 @@
+/**
+ * The upstream client's body release: closing a stream nobody reads any more (failover, client gone)
+ * must never surface as an uncaught error — undici's destroy() emits one without a listener, which
+ * would take the whole proxy down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
+import { backendHeaders, responsesBody } from '../../fakes/upstream-client.ts';
+import { UpstreamClient } from '../../../proxy/upstream/client.ts';
+
+describe('UpstreamClient body release', () => {
+  let fake: FakeUpstream;
+  let client: UpstreamClient;
+  const uncaught: unknown[] = [];
+  const record = (err: unknown): void => void uncaught.push(err);
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    client = new UpstreamClient({ baseUrl: `${fake.url}/backend-api`, connectTimeoutMs: 2000, connections: 4, maxEventBytes: 1 << 20 });
+    process.on('uncaughtException', record);
+  });
+  afterAll(async () => {
+    process.off('uncaughtException', record);
+    await client.close();
+    await fake.close();
+  });
+
+  async function open(step: Parameters<FakeUpstream['script']>[1] = { kind: 'slow', delayMs: 50 }) {
+    const account = fake.addAccount();
+    fake.script(account.accountId, step);
+    const headers = { ...backendHeaders(account), 'content-type': 'application/json', accept: 'text/event-stream' };
+    return client.openResponses(headers, JSON.stringify(responsesBody('hello')), AbortSignal.timeout(10_000));
+  }
+
+  it('closes an unread stream quietly', async () => {
+    const response = await open();
+    expect(response.status).toBe(200);
+    response.release(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uncaught).toEqual([]);
+  });
+
+  it('closes a half-read stream quietly after its reader stopped (failover before the first byte)', async () => {
+    const response = await open();
+    const events = response.events();
+    expect((await events.next()).done).toBe(false);
+    await events.return(undefined);
+    response.release(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uncaught).toEqual([]);
+  });
+
+  it('closes a stream that ended in response.failed quietly when the caller discards it (failover)', async () => {
+    const response = await open({ kind: 'response_failed', afterEvents: 1 });
+    for await (const event of response.events()) {
+      if (event.type === 'response.failed') break;
+    }
+    response.release(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uncaught).toEqual([]);
+  });
+});

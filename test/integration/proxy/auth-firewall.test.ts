@@ -3,12 +3,13 @@
  * WebSocket, the keyless local-only default, and the IP allow-list with X-Forwarded-For honoured
  * only from trusted proxies.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { openSocket } from '../../fakes/upstream-client.ts';
 import { json, post } from './support/clients.ts';
 import { DATABASE_KINDS, Databases } from './support/databases.ts';
 import { startProxy, type ProxyUnderTest } from './support/proxy-harness.ts';
+import { proxySuite } from './support/suite.ts';
 
 const dbs = new Databases();
 afterAll(() => dbs.stop());
@@ -87,20 +88,11 @@ describe.each(DATABASE_KINDS)('API keys (%s)', (kind) => {
 });
 
 describe('keyless default and the firewall', () => {
-  let fake: FakeUpstream;
-  let proxy: ProxyUnderTest | undefined;
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(() => fake?.close());
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-  });
+  const suite = proxySuite();
 
   async function start(env: Record<string, string>, allowed: string[] = []): Promise<ProxyUnderTest> {
-    proxy = await startProxy({ fake, env, firewall: { allowed: async () => allowed } });
-    await proxy.importAccount(fake.addAccount());
+    const proxy = await suite.start({ env, firewall: { allowed: async () => allowed } });
+    await proxy.importAccount(suite.fake.addAccount());
     return proxy;
   }
 
@@ -132,15 +124,14 @@ describe('keyless default and the firewall', () => {
   });
 
   it('reads the allow-list, CIDRs included, from CODEX_LB_FIREWALL_ALLOWLIST', async () => {
-    proxy = await startProxy({
-      fake,
+    const proxy = await suite.start({
       env: {
         CODEX_LB_FIREWALL_ALLOWLIST: '203.0.113.0/24,2001:db8::7',
         CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: 'true',
         CODEX_LB_PROXY_UNAUTHENTICATED_CLIENT_CIDRS: '127.0.0.0/8',
       },
     });
-    await proxy.importAccount(fake.addAccount());
+    await proxy.importAccount(suite.fake.addAccount());
     expect((await ask(proxy.url, { 'x-forwarded-for': '203.0.113.77' })).status).toBe(200);
     expect((await ask(proxy.url, { 'x-forwarded-for': '2001:db8::7' })).status).toBe(200);
     expect((await ask(proxy.url, { 'x-forwarded-for': '203.0.114.1' })).status).toBe(403);

@@ -4,29 +4,20 @@
  * hook driving them.
  */
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANY_ACCOUNT, startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { ANY_ACCOUNT } from '../../fakes/fake-upstream.ts';
 import { ManagedProcess } from '../../harness/process.ts';
 import { json, post } from './support/clients.ts';
-import { startProxy, type ProxyUnderTest } from './support/proxy-harness.ts';
+import type { ProxyUnderTest } from './support/proxy-harness.ts';
+import { proxySuite } from './support/suite.ts';
 
 const CLI = join(import.meta.dirname, '../../../proxy/cli/main.ts');
 
-let fake: FakeUpstream;
-let proxy: ProxyUnderTest | undefined;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-});
-afterAll(() => fake?.close());
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  fake.reset();
-});
+const suite = proxySuite();
 
 async function start(): Promise<ProxyUnderTest> {
-  proxy = await startProxy({ fake });
-  await proxy.importAccount(fake.addAccount());
+  const proxy = await suite.start();
+  await proxy.importAccount(suite.fake.addAccount());
   return proxy;
 }
 
@@ -39,7 +30,7 @@ async function drainCli(args: string[]): Promise<{ code: number | null; output: 
 describe('drain', () => {
   it('start: readiness fails, new requests get 503 "Server is draining", liveness stays up, status reports in-flight work', async () => {
     const p = await start();
-    fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 150 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 150 });
     const inFlight = post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'finishing', stream: true });
     await expect.poll(async () => (await json(await fetch(`${p.url}/internal/drain/status`))).checks).toMatchObject({ in_flight: '1' });
 
@@ -63,7 +54,7 @@ describe('drain', () => {
 
   it('codex-lb-proxy drain waits out the dwell and the in-flight stream, then exits 0', async () => {
     const p = await start();
-    fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 100 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 100 });
     const inFlight = post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'long', stream: true }).then((r) => r.text());
     await expect.poll(async () => (await json(await fetch(`${p.url}/internal/drain/status`))).checks).toMatchObject({ in_flight: '1' });
     const result = await drainCli(['--base-url', p.url, '--dwell-seconds', '0.2', '--timeout-seconds', '30']);
@@ -74,7 +65,7 @@ describe('drain', () => {
 
   it('codex-lb-proxy drain gives up at the timeout, still exiting 0', async () => {
     const p = await start();
-    fake.script(ANY_ACCOUNT, { kind: 'stall', afterHeaders: true });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'stall', afterHeaders: true });
     void post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'stuck', stream: true }).catch(() => undefined);
     await expect.poll(async () => (await json(await fetch(`${p.url}/internal/drain/status`))).checks).toMatchObject({ in_flight: '1' });
     const result = await drainCli(['--base-url', p.url, '--dwell-seconds', '0', '--timeout-seconds', '0.5']);
@@ -83,7 +74,7 @@ describe('drain', () => {
   });
 
   it('codex-lb-proxy drain exits 1 when the endpoint answers something that is not the drain protocol', async () => {
-    const result = await drainCli(['--base-url', `${fake.url}/backend-api`, '--dwell-seconds', '0', '--timeout-seconds', '1']);
+    const result = await drainCli(['--base-url', `${suite.fake.url}/backend-api`, '--dwell-seconds', '0', '--timeout-seconds', '1']);
     expect(result.code).toBe(1);
   });
 });

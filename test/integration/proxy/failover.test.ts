@@ -3,11 +3,12 @@
  * first account does to the request and to that account, forced refresh on 401 with exactly one
  * retry, the three-account budget, and bounded silence before the first event.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANY_ACCOUNT, startFakeUpstream, type FakeUpstream, type Step } from '../../fakes/fake-upstream.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ANY_ACCOUNT, type Step } from '../../fakes/fake-upstream.ts';
 import { json, post } from './support/clients.ts';
 import { DATABASE_KINDS, Databases } from './support/databases.ts';
-import { startProxy, type ProxyUnderTest } from './support/proxy-harness.ts';
+import type { ProxyUnderTest } from './support/proxy-harness.ts';
+import { proxySuite } from './support/suite.ts';
 
 const dbs = new Databases();
 afterAll(() => dbs.stop());
@@ -35,36 +36,24 @@ const MATRIX: Case[] = [
 ];
 
 describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
-  let fake: FakeUpstream;
-  let proxy: ProxyUnderTest | undefined;
-
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(() => fake?.close());
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-    fake.reset();
-  });
+  const suite = proxySuite();
 
   async function start(accounts: number, env: Record<string, string> = {}): Promise<{ p: ProxyUnderTest; ids: Map<string, string> }> {
-    const p = await startProxy({ fake, databaseUrl: await dbs.fresh(kind), env });
-    proxy = p;
+    const p = await suite.start({ databaseUrl: await dbs.fresh(kind), env });
     const ids = new Map<string, string>();
     for (let i = 0; i < accounts; i++) {
-      const account = fake.addAccount({ plan: 'plus' });
+      const account = suite.fake.addAccount({ plan: 'plus' });
       ids.set(account.accountId, await p.importAccount(account));
     }
     return { p, ids };
   }
 
-  const triedAccounts = (): Array<string | undefined> => fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.accountId);
+  const triedAccounts = (): Array<string | undefined> => suite.fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.accountId);
   const distinct = <T>(values: T[]): T[] => [...new Set(values)];
 
   it.each(MATRIX)('$failure on the first account → $outcome, first account $firstAccount', async ({ step, times, outcome, firstAccount }) => {
     const { p, ids } = await start(2);
-    fake.script(ANY_ACCOUNT, step, { times });
+    suite.fake.script(ANY_ACCOUNT, step, { times });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'matrix' });
     const tried = distinct(triedAccounts());
     const first = tried[0] as string;
@@ -84,20 +73,20 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
 
   it('on 401 refreshes the token once and retries once on the same account; a second 401 moves on', async () => {
     const { p } = await start(2);
-    fake.script(ANY_ACCOUNT, { kind: 'unauthorized' }, { times: 2 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'unauthorized' }, { times: 2 });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'twice' });
     expect(res.status).toBe(200);
     const responses = triedAccounts();
     expect(responses).toHaveLength(3);
     expect(responses[0]).toBe(responses[1]);
     expect(responses[2]).not.toBe(responses[0]);
-    expect(fake.requests.filter((r) => r.endpoint === 'refresh').map((r) => r.accountId)).toEqual([responses[0]]);
+    expect(suite.fake.requests.filter((r) => r.endpoint === 'refresh').map((r) => r.accountId)).toEqual([responses[0]]);
   });
 
   it('a refresh the OAuth server refuses for good marks the account for re-login and fails over', async () => {
     const { p, ids } = await start(2);
-    fake.script(ANY_ACCOUNT, { kind: 'unauthorized' });
-    fake.script(ANY_ACCOUNT, { kind: 'refresh_error', code: 'invalid_grant' });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'unauthorized' });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'refresh_error', code: 'invalid_grant' });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'refresh dies' });
     expect(res.status).toBe(200);
     const [first, second] = distinct(triedAccounts());
@@ -108,7 +97,7 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
 
   it('tries at most three accounts, then surfaces the last failure', async () => {
     const { p } = await start(4);
-    fake.script(ANY_ACCOUNT, { kind: 'server_error', status: 500 }, { sticky: true });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'server_error', status: 500 }, { sticky: true });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'all down' });
     expect(res.status).toBe(500);
     expect(await json(res)).toMatchObject({ error: { code: 'server_error', type: 'server_error' } });
@@ -117,7 +106,7 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
 
   it('an upstream silent past the idle timeout before answering yields 502 stream_idle_timeout, without failover', async () => {
     const { p } = await start(2, { CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: '0.3', CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS: '0' });
-    fake.script(ANY_ACCOUNT, { kind: 'stall', ms: 5000 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'stall', ms: 5000 });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'silence' });
     expect(res.status).toBe(502);
     expect(await json(res)).toMatchObject({ error: { code: 'stream_idle_timeout' } });
@@ -126,7 +115,7 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
 
   it('a stream that goes silent after the answer started ends with response.failed stream_idle_timeout', async () => {
     const { p } = await start(1, { CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: '0.5', CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS: '0.1' });
-    fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 3000 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 3000 });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'goes quiet', stream: true });
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -138,7 +127,7 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
 
   it('a request budget that runs out before the upstream answers yields 502 upstream_request_timeout', async () => {
     const { p } = await start(1, { CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS: '0.3' });
-    fake.script(ANY_ACCOUNT, { kind: 'stall', ms: 5000 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'stall', ms: 5000 });
     const res = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'budget' });
     expect(res.status).toBe(502);
     expect(await json(res)).toMatchObject({ error: { code: 'upstream_request_timeout' } });
@@ -149,7 +138,7 @@ describe.each(DATABASE_KINDS)('failover and classification (%s)', (kind) => {
     const empty = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'nobody' });
     expect(empty.status).toBe(503);
     expect(await json(empty)).toEqual({ error: { message: 'No available accounts', type: 'server_error', code: 'no_accounts' } });
-    const account = fake.addAccount();
+    const account = suite.fake.addAccount();
     ids.set(account.accountId, await p.importAccount(account));
     await p.dataLayer.accountAdmin.update(ids.get(account.accountId)!, { paused: true });
     const paused = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'paused' });

@@ -3,13 +3,14 @@
  * upstream events out as JSON frames, turns in order on one socket pinned to one account, errors
  * as frames, and the drain close codes.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ANY_ACCOUNT, startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
+import { ANY_ACCOUNT } from '../../fakes/fake-upstream.ts';
 import { openSocket, runTurn, socketBody, type Frame } from '../../fakes/upstream-client.ts';
 import { CODEX_CLI_HEADERS } from './support/clients.ts';
 import { DATABASE_KINDS, Databases } from './support/databases.ts';
-import { startProxy, type ProxyUnderTest } from './support/proxy-harness.ts';
+import type { ProxyUnderTest } from './support/proxy-harness.ts';
+import { proxySuite } from './support/suite.ts';
 
 const dbs = new Databases();
 afterAll(() => dbs.stop());
@@ -31,21 +32,11 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
 const text = (frames: Frame[]): string => frames.filter((f) => f.type === 'response.output_text.delta').map((f) => String(f.delta)).join('');
 
 describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
-  let fake: FakeUpstream;
-  let proxy: ProxyUnderTest | undefined;
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(() => fake?.close());
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-    fake.reset();
-  });
+  const suite = proxySuite();
 
   async function start(accounts = 2, env: Record<string, string> = {}): Promise<ProxyUnderTest> {
-    proxy = await startProxy({ fake, databaseUrl: await dbs.fresh(kind), env });
-    for (let i = 0; i < accounts; i++) await proxy.importAccount(fake.addAccount());
+    const proxy = await suite.start({ databaseUrl: await dbs.fresh(kind), env });
+    for (let i = 0; i < accounts; i++) await proxy.importAccount(suite.fake.addAccount());
     return proxy;
   }
 
@@ -74,9 +65,9 @@ describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
     const responseId = (first.frames.at(-1)?.response as { id: string }).id;
     const second = await runTurn(ws, { ...socketBody('and continue'), previous_response_id: responseId });
     expect(second.frames.at(-1)?.type).toBe('response.completed');
-    const upstreamTurns = fake.requests.filter((r) => r.endpoint === 'responses');
+    const upstreamTurns = suite.fake.requests.filter((r) => r.endpoint === 'responses');
     expect(upstreamTurns.map((r) => r.transport)).toEqual(['ws', 'ws']);
-    expect(fake.requests.filter((r) => r.endpoint === 'websocket')).toHaveLength(1);
+    expect(suite.fake.requests.filter((r) => r.endpoint === 'websocket')).toHaveLength(1);
     expect((upstreamTurns[1]?.body as Record<string, unknown>).previous_response_id).toBe(responseId);
     ws.close();
   });
@@ -95,7 +86,7 @@ describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
     const p = await start(1, { CODEX_LB_UPSTREAM_STREAM_TRANSPORT: 'http' });
     const { ws } = await open(p.url, '/backend-api/codex/responses', CODEX_CLI_HEADERS);
     expect((await runTurn(ws, socketBody('over http'))).frames.at(-1)?.type).toBe('response.completed');
-    expect(fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.transport)).toEqual(['http']);
+    expect(suite.fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.transport)).toEqual(['http']);
     ws.close();
   });
 
@@ -108,7 +99,7 @@ describe.each(DATABASE_KINDS)('Responses over WebSocket (%s)', (kind) => {
 
   it('answers an upstream rejection with an error frame carrying its status, and keeps the socket open', async () => {
     const p = await start(1);
-    fake.script(ANY_ACCOUNT, { kind: 'usage_limit_reached', resetsInSeconds: 600 });
+    suite.fake.script(ANY_ACCOUNT, { kind: 'usage_limit_reached', resetsInSeconds: 600 });
     const opening = await openSocket(p.url, CODEX_CLI_HEADERS);
     if (!opening.ok) throw new Error('upgrade refused');
     const { frames, closed: wasClosed } = await runTurn(opening.ws, socketBody('limited'));

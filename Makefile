@@ -7,19 +7,17 @@ NPM_VERSION  := 11.21.2
 LOCAL        := $(CURDIR)/.local
 NODE_DIR     := $(LOCAL)/node
 export PATH  := $(NODE_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-# Native modules (better-sqlite3) must compile against our Node's headers, not the machine's.
-export npm_config_nodedir := $(NODE_DIR)
 export npm_config_update_notifier := false
 
 NODE := $(NODE_DIR)/bin/node
 
-.PHONY: help setup toolchain deps controlplane test typecheck lint test-unit test-integration test-e2e \
-        demo cluster-up cluster-down crds bench render check-setup
+.PHONY: help setup toolchain deps controlplane node-packages images test typecheck lint test-unit test-integration \
+        test-e2e demo cluster-up cluster-down crds bench render check-setup
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-setup: toolchain deps controlplane ## install Node 24, npm packages and the test control plane (idempotent)
+setup: toolchain deps controlplane node-packages images ## install Node 24, npm packages, the test cluster binaries and images (idempotent)
 
 toolchain:
 	@bash test/harness/toolchain/install-node.sh $(NODE_VERSION) $(NPM_VERSION) $(LOCAL)
@@ -31,6 +29,12 @@ node_modules/.installed: package.json package-lock.json $(LOCAL)/toolchain.versi
 
 controlplane:
 	@bash test/harness/controlplane/build.sh >/dev/null
+
+node-packages:
+	@bash test/harness/node/packages.sh
+
+images: toolchain controlplane node-packages ## build the proxy, operator and test base images offline (buildah)
+	@bash test/harness/images/build.sh >/dev/null
 
 check-setup:
 	@test -x $(NODE) -a -f node_modules/.installed || { echo "run 'make setup' first" >&2; exit 1; }
@@ -53,10 +57,11 @@ test-integration: check-setup
 test-e2e: check-setup
 	@$(NODE) test/harness/suite.ts e2e
 
-cluster-up: check-setup ## start a local control plane in the background; kubeconfig at .local/kubeconfig
-	@$(NODE) test/harness/cluster-cli.ts up
+PROFILE ?= cluster
+cluster-up: check-setup ## start a local cluster in the background (PROFILE=cluster: kwok nodes, PROFILE=real: a real node); kubeconfig at .local/kubeconfig
+	@$(NODE) test/harness/cluster-cli.ts up $(PROFILE)
 
-cluster-down: check-setup ## stop the local control plane
+cluster-down: check-setup ## stop the local cluster and remove everything it left
 	@$(NODE) test/harness/cluster-cli.ts down
 
 demo: check-setup ## local control plane + operator + both samples (SQLite and a throwaway PostgreSQL)

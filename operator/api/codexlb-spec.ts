@@ -190,6 +190,14 @@ const migration = object(
         backoffLimit: integer({ description: 'Retries of the migration Job.', default: 3, minimum: 0, maximum: 20 }),
         activeDeadlineSeconds: integer({ description: 'Deadline of one migration Job.', default: 600, minimum: 1 }),
         ttlSecondsAfterFinished: integer({ description: 'Finished Jobs are deleted after this long.', default: 86400, minimum: 0 }),
+        databaseWaitSeconds: integer({
+          description:
+            'How long one attempt waits for the database to accept connections before it fails as DatabaseUnreachable ' +
+            '(`migrate upgrade --wait-for-connection-seconds`).',
+          default: 120,
+          minimum: 0,
+          maximum: 3600,
+        }),
       },
       { description: 'Migration Job settings (strategy Job).', default: {} },
     ),

@@ -48,7 +48,7 @@ export function renderMigrationJob(input: RenderInput, job: { name: string; imag
               name: 'migrate',
               image: job.image,
               imagePullPolicy: spec.image.pullPolicy,
-              args: ['migrate', 'upgrade', '--wait-for-connection-seconds', '120'],
+              args: ['migrate', 'upgrade', '--wait-for-connection-seconds', String(spec.migration.job.databaseWaitSeconds)],
               envFrom: envFrom(input),
               env: [...proxyEnv(input), ...(spec.env ?? [])],
               volumeMounts: volumeMounts(input),

@@ -1,7 +1,8 @@
 /**
- * `make cluster-up` / `make cluster-down`: a long-lived local control plane (cluster profile) for
- * demos and manual poking. `up` starts a detached `serve` process and waits until the cluster is
- * usable; `down` stops it and waits until every component has exited.
+ * `make cluster-up [PROFILE=cluster|real]` / `make cluster-down`: a long-lived local cluster for demos and
+ * manual poking — the kwok profile (default) or the real-pod profile (a real node running the project's
+ * images). `up` starts a detached `serve` process and waits until the cluster is usable; `down` stops it,
+ * waits until every component has exited, and removes whatever a dead real node left behind.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane } from './controlplane/controlplane.ts';
+import { sweepOrphanedNodes } from './node/node.ts';
+import { startRealCluster } from './node/real-cluster.ts';
 import { waitFor } from './process.ts';
 
 const local = resolve(process.env.CODEX_LB_LOCAL ?? '.local');
@@ -36,7 +39,18 @@ async function runningPid(): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
 }
 
-async function up(): Promise<void> {
+type ClusterProfile = 'cluster' | 'real';
+
+function parseProfile(value: string | undefined): ClusterProfile {
+  const profile = value || 'cluster';
+  if (profile !== 'cluster' && profile !== 'real') {
+    console.error(`unknown PROFILE '${profile}': use cluster (kwok nodes) or real (a real node running the project's images)`);
+    process.exit(2);
+  }
+  return profile;
+}
+
+async function up(profile: ClusterProfile): Promise<void> {
   if (await runningPid()) {
     console.log(`control plane already running; kubeconfig: ${files.kubeconfig}`);
     return;
@@ -44,7 +58,7 @@ async function up(): Promise<void> {
   await mkdir(home, { recursive: true });
   await rm(files.ready, { force: true });
   const log = openSync(files.log, 'w');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', profile], {
     detached: true,
     stdio: ['ignore', log, log],
     env: process.env,
@@ -60,7 +74,7 @@ async function up(): Promise<void> {
       }
       return undefined;
     },
-    { timeoutMs: 180_000, intervalMs: 250 },
+    { timeoutMs: 300_000, intervalMs: 250 },
   ).catch(async (err: Error) => {
     console.error(err.message);
     console.error(await readFile(files.log, 'utf8'));
@@ -78,22 +92,27 @@ async function down(): Promise<void> {
   }
   process.kill(pid, 'SIGTERM');
   try {
-    await waitFor('the control plane to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: 30_000 });
+    await waitFor('the control plane to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: 120_000 });
   } catch {
     process.kill(-pid, 'SIGKILL'); // the whole process group: serve and every component
   }
   await rm(files.pid, { force: true });
+  // A real node whose serve process died (or was killed above) leaves pods, mounts and its netns behind.
+  const swept = await sweepOrphanedNodes();
+  if (swept.length > 0) console.log(`removed what real node(s) ${swept.join(', ')} left behind`);
   console.log('control plane stopped');
 }
 
-async function serve(): Promise<void> {
-  const cp = await startControlPlane({ profile: 'cluster', dir: files.state });
+async function serve(profile: ClusterProfile): Promise<void> {
+  const cluster =
+    profile === 'real' ? await startRealCluster({ dir: files.state }) : { cp: await startControlPlane({ profile: 'cluster', dir: files.state }) };
+  const { cp } = cluster;
   await copyFile(cp.kubeconfigPath, files.kubeconfig);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    await cp.stop();
+    await ('stop' in cluster ? cluster.stop() : cp.stop());
     await rm(files.ready, { force: true });
     await rm(files.kubeconfig, { force: true });
     process.exit(0);
@@ -104,6 +123,7 @@ async function serve(): Promise<void> {
     files.ready,
     [
       `control plane (Kubernetes ${cp.profile} profile) is up at ${cp.server}`,
+      ...('readySeconds' in cluster ? [`  node ${cluster.node.layout.nodeName} Ready after ${cluster.readySeconds.toFixed(1)} s; pods run the project's images`] : []),
       `  kubectl --kubeconfig ${files.kubeconfig} get nodes`,
       `  matching kubectl: ${cp.binaries.kubectl}`,
       '  stop it with: make cluster-down',
@@ -113,10 +133,10 @@ async function serve(): Promise<void> {
 }
 
 const command = process.argv[2];
-if (command === 'up') await up();
+if (command === 'up') await up(parseProfile(process.argv[3]));
 else if (command === 'down') await down();
-else if (command === 'serve') await serve();
+else if (command === 'serve') await serve(parseProfile(process.argv[3]));
 else {
-  console.error('usage: cluster-cli.ts up|down');
+  console.error('usage: cluster-cli.ts up [cluster|real] | down');
   process.exit(2);
 }

@@ -1,8 +1,9 @@
 /**
- * A throwaway PostgreSQL server per caller: initdb into a temp dir, random loopback port,
- * durability off (fsync, synchronous_commit, full_page_writes) because the data dies with the test.
+ * A throwaway PostgreSQL server per caller: initdb into a temp dir, random port on loopback (or on a
+ * harness-made address that real pods can reach), durability off (fsync, synchronous_commit,
+ * full_page_writes) because the data dies with the test.
  */
-import { mkdtemp, rm, writeFile, chown } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile, chown } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,14 @@ export function postgresBinDir(): string {
   return join(root, versions[0], 'bin');
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /** Address to listen on (default 127.0.0.1), e.g. the host end of a real node's veth pair. */
+  host?: string;
+  /** Networks allowed to log in with a password besides loopback, e.g. a real node's pod range. */
+  clientCIDRs?: string[];
+}
+
+export async function startPostgres({ host = '127.0.0.1', clientCIDRs = [] }: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'codexlb-pg-'));
   const data = join(dir, 'data');
@@ -48,17 +56,18 @@ export async function startPostgres(): Promise<PostgresServer> {
       '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
     { user },
   );
+  for (const cidr of clientCIDRs) await appendFile(join(data, 'pg_hba.conf'), `host all all ${cidr} scram-sha-256\n`);
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const proc = new ManagedProcess(
       'postgres',
       join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+      ['-D', data, '-p', String(port), '-k', dir, '-c', `listen_addresses=${host}`, '-c', 'fsync=off',
         '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
       { user },
     );
-    const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
+    const url = `postgresql://postgres:${password}@${host}:${port}/postgres`;
     try {
       await waitFor('postgres to accept connections', () => query(url, 'select 1').then(() => true), {
         timeoutMs: 30_000,

@@ -13,6 +13,10 @@ export interface ControlPlaneBinaries {
   kubeScheduler: string;
   kubectl: string;
   kwok: string;
+  kubelet: string;
+  kubeProxy: string;
+  coredns: string;
+  crictl: string;
 }
 
 let cached: Promise<ControlPlaneBinaries> | undefined;
@@ -34,6 +38,10 @@ export function controlPlaneBinaries(): Promise<ControlPlaneBinaries> {
       kubeScheduler: join(dir, 'kube-scheduler'),
       kubectl: join(dir, 'kubectl'),
       kwok: join(dir, 'kwok'),
+      kubelet: join(dir, 'kubelet'),
+      kubeProxy: join(dir, 'kube-proxy'),
+      coredns: join(dir, 'coredns'),
+      crictl: join(dir, 'crictl'),
     };
   })();
   return cached;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# etcd, kwok) from the Go module proxy and caches the binaries under ~/.cache/codex-lb/testbin/<key>/.
+# Builds the test ground's Kubernetes binaries from the Go module proxy and caches them under
+# ~/.cache/codex-lb/testbin/<key>/:
+#   control plane   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok
+#   real-pod node   kubelet, kube-proxy, CoreDNS (cluster DNS), crictl (CRI client: teardown and
+#                   debugging), pause (the pod sandbox process)
 # Prints the binary directory on stdout; everything else goes to stderr.
 #   build.sh           build if absent (minutes cold, instant when cached)
 #   build.sh --check   print the directory if built, exit 3 otherwise (never builds)
@@ -13,12 +16,15 @@ set -euo pipefail
 K8S_VERSION="${K8S_VERSION:-v1.35.8}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
+CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 go_version="$(go env GOVERSION)"
-key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$go_version" | cat - "$here/build.sh" | sha256sum | cut -c1-16)"
+key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$COREDNS_VERSION" "$CRICTL_VERSION" "$go_version" \
+  | cat - "$here/build.sh" "$here/../node/pause/pause.go" | sha256sum | cut -c1-16)"
 cache_root="${CODEX_LB_CACHE:-$HOME/.cache/codex-lb}"
 out="$cache_root/testbin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key"
 
@@ -72,6 +78,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
 (
@@ -85,11 +93,12 @@ GO
     -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
     -X k8s.io/component-base/version.gitTreeState=clean \
     -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
-  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler, kubectl"
+  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy"
   # kubectl is built too: the machine's kubectl may be more than one minor away from the server.
   GOFLAGS="$GOFLAGS -mod=mod" go build -tags tools -ldflags "$ldflags" -o "$out/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl >&2
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy >&2
 )
 
 # --- etcd: its server module is go-installable only through a wrapper (it has local replaces) -----
@@ -127,6 +136,17 @@ cp "$kwok_src/kustomize/stage/node/fast/node-initialize.yaml" \
    "$kwok_src/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
    "$kwok_src"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml "$out/kwok-stages/"
 chmod -R u+w "$out/kwok-stages"
+
+# --- CoreDNS (cluster DNS of the real-pod profile): a plain module with its default plugin set -----
+log "compiling coredns $COREDNS_VERSION"
+GOBIN="$out" go install -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" >&2
+
+log "compiling crictl $CRICTL_VERSION"
+GOBIN="$out" go install -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >&2
+
+# --- pause: the pod sandbox process (nothing can be pulled, so the sandbox image is built locally) ---
+log "compiling pause"
+(cd "$work" && go build -ldflags "-s -w" -o "$out/pause" "$here/../node/pause/pause.go" >&2)
 
 "$out/kube-apiserver" --version >&2
 "$out/etcd" --version | head -1 >&2

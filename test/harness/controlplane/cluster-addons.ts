@@ -1,8 +1,11 @@
 /**
  * What a kind/minikube cluster has beyond the control plane binaries: Nodes (kwok keeps them Ready and
  * runs their Pods), a default StorageClass, and a provisioner that binds each of its PVCs to a new
- * hostPath PersistentVolume (nothing is mounted: kwok Pods never run a container).
+ * hostPath PersistentVolume. On kwok nothing is mounted; on the real-pod profile the kubelet mounts the
+ * directory, which the provisioner creates world-writable like rancher's local-path provisioner does, so
+ * non-root pods can write their volume (hostPath volumes get no fsGroup ownership change).
  */
+import { chmod, mkdir } from 'node:fs/promises';
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
 export interface Stoppable {
@@ -76,6 +79,9 @@ export function startVolumeProvisioner(kc: KubeConfig, hostDir: string, interval
           const storageClass = claim.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS;
           if (storageClass !== DEFAULT_STORAGE_CLASS) continue;
           const uid = claim.metadata?.uid ?? '';
+          const path = `${hostDir}/${uid}`;
+          await mkdir(path, { recursive: true });
+          await chmod(path, 0o777);
           await api
             .create({
               apiVersion: 'v1',
@@ -86,7 +92,7 @@ export function startVolumeProvisioner(kc: KubeConfig, hostDir: string, interval
                 accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
                 persistentVolumeReclaimPolicy: 'Delete',
                 storageClassName: storageClass,
-                hostPath: { path: `${hostDir}/${uid}` },
+                hostPath: { path, type: 'Directory' },
                 claimRef: {
                   apiVersion: 'v1',
                   kind: 'PersistentVolumeClaim',

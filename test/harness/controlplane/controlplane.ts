@@ -5,6 +5,9 @@
  *   profile "cluster": + kube-controller-manager, kube-scheduler, kwok (fake kubelets on fake Nodes) and a
  *                      hostPath volume provisioner, so workloads get Running/Ready Pods, Jobs complete,
  *                      PVCs bind and garbage collection deletes owned objects.
+ *   profile "real":    the control plane of "cluster" without kwok, listening on a non-loopback `address`
+ *                      (the host end of a real node's veth pair, see ../node/real-cluster.ts) so kubelets and
+ *                      pods can reach it; its own Endpoints make the `kubernetes` Service work in pods.
  *
  * Each instance lives in its own temp dir with random ports, so test files can run in parallel.
  */
@@ -21,7 +24,7 @@ import { controlPlaneBinaries, type ControlPlaneBinaries } from './binaries.ts';
 import { kwokConfiguration } from './kwok-config.ts';
 import { createFakeNodes, installDefaultStorageClass, startVolumeProvisioner, type Stoppable } from './cluster-addons.ts';
 
-export type Profile = 'api' | 'cluster';
+export type Profile = 'api' | 'cluster' | 'real';
 
 export interface ControlPlaneOptions {
   profile: Profile;
@@ -29,6 +32,12 @@ export interface ControlPlaneOptions {
   dir?: string;
   /** Number of kwok Nodes in the cluster profile. */
   nodes?: number;
+  /** Address the apiserver binds and advertises (default 127.0.0.1; the real profile needs another). */
+  address?: string;
+  /** Service ClusterIP range (default 10.96.0.0/16). */
+  serviceCIDR?: string;
+  /** Extra token-authenticated identities, e.g. system:node:<name> in group system:nodes for a kubelet. */
+  users?: Array<{ name: string; groups: string[] }>;
 }
 
 export interface ControlPlane {
@@ -42,6 +51,8 @@ export interface ControlPlane {
   kubeConfig(): KubeConfig;
   /** Client configuration authenticating with a bearer token, e.g. a ServiceAccount token. */
   kubeConfigForToken(token: string, user?: string): KubeConfig;
+  /** Kubeconfig YAML for one of `options.users` (or "admin"). */
+  kubeconfigYamlFor(user: string): string;
   /** Runs the matching kubectl against this control plane as admin; resolves with stdout. */
   kubectl(...args: string[]): Promise<string>;
   /** `kubectl apply --server-side -f -` of the given objects (YAML or JSON), as admin. */
@@ -59,7 +70,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   await mkdir(join(dir, 'pki'), { recursive: true });
 
   const adminToken = randomBytes(24).toString('hex');
-  await writeFile(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+  const tokens = new Map<string, string>([['admin', adminToken]]);
+  const tokenLines = [`${adminToken},admin,admin-uid,"system:masters"`];
+  for (const [i, user] of (options.users ?? []).entries()) {
+    const token = randomBytes(24).toString('hex');
+    tokens.set(user.name, token);
+    tokenLines.push(`${token},${user.name},user-${i},"${user.groups.join(',')}"`);
+  }
+  await writeFile(join(dir, 'tokens.csv'), `${tokenLines.join('\n')}\n`, { mode: 0o600 });
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -76,7 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   try {
     const etcdUrl = await startEtcd(bins, dir, started);
-    const { server, caFile } = await startApiserver(bins, dir, etcdUrl, adminToken, options.profile, started);
+    const { server, caFile } = await startApiserver(bins, dir, etcdUrl, adminToken, options, started);
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caFile, 'admin', adminToken), { mode: 0o600 });
 
@@ -92,10 +110,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const admin = makeConfig(adminToken, 'admin');
 
-    if (options.profile === 'cluster') {
+    if (options.profile !== 'api') {
       await startClusterComponents(bins, dir, kubeconfigPath, caFile, started);
       await installDefaultStorageClass(admin);
       started.push(startVolumeProvisioner(admin, join(dir, 'volumes')));
+    }
+    if (options.profile === 'cluster') {
+      await startKwok(bins, dir, kubeconfigPath, started);
       await createFakeNodes(admin, options.nodes ?? 3);
     }
 
@@ -107,6 +128,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       binaries: bins,
       kubeConfig: () => makeConfig(adminToken, 'admin'),
       kubeConfigForToken: (token, user = 'token-user') => makeConfig(token, user),
+      kubeconfigYamlFor: (user) => {
+        const token = tokens.get(user);
+        if (!token) throw new Error(`no such control-plane user: ${user}`);
+        return kubeconfigYaml(server, caFile, user, token);
+      },
       kubectl: (...args) => run(bins.kubectl, [`--kubeconfig=${kubeconfigPath}`, ...args]),
       apply: (manifest) =>
         run(bins.kubectl, [`--kubeconfig=${kubeconfigPath}`, 'apply', '--server-side', '-f', '-'], {
@@ -178,21 +204,24 @@ function startApiserver(
   dir: string,
   etcdUrl: string,
   adminToken: string,
-  profile: Profile,
+  { profile, address = '127.0.0.1', serviceCIDR = '10.96.0.0/16' }: ControlPlaneOptions,
   started: Stoppable[],
 ): Promise<{ server: string; caFile: string }> {
   return startWithPorts('kube-apiserver', (port) => {
-    const server = `https://127.0.0.1:${port}`;
+    const server = `https://${address}:${port}`;
     // Without --tls-cert-file the apiserver generates a CA and a serving cert for the advertise
-    // address (127.0.0.1) into --cert-dir; the cert file carries the CA, so it is our trust root.
+    // address and the `kubernetes` Service IP into --cert-dir; the cert file carries the CA, so it is our
+    // trust root (and, through kube-root-ca.crt, the pods').
     const caFile = join(dir, 'pki', 'apiserver.crt');
     const proc = new ManagedProcess('kube-apiserver', bins.kubeApiserver, [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${port}`,
       `--cert-dir=${join(dir, 'pki')}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
+      `--service-cluster-ip-range=${serviceCIDR}`,
+      // Node names do not resolve on this machine; reach kubelets (logs, exec, port-forward) by their IP.
+      '--kubelet-preferred-address-types=InternalIP',
       '--allow-privileged=true',
       '--authorization-mode=Node,RBAC',
       `--token-auth-file=${join(dir, 'tokens.csv')}`,
@@ -201,7 +230,8 @@ function startApiserver(
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       // Without kube-controller-manager no namespace gets a default ServiceAccount (envtest does the same).
       ...(profile === 'api' ? ['--disable-admission-plugins=ServiceAccount'] : []),
-      '--endpoint-reconciler-type=none', // the loopback advertise address cannot be an Endpoints IP
+      // A loopback advertise address cannot be an Endpoints IP; a real node's pods need the Endpoints.
+      `--endpoint-reconciler-type=${address.startsWith('127.') ? 'none' : 'lease'}`,
       '--profiling=false',
       '--v=0',
     ]);
@@ -255,6 +285,9 @@ async function startClusterComponents(
     ]);
     return { proc, ready: () => waitForHealthz(proc, port) };
   }, started);
+}
+
+async function startKwok(bins: ControlPlaneBinaries, dir: string, kubeconfig: string, started: Stoppable[]): Promise<void> {
   await writeFile(join(dir, 'kwok.yaml'), await kwokConfiguration(join(bins.dir, 'kwok-stages')));
   await startWithPorts('kwok', (port) => {
     const proc = new ManagedProcess('kwok', bins.kwok, [

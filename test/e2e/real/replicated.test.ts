@@ -1,0 +1,223 @@
+/**
+ * Real pods, Replicated: the replicated sample with 3 replicas on a real PostgreSQL, on a real node. What
+ * kwok cannot show: the migration Job really migrates before the StatefulSet exists, the schema gate
+ * really holds a pod, the probes really pass, per-pod DNS of the handoff Service really resolves, the
+ * shared encryption key really decrypts another replica's writes, an image upgrade migrates first and
+ * rolls without dropping a request or an in-flight stream (preStop dwell + drain), a pod deleted mid-stream
+ * ends its client's stream, and a database that is not there fails the Job and is reported while the old
+ * pods keep serving.
+ */
+import OpenAI from 'openai';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCredentials } from '../../fakes/fake-upstream.ts';
+import { condition, waitForCondition } from '../../integration/operator/support.ts';
+import pg from 'pg';
+import { run, waitFor } from '../../harness/process.ts';
+import type { PostgresServer } from '../../harness/postgres.ts';
+import { adminPost, adminToken, withFakeUpstream } from './support/codexlb.ts';
+import { getCodexLB, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
+import { shortTurn, streamTurn } from './support/turns.ts';
+
+const ns = 'codex';
+const name = 'prod';
+const PROXY_REPOSITORY = 'ghcr.io/codex-lb/codex-lb-proxy';
+
+interface PodJson {
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  spec: { containers: Array<{ image: string }> };
+  status: {
+    phase: string;
+    podIP?: string;
+    initContainerStatuses?: Array<{ name: string; state: { terminated?: { exitCode: number } } }>;
+    containerStatuses?: Array<{ ready: boolean; restartCount: number }>;
+  };
+}
+
+describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
+  let env: RealEnv;
+  let pg: PostgresServer;
+  let databaseUrl: string;
+  let account: AccountCredentials;
+  let apiKey: string;
+  let token: string;
+
+  const pods = async (): Promise<PodJson[]> =>
+    (JSON.parse(await env.kubectl('get', 'pods', '-n', ns, '-l', `app.kubernetes.io/instance=${name},app.kubernetes.io/component=server`, '-o', 'json')) as { items: PodJson[] }).items;
+  const exec = (pod: string, ...command: string[]) => env.kubectl('exec', '-n', ns, pod, '-c', 'codex-lb', '--', ...command);
+  const fail = async (err: Error): Promise<never> => {
+    throw new Error(`${err.message}\n${await env.diagnostics(ns)}`);
+  };
+
+  beforeAll(async () => {
+    env = await startRealEnv();
+    pg = await env.postgres();
+    databaseUrl = await pg.createDatabase('codexlb');
+    await env.kubectl('create', 'namespace', ns);
+    await env.kubectl('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=restricted');
+    // The sample's instructions: create the database URL Secret first.
+    await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, `--from-literal=database-url=${databaseUrl}`);
+    const manifest = withFakeUpstream(parse(await sample('codexlb-replicated.yaml')), env.fake);
+    // A shorter preStop dwell keeps the suite quick; drain time covers the longest stream the tests hold open.
+    manifest.spec.shutdown = { preStopSleepSeconds: 5, drainTimeoutSeconds: 90, terminationGracePeriodSeconds: 125 };
+    await env.apply([manifest]);
+    await waitForCondition(env.client, ns, name, 'Ready', 'True', undefined, 300_000).catch(fail);
+    account = env.fake.addAccount({ plan: 'pro' });
+    token = await adminToken(env, ns, name);
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('ran the migration Job against PostgreSQL before the StatefulSet existed, and all pods passed their real probes', async () => {
+    const cr = await getCodexLB(env.client, ns, name);
+    const jobName = cr?.status?.schema?.job as string;
+    const job = JSON.parse(await env.kubectl('get', 'job', jobName, '-n', ns, '-o', 'json')) as { status: { succeeded?: number; completionTime: string } };
+    expect(job.status.succeeded).toBe(1);
+    const sts = JSON.parse(await env.kubectl('get', 'statefulset', name, '-n', ns, '-o', 'json')) as { metadata: { creationTimestamp: string }; status: { readyReplicas: number } };
+    expect(Date.parse(sts.metadata.creationTimestamp)).toBeGreaterThanOrEqual(Date.parse(job.status.completionTime) - 1000);
+    expect(sts.status.readyReplicas).toBe(3);
+    expect(cr?.status?.schema?.revision).toMatch(/\S+/);
+    const tables = await pgQuery(databaseUrl, "select count(*)::int as n from information_schema.tables where table_schema = 'public'");
+    expect(tables).toBeGreaterThan(3);
+    for (const pod of await pods()) {
+      expect(pod.status.initContainerStatuses?.find((c) => c.name === 'wait-for-schema')?.state.terminated?.exitCode).toBe(0);
+      expect(pod.status.containerStatuses?.[0]).toMatchObject({ ready: true });
+    }
+  });
+
+  it('resolves each pod’s advertised handoff URL from a sibling pod, which gets an answer from it', async () => {
+    for (const [from, to] of [[`${name}-0`, `${name}-1`], [`${name}-1`, `${name}-2`], [`${name}-2`, `${name}-0`]] as const) {
+      const advertised = (await exec(to, 'printenv', 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL')).trim();
+      expect(advertised).toBe(`http://${to}.${name}-handoff.${ns}.svc.cluster.local:2455`);
+      const answer = await exec(from, 'node', '-e', `fetch(${JSON.stringify(`${advertised}/health`)}).then(async (r) => console.log(r.status, await r.text()))`);
+      expect(answer).toMatch(/^200 /);
+    }
+  });
+
+  it('the shared encryption key decrypts on every replica what one replica stored', async () => {
+    const [first] = await pods();
+    const firstUrl = `http://${first?.status.podIP}:2455`;
+    expect((await adminPost(firstUrl, token, 'accounts/import', { authJson: account.authJson() })).status).toBe(201);
+    const created = await adminPost(firstUrl, token, 'api-keys', { name: 'e2e' });
+    apiKey = ((await created.json()) as { key: string }).key;
+    for (const pod of await pods()) {
+      const client = new OpenAI({ baseURL: `http://${pod.status.podIP}:2455/v1`, apiKey });
+      const response = await client.responses.create({ model: 'gpt-5.4', input: `Decrypt on ${pod.metadata.name}` });
+      expect(response.output_text).toContain(`Echo from ${account.accountId}: Decrypt on ${pod.metadata.name}`);
+    }
+  });
+
+  it('an image upgrade migrates first, then rolls the pods without failing a request or cutting a stream', async () => {
+    const service = await env.serviceURL(ns, name);
+    const newTag = '0.1.0-upgrade';
+    await ctrTag(env, `${PROXY_REPOSITORY}:0.1.0`, `${PROXY_REPOSITORY}:${newTag}`);
+    const before = new Map((await pods()).map((p) => [p.metadata.name, p.metadata.uid]));
+
+    // Long streams in flight on every pod while they are replaced: each event comes 2 s after the last.
+    env.fake.script(account.accountId, { kind: 'slow', delayMs: 2000 }, { times: 6 });
+    const streams = Array.from({ length: 6 }, (_, i) => streamTurn(service, apiKey, `long stream ${i}`));
+    await waitFor('every stream to have started', async () => (env.fake.requests.filter((r) => r.endpoint === 'responses').length >= 9 ? true : undefined), { timeoutMs: 30_000 });
+
+    // Short requests all along the rollout, through the Service (kube-proxy), each on a new connection.
+    let rolling = true;
+    const shortResults: Array<string> = [];
+    const shortLoop = (async () => {
+      for (let i = 0; rolling; i++) {
+        shortResults.push(await shortTurn(service, apiKey, `short ${i}`));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
+    await env.kubectl('patch', 'codexlb', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { image: { tag: newTag } } }));
+    const migrated = await waitFor(
+      'the upgrade migration Job',
+      async () => {
+        const cr = await getCodexLB(env.client, ns, name);
+        return cr?.status?.schema?.migratedImage === `${PROXY_REPOSITORY}:${newTag}` ? cr : undefined;
+      },
+      { timeoutMs: 120_000 },
+    ).catch(fail);
+    const jobName = migrated.status.schema.job as string;
+    const job = JSON.parse(await env.kubectl('get', 'job', jobName, '-n', ns, '-o', 'json')) as { spec: { template: { spec: { containers: Array<{ image: string }> } } }; status: { completionTime: string } };
+    expect(job.spec.template.spec.containers[0]?.image).toBe(`${PROXY_REPOSITORY}:${newTag}`);
+
+    await waitFor(
+      'every pod replaced and Ready on the new image',
+      async () => {
+        const now = await pods();
+        const done = now.length === 3 && now.every((p) => before.get(p.metadata.name) !== p.metadata.uid && p.spec.containers[0]?.image.endsWith(`:${newTag}`) && p.status.containerStatuses?.[0]?.ready);
+        return done ? true : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    ).catch(fail);
+    rolling = false;
+    await shortLoop;
+
+    // The first replaced pod was created only after the Job completed.
+    const firstNewPod = (await pods()).map((p) => p.metadata.name).sort().at(-1);
+    const created = await env.kubectl('get', 'pod', firstNewPod ?? '', '-n', ns, '-o', 'jsonpath={.metadata.creationTimestamp}');
+    expect(Date.parse(created)).toBeGreaterThanOrEqual(Date.parse(job.status.completionTime) - 1000);
+
+    const finished = await Promise.all(streams);
+    for (const [i, events] of finished.entries()) {
+      expect(events.at(-1), `stream ${i}`).toBe('response.completed');
+    }
+    expect(shortResults.length).toBeGreaterThan(10);
+    expect(shortResults.filter((r) => r !== 'ok')).toEqual([]);
+  });
+
+  it('deleting a pod mid-stream ends the stream with a terminal event or an error, and the pod comes back', async () => {
+    const [victim] = await pods();
+    const victimUrl = `http://${victim?.status.podIP}:2455`;
+    env.fake.script(account.accountId, { kind: 'slow', delayMs: 3000 });
+    const stream = streamTurn(victimUrl, apiKey, 'cut me off').catch((err: Error) => [`error: ${err.message}`]);
+    await new Promise((r) => setTimeout(r, 4000));
+    await env.kubectl('delete', 'pod', victim?.metadata.name ?? '', '-n', ns, '--wait=false', '--grace-period=1');
+    const outcome = await stream;
+    expect(outcome.at(-1)).toMatch(/^(response\.(completed|failed|incomplete)|error: .+)$/);
+    await waitFor(
+      'the deleted pod to come back Ready',
+      async () => {
+        const back = (await pods()).find((p) => p.metadata.name === victim?.metadata.name);
+        return back && back.metadata.uid !== victim?.metadata.uid && back.status.containerStatuses?.[0]?.ready ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    ).catch(fail);
+  });
+
+  it('a database URL that points nowhere fails the Job and is reported; old pods keep serving; fixing the Secret resumes', async () => {
+    const service = await env.serviceURL(ns, name);
+    const uids = (await pods()).map((p) => p.metadata.uid).sort();
+    // "Nowhere": a closed port on the Job pod's own loopback. Fail fast: one attempt, a short wait.
+    await env.kubectl('patch', 'codexlb', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { migration: { job: { backoffLimit: 0, databaseWaitSeconds: 5 } } } }));
+    await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, '--from-literal=database-url=postgresql://codexlb:pw@127.0.0.1:1/codexlb', '--dry-run=client', '-o', 'yaml')
+      .then((yaml) => env.apply(yaml));
+    const degraded = await waitForCondition(env.client, ns, name, 'Degraded', 'True', 'DatabaseUnreachable', 180_000).catch(fail);
+    expect(condition(degraded as never, 'Degraded')?.message).toMatch(/unreachable|connect/i);
+    expect(condition(degraded as never, 'Ready')?.status).toBe('False');
+    // The old pods are untouched and still serve.
+    expect((await pods()).map((p) => p.metadata.uid).sort()).toEqual(uids);
+    expect(await shortTurn(service, apiKey, 'still serving')).toBe('ok');
+
+    await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, `--from-literal=database-url=${databaseUrl}`, '--dry-run=client', '-o', 'yaml')
+      .then((yaml) => env.apply(yaml));
+    await waitForCondition(env.client, ns, name, 'Ready', 'True', undefined, 300_000).catch(fail);
+    expect(condition((await getCodexLB(env.client, ns, name)) as never, 'Degraded')?.status).toBe('False');
+  });
+});
+
+async function ctrTag(env: RealEnv, source: string, target: string): Promise<void> {
+  await run('ctr', ['--address', env.cluster.node.layout.containerdSocket, '--namespace', 'k8s.io', 'images', 'tag', '--force', source, target]);
+}
+
+async function pgQuery(url: string, sql: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(sql);
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}

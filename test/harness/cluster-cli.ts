@@ -64,18 +64,16 @@ async function up(profile: ClusterProfile): Promise<void> {
     env: process.env,
   });
   child.unref();
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `serve process exited (${signal ?? `code ${code}`})`));
   await writeFile(files.pid, `${child.pid}\n`);
-  await waitFor(
-    'the control plane to become ready',
-    async () => {
-      if (existsSync(files.ready)) return true;
-      if (child.pid !== undefined && !alive(child.pid)) {
-        throw new Error(`serve process exited:\n${await readFile(files.log, 'utf8')}`);
-      }
-      return undefined;
+  await waitFor('the cluster to become ready', async () => (existsSync(files.ready) ? true : undefined), {
+    timeoutMs: 300_000,
+    intervalMs: 250,
+    abortIf: () => {
+      if (exited) throw new Error(exited);
     },
-    { timeoutMs: 300_000, intervalMs: 250 },
-  ).catch(async (err: Error) => {
+  }).catch(async (err: Error) => {
     console.error(err.message);
     console.error(await readFile(files.log, 'utf8'));
     process.exit(1);

@@ -56,7 +56,9 @@ export async function startPostgres({ host = '127.0.0.1', clientCIDRs = [] }: Po
       '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
     { user },
   );
-  for (const cidr of clientCIDRs) await appendFile(join(data, 'pg_hba.conf'), `host all all ${cidr} scram-sha-256\n`);
+  // Our own connections to a non-loopback address come from that address.
+  const allowed = host.startsWith('127.') ? clientCIDRs : [`${host}/32`, ...clientCIDRs];
+  for (const cidr of allowed) await appendFile(join(data, 'pg_hba.conf'), `host all all ${cidr} scram-sha-256\n`);
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();

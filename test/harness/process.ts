@@ -99,11 +99,20 @@ export async function run(command: string, args: readonly string[], options: Sta
   return stdout;
 }
 
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** Fail at once, with its output, if this process exits. */
+  proc?: ManagedProcess;
+  /** Called before every probe; a throw ends the wait at once (probe errors are retried instead). */
+  abortIf?: () => void;
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails with the last error. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 200, proc }: { timeoutMs?: number; intervalMs?: number; proc?: ManagedProcess } = {},
+  { timeoutMs = 60_000, intervalMs = 200, proc, abortIf }: WaitOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -111,6 +120,7 @@ export async function waitFor<T>(
     if (proc && !proc.running) {
       throw new Error(`${proc.name} exited while waiting for ${what}:\n${proc.output()}`);
     }
+    abortIf?.();
     try {
       const value = await probe();
       if (value !== undefined) return value;

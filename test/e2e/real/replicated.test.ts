@@ -16,7 +16,7 @@ import pg from 'pg';
 import { run, waitFor } from '../../harness/process.ts';
 import type { PostgresServer } from '../../harness/postgres.ts';
 import { adminPost, adminToken, withFakeUpstream } from './support/codexlb.ts';
-import { getCodexLB, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
+import { getCodexLB, repoRoot, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
 import { shortTurn, streamTurn } from './support/turns.ts';
 
 const ns = 'codex';
@@ -29,7 +29,7 @@ interface PodJson {
   status: {
     phase: string;
     podIP?: string;
-    initContainerStatuses?: Array<{ name: string; state: { terminated?: { exitCode: number } } }>;
+    initContainerStatuses?: Array<{ name: string; state: { running?: object; terminated?: { exitCode: number } } }>;
     containerStatuses?: Array<{ ready: boolean; restartCount: number }>;
   };
 }
@@ -44,7 +44,10 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
 
   const pods = async (): Promise<PodJson[]> =>
     (JSON.parse(await env.kubectl('get', 'pods', '-n', ns, '-l', `app.kubernetes.io/instance=${name},app.kubernetes.io/component=server`, '-o', 'json')) as { items: PodJson[] }).items;
+  const podJson = async (pod: string): Promise<PodJson> => JSON.parse(await env.kubectl('get', 'pod', pod, '-n', ns, '-o', 'json')) as PodJson;
   const exec = (pod: string, ...command: string[]) => env.kubectl('exec', '-n', ns, pod, '-c', 'codex-lb', '--', ...command);
+  const setDatabaseUrl = (url: string) =>
+    env.kubectl('patch', 'secret', 'codex-lb-db', '-n', ns, '--type=merge', '-p', JSON.stringify({ stringData: { 'database-url': url } }));
   const fail = async (err: Error): Promise<never> => {
     throw new Error(`${err.message}\n${await env.diagnostics(ns)}`);
   };
@@ -86,6 +89,33 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     }
   });
 
+  it('the schema gate holds a pod until its database is at the schema head', async () => {
+    const gateUrl = await pg.createDatabase('gate');
+    await env.kubectl('create', 'secret', 'generic', 'gate-db', '-n', ns, `--from-literal=database-url=${gateUrl}`);
+    // The StatefulSet's own pod template, pointed at an empty database and selected by no Service.
+    const sts = JSON.parse(await env.kubectl('get', 'statefulset', name, '-n', ns, '-o', 'json')) as { spec: { template: { spec: Record<string, any> } } };
+    const podSpec = sts.spec.template.spec;
+    for (const container of [...podSpec.initContainers, ...podSpec.containers]) {
+      for (const variable of container.env ?? []) {
+        if (variable.name === 'CODEX_LB_DATABASE_URL') variable.valueFrom = { secretKeyRef: { name: 'gate-db', key: 'database-url' } };
+      }
+    }
+    await env.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gate-probe', namespace: ns }, spec: podSpec }]);
+    const gate = async () => ((await podJson('gate-probe')).status.initContainerStatuses ?? []).find((c) => c.name === 'wait-for-schema');
+    await waitFor('the schema gate to run', async () => ((await gate())?.state.running ? true : undefined), { timeoutMs: 60_000 }).catch(fail);
+    await new Promise((r) => setTimeout(r, 6000));
+    expect((await gate())?.state.running, 'still waiting for an empty database after 6 s').toBeTruthy();
+    expect((await podJson('gate-probe')).status.containerStatuses?.[0]?.ready).toBeFalsy();
+
+    await run(process.execPath, [`${repoRoot}proxy/cli/main.ts`, 'migrate', 'upgrade'], { env: { ...process.env, CODEX_LB_DATABASE_URL: gateUrl } });
+    await waitFor('the gate to open and the pod to become Ready', async () => {
+      const pod = await podJson('gate-probe');
+      return pod.status.containerStatuses?.[0]?.ready ? pod : undefined;
+    }, { timeoutMs: 90_000 }).catch(fail);
+    expect((await gate())?.state.terminated?.exitCode).toBe(0);
+    await env.kubectl('delete', 'pod', 'gate-probe', '-n', ns, '--wait=false');
+  });
+
   it('resolves each pod’s advertised handoff URL from a sibling pod, which gets an answer from it', async () => {
     for (const [from, to] of [[`${name}-0`, `${name}-1`], [`${name}-1`, `${name}-2`], [`${name}-2`, `${name}-0`]] as const) {
       const advertised = (await exec(to, 'printenv', 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL')).trim();
@@ -113,11 +143,31 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     const newTag = '0.1.0-upgrade';
     await ctrTag(env, `${PROXY_REPOSITORY}:0.1.0`, `${PROXY_REPOSITORY}:${newTag}`);
     const before = new Map((await pods()).map((p) => [p.metadata.name, p.metadata.uid]));
+    const requestsBefore = env.fake.requests.filter((r) => r.endpoint === 'responses').length;
 
-    // Long streams in flight on every pod while they are replaced: each event comes 2 s after the last.
-    env.fake.script(account.accountId, { kind: 'slow', delayMs: 2000 }, { times: 6 });
-    const streams = Array.from({ length: 6 }, (_, i) => streamTurn(service, apiKey, `long stream ${i}`));
-    await waitFor('every stream to have started', async () => (env.fake.requests.filter((r) => r.endpoint === 'responses').length >= 9 ? true : undefined), { timeoutMs: 30_000 });
+    // Two long streams opened on every pod before the upgrade; each event comes 3 s after the last.
+    const oldPods = await pods();
+    env.fake.script(account.accountId, { kind: 'slow', delayMs: 3000 }, { times: oldPods.length * 2 });
+    const streams = oldPods.flatMap((pod) =>
+      [1, 2].map(async (i) => {
+        const events = await streamTurn(`http://${pod.status.podIP}:2455`, apiKey, `long stream ${i} on ${pod.metadata.name}`);
+        return { pod: pod.metadata.name, events, finishedAt: Date.now() };
+      }),
+    );
+    await waitFor('every stream to have started', async () => (env.fake.requests.filter((r) => r.endpoint === 'responses').length >= requestsBefore + streams.length ? true : undefined), { timeoutMs: 30_000 });
+    // When each old pod started terminating (its preStop hook runs from then on).
+    const terminatingAt = new Map<string, number>();
+    let watching = true;
+    const watchLoop = (async () => {
+      while (watching) {
+        for (const pod of await pods()) {
+          if (pod.metadata.deletionTimestamp && before.get(pod.metadata.name) === pod.metadata.uid && !terminatingAt.has(pod.metadata.name)) {
+            terminatingAt.set(pod.metadata.name, Date.now());
+          }
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
 
     // Short requests all along the rollout, through the Service (kube-proxy), each on a new connection.
     let rolling = true;
@@ -152,7 +202,8 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
       { timeoutMs: 300_000, intervalMs: 1000 },
     ).catch(fail);
     rolling = false;
-    await shortLoop;
+    watching = false;
+    await Promise.all([shortLoop, watchLoop]);
 
     // The first replaced pod was created only after the Job completed.
     const firstNewPod = (await pods()).map((p) => p.metadata.name).sort().at(-1);
@@ -160,9 +211,10 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     expect(Date.parse(created)).toBeGreaterThanOrEqual(Date.parse(job.status.completionTime) - 1000);
 
     const finished = await Promise.all(streams);
-    for (const [i, events] of finished.entries()) {
-      expect(events.at(-1), `stream ${i}`).toBe('response.completed');
-    }
+    for (const stream of finished) expect(stream.events.at(-1), `a stream on ${stream.pod}`).toBe('response.completed');
+    // At least one pod was being replaced while its streams were still open, and they completed anyway.
+    const inFlightWhenReplaced = finished.filter((s) => (terminatingAt.get(s.pod) ?? Infinity) < s.finishedAt);
+    expect(inFlightWhenReplaced.length, `termination times ${JSON.stringify([...terminatingAt])}`).toBeGreaterThan(0);
     expect(shortResults.length).toBeGreaterThan(10);
     expect(shortResults.filter((r) => r !== 'ok')).toEqual([]);
   });
@@ -191,8 +243,7 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     const uids = (await pods()).map((p) => p.metadata.uid).sort();
     // "Nowhere": a closed port on the Job pod's own loopback. Fail fast: one attempt, a short wait.
     await env.kubectl('patch', 'codexlb', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { migration: { job: { backoffLimit: 0, databaseWaitSeconds: 5 } } } }));
-    await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, '--from-literal=database-url=postgresql://codexlb:pw@127.0.0.1:1/codexlb', '--dry-run=client', '-o', 'yaml')
-      .then((yaml) => env.apply(yaml));
+    await setDatabaseUrl('postgresql://codexlb:pw@127.0.0.1:1/codexlb');
     const degraded = await waitForCondition(env.client, ns, name, 'Degraded', 'True', 'DatabaseUnreachable', 180_000).catch(fail);
     expect(condition(degraded as never, 'Degraded')?.message).toMatch(/unreachable|connect/i);
     expect(condition(degraded as never, 'Ready')?.status).toBe('False');
@@ -200,8 +251,7 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     expect((await pods()).map((p) => p.metadata.uid).sort()).toEqual(uids);
     expect(await shortTurn(service, apiKey, 'still serving')).toBe('ok');
 
-    await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, `--from-literal=database-url=${databaseUrl}`, '--dry-run=client', '-o', 'yaml')
-      .then((yaml) => env.apply(yaml));
+    await setDatabaseUrl(databaseUrl);
     await waitForCondition(env.client, ns, name, 'Ready', 'True', undefined, 300_000).catch(fail);
     expect(condition((await getCodexLB(env.client, ns, name)) as never, 'Degraded')?.status).toBe('False');
   });

@@ -16,7 +16,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 here="$root/test/harness/images"
-local_dir="${CODEX_LB_LOCAL:-$root/.local}"
+local_dir="$root/.local" # the project's toolchain (make setup)
 cache="${CODEX_LB_CACHE:-$HOME/.cache/codex-lb}"
 images="$cache/images"
 suite="${DEBIAN_SUITE:-bookworm}"
@@ -27,6 +27,8 @@ node_version="$("$node" --version)"
 version="$("$node" -p 'require(process.argv[1]).version' "$root/package.json")"
 
 hash_files() { (cd "$root" && sha256sum "$@" | sha256sum | cut -c1-16); }
+# What an image was built from, kept beside its archive (to see why a build is stale).
+list_inputs() { (cd "$root" && sha256sum "$@"); }
 # Every file a build context holds (tracked or new, not ignored), so a source edit means a new image.
 context_files() { (cd "$root" && git ls-files --cached --others --exclude-standard -- "$@" | sort | while read -r f; do [[ -f $f ]] && echo "$f"; done); }
 
@@ -96,8 +98,9 @@ for n in proxy operator; do
   (cd "$root" && "${B[@]}" bud --quiet --layers --network host --isolation chroot "${build_mounts[@]}" \
       --build-arg "NODE_IMAGE=$base_tag" -f "$n/Dockerfile" -t "${tag[$n]}" . >&2)
   export_image "$n" "${tag[$n]}"
-  # Archives of older sources are never used again.
-  find "$images" -maxdepth 1 -name "$n-*.tar" ! -path "${archive[$n]}" -delete
+  if [[ $n == proxy ]]; then list_inputs "${proxy_inputs[@]}"; else list_inputs "${operator_inputs[@]}"; fi >"${archive[$n]%.tar}.inputs"
+  # Several checkouts share the cache: keep the three newest builds of each image.
+  ls -t "$images/$n"-*.tar | tail -n +4 | while read -r old; do rm -f "$old" "${old%.tar}.inputs"; done
 done
 
 # --- pause ----------------------------------------------------------------------------------------

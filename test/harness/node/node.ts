@@ -45,6 +45,8 @@ export interface NodeOptions {
   images: ImageArchive[];
   sandboxImage: string;
   clusterDomain?: string;
+  /** Extra kubelet flags (tests use an invalid one to prove a failing component fails the start). */
+  kubeletArgs?: string[];
 }
 
 export interface RealNode {
@@ -53,6 +55,8 @@ export interface RealNode {
   crictl(...args: string[]): Promise<string>;
   /** Output tails of the node's components, for failure messages. */
   logs(): string;
+  /** Throws with the component's output if one of the node's processes has exited. */
+  assertRunning(): void;
   stop(): Promise<void>;
 }
 
@@ -133,7 +137,7 @@ export async function startNode(options: NodeOptions): Promise<RealNode> {
       }
     }
 
-    const kubelet = start('kubelet', binaries.kubelet, [
+    start('kubelet', binaries.kubelet, [
       `--config=${await file('kubelet.yaml', kubeletConfig(layout))}`,
       `--kubeconfig=${await file('kubelet.kubeconfig', options.kubeconfigs.kubelet)}`,
       `--hostname-override=${layout.nodeName}`,
@@ -141,20 +145,21 @@ export async function startNode(options: NodeOptions): Promise<RealNode> {
       `--root-dir=${layout.kubeletRoot}`,
       `--cert-dir=${layout.kubeletCertDir}`,
       '--v=1',
+      ...(options.kubeletArgs ?? []),
     ]);
     const kubeProxyKubeconfig = await file('kube-proxy.kubeconfig', options.kubeconfigs.kubeProxy);
-    const kubeProxy = start('kube-proxy', binaries.kubeProxy, [`--config=${await file('kube-proxy.yaml', kubeProxyConfig(layout, kubeProxyKubeconfig))}`]);
+    start('kube-proxy', binaries.kubeProxy, [`--config=${await file('kube-proxy.yaml', kubeProxyConfig(layout, kubeProxyKubeconfig))}`]);
     const dnsKubeconfig = await file('dns.kubeconfig', options.kubeconfigs.dns);
-    const dns = start('coredns', binaries.coredns, ['-conf', await file('Corefile', corefile(layout, dnsKubeconfig))]);
-    // A component that exits early fails the start with its output; the caller then waits for Node Ready.
-    await new Promise((r) => setTimeout(r, 500));
-    for (const proc of [containerd, kubelet, kubeProxy, dns]) {
-      if (!proc.running) throw new Error(`${proc.name} exited at start:\n${proc.output()}`);
-    }
+    start('coredns', binaries.coredns, ['-conf', await file('Corefile', corefile(layout, dnsKubeconfig))]);
+    const assertRunning = (): void => {
+      const dead = processes.find((p) => !p.running);
+      if (dead) throw new Error(`${dead.name} exited:\n${dead.output().slice(-8000)}`);
+    };
     return {
       layout,
       crictl: (...args) => run(binaries.crictl, [`--runtime-endpoint=unix://${layout.containerdSocket}`, ...args]),
       logs: () => processes.map((p) => `--- ${p.name}${p.running ? '' : ' (exited)'} ---\n${p.output().slice(-4000)}`).join('\n'),
+      assertRunning,
       stop,
     };
   } catch (err) {

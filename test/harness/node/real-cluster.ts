@@ -51,7 +51,13 @@ export interface RealCluster {
   stop(): Promise<void>;
 }
 
-export async function startRealCluster(options: { dir?: string } = {}): Promise<RealCluster> {
+export interface RealClusterOptions {
+  /** Keep the control plane's state here (make cluster-up). */
+  dir?: string;
+  kubeletArgs?: string[];
+}
+
+export async function startRealCluster(options: RealClusterOptions = {}): Promise<RealCluster> {
   const started = Date.now();
   const binaries = await controlPlaneBinaries();
   const images = await projectImages();
@@ -82,6 +88,7 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
       kubeconfigs: { kubelet: cp.kubeconfigYamlFor(nodeUser), kubeProxy: cp.kubeconfigYamlFor('system:kube-proxy'), dns: cp.kubeconfigYamlFor('admin') },
       images: [images.pause, images.proxy, images.operator],
       sandboxImage: images.pause.tag,
+      kubeletArgs: options.kubeletArgs,
     });
     const controlPlane = cp;
     await waitFor(
@@ -90,9 +97,10 @@ export async function startRealCluster(options: { dir?: string } = {}): Promise<
         const ready = await controlPlane.kubectl('get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
         return ready === 'True' ? true : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 500 },
+      // A component that died fails the start at once, with its output.
+      { timeoutMs: 90_000, intervalMs: 500, abortIf: () => node.assertRunning() },
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${node.logs()}`);
+      throw new Error(/ exited:\n/.test(err.message) ? err.message : `${err.message}\n${node.logs()}`);
     });
     return { cp, node, net, images, readySeconds: (Date.now() - started) / 1000, stop };
   } catch (err) {

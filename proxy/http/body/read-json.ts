@@ -57,7 +57,11 @@ function checkMediaType(header: string | undefined): void {
 /** Reads the (decoded) body into one buffer, holding `ticket` for every byte; stops at `limit`. */
 async function collect(req: Request, coding: string | undefined, limit: number, ticket: BodyTicket): Promise<Buffer> {
   const decoder = coding === undefined ? undefined : decoderFor(coding);
-  if (decoder) req.on('error', (err) => decoder.destroy(err));
+  let clientGone = false;
+  req.once('error', (err) => {
+    clientGone = true;
+    decoder?.destroy(err);
+  });
   const source: Readable = decoder ? req.pipe(decoder) : req;
   const declared = coding === undefined ? Number(req.headers['content-length']) : Number.NaN;
   // With a known length the body goes straight into one buffer: no second copy when it is joined.
@@ -81,7 +85,7 @@ async function collect(req: Request, coding: string | undefined, limit: number, 
       }
       throw err;
     }
-    if (coding !== undefined && !req.readableAborted && !req.destroyed) throw invalidRequest(`Request body is not valid ${coding} data`);
+    if (coding !== undefined && !clientGone) throw invalidRequest(`Request body is not valid ${coding} data`);
     throw invalidRequest('Request body was not received completely');
   }
   return whole ? whole.subarray(0, size) : Buffer.concat(chunks, size);

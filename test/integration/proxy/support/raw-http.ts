@@ -20,12 +20,23 @@ export interface RawRequest {
   readonly closed: Promise<void>;
 }
 
-/** Opens a connection to `url`'s host and sends the request line and headers (plus `body`, if given). */
-export function rawRequest(url: string, method: string, path: string, headers: Record<string, string | number>, body?: string | Buffer): RawRequest {
+/**
+ * Opens a connection to `url`'s host and sends the request line and headers (plus `body`, if given).
+ * `endHeaders: false` leaves out the blank line that ends the headers, as a stalling client would.
+ */
+export function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body?: string | Buffer,
+  options: { endHeaders?: boolean } = {},
+): RawRequest {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
   socket.on('error', () => undefined); // the server may reset an upload it refused
-  const head = [`${method} ${path} HTTP/1.1`, `host: ${hostname}:${port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  const lines = [`${method} ${path} HTTP/1.1`, `host: ${hostname}:${port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = `${lines.join('\r\n')}\r\n${options.endHeaders === false ? '' : '\r\n'}`;
   socket.write(head);
   if (body !== undefined) socket.write(body);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

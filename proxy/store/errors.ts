@@ -25,6 +25,20 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
+/**
+ * The SQLite file or its directory cannot be written (read-only volume, wrong owner): waiting will not fix it, so
+ * connection retries stop at once (`permanent`).
+ */
+export class SqliteNotWritableError extends Error {
+  override readonly name = 'SqliteNotWritableError';
+  readonly code = 'database_not_writable';
+  readonly permanent = true;
+
+  constructor(path: string, cause: unknown) {
+    super(`SQLite database ${path} is not writable (${messageOf(cause)}): the proxy needs read-write access to the file and its directory`, { cause });
+  }
+}
+
 /** Another runner held the migration lock longer than the lock timeout. */
 export class MigrationLockTimeoutError extends Error {
   override readonly name = 'MigrationLockTimeoutError';

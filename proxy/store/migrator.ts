@@ -12,7 +12,7 @@ import { DatabaseUnreachableError, SchemaAheadError, SchemaWaitTimeoutError, mes
 import { withMigrationLock } from './migration-lock.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
-const KNOWN = MIGRATIONS.map((migration) => new migration().name);
+const KNOWN: readonly string[] = MIGRATIONS.map((migration) => new migration().name);
 
 /** The newest revision this build knows. */
 export const HEAD_REVISION: string = KNOWN.at(-1) ?? 'none';

@@ -9,6 +9,10 @@
  *
  * A reservation holds budget on every applicable limit while the request runs, so concurrent requests cannot
  * overshoot a limit by more than their estimates; settling swaps the estimate for the actual usage.
+ *
+ * A process that dies mid-request (`kill -9`, OOM) never settles: its reservations are given back by
+ * `reclaimAbandoned` — at startup for everything the same instance id held (its predecessor is dead), and
+ * periodically (ReservationKeeper) for reservations whose heartbeat stopped, whoever held them.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -39,8 +43,16 @@ export interface Reservation {
 
 export interface ApiKeyServiceOptions {
   readonly dataSource: DataSource;
+  /** This process's instance id, recorded on its reservations. @default null */
+  readonly holder?: string | null;
   /** @default () => new Date() */
   readonly now?: () => Date;
+}
+
+/** Which abandoned reservations to give back: those of a dead holder, and/or those not heart-beaten since a time. */
+export interface AbandonedReservations {
+  readonly holder?: string;
+  readonly staleBefore?: Date;
 }
 
 /** `last_used_at` is written at most this often per key: it is informational, not worth a write per request. */
@@ -48,11 +60,20 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class ApiKeyService {
   readonly #dataSource: DataSource;
+  readonly #holder: string | null;
   readonly #now: () => Date;
+  /** Reservations this process made and has not settled yet: the ones it heart-beats. */
+  readonly #live = new Set<string>();
 
   constructor(options: ApiKeyServiceOptions) {
     this.#dataSource = options.dataSource;
+    this.#holder = options.holder ?? null;
     this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Ids of this process's open reservations. */
+  get liveReservations(): readonly string[] {
+    return [...this.#live];
   }
 
   /** `bearer` is the token after `Bearer ` (undefined when the header is missing). */
@@ -96,7 +117,9 @@ export class ApiKeyService {
       if (exhausted !== undefined) return { exhausted };
 
       const reservation = { id: `ur_${randomUUID().replaceAll('-', '')}`, apiKeyId: key.id, model: estimate.model };
-      await manager.getRepository(UsageReservationEntity).insert({ ...reservation, status: 'reserved', createdAt: now, updatedAt: now });
+      await manager
+        .getRepository(UsageReservationEntity)
+        .insert({ ...reservation, status: 'reserved', holder: this.#holder, createdAt: now, updatedAt: now });
       for (const limit of limits) {
         const delta = Math.min(reservationBudget(limit.limitType, estimate), limit.maxValue - limit.currentValue);
         await manager.getRepository(ApiKeyLimitEntity).update({ id: limit.id }, { currentValue: limit.currentValue + delta });
@@ -112,7 +135,45 @@ export class ApiKeyService {
     });
     // Thrown after the transaction: see withTransaction on why callbacks return expected outcomes instead.
     if ('exhausted' in outcome) throw limitExceeded(outcome.exhausted);
+    if (outcome.reservation) this.#live.add(outcome.reservation.id);
     return outcome.reservation;
+  }
+
+  /** Marks this process's open reservations as alive (the ReservationKeeper calls it on an interval). */
+  async heartbeat(): Promise<void> {
+    const ids = this.liveReservations;
+    if (ids.length === 0) return;
+    await this.#dataSource
+      .createQueryBuilder()
+      .update(UsageReservationEntity)
+      .set({ updatedAt: this.#now() })
+      .where('id IN (:...ids) AND status = :reserved', { ids, reserved: 'reserved' })
+      .execute();
+  }
+
+  /**
+   * Releases reservations nobody will settle: those made by `holder` (call at startup with this process's own
+   * instance id, before serving — its predecessor of that name is gone) and those whose heartbeat stopped before
+   * `staleBefore`. Never touches this process's own live reservations. Returns how many were released.
+   */
+  async reclaimAbandoned(which: AbandonedReservations): Promise<number> {
+    if (which.holder === undefined && which.staleBefore === undefined) return 0;
+    const query = this.#dataSource
+      .getRepository(UsageReservationEntity)
+      .createQueryBuilder('r')
+      .select('r.id', 'id')
+      .where('r.status = :reserved', { reserved: 'reserved' });
+    const clauses: string[] = [];
+    if (which.holder !== undefined) clauses.push('r.holder = :holder');
+    if (which.staleBefore !== undefined) clauses.push('r.updatedAt < :staleBefore');
+    query.andWhere(`(${clauses.join(' OR ')})`, { holder: which.holder, staleBefore: which.staleBefore?.getTime() });
+    const rows: Array<{ id: string }> = await query.getRawMany();
+    let released = 0;
+    for (const { id } of rows) {
+      if (this.#live.has(id)) continue;
+      if (await this.#finish(id, 'released', () => 0)) released += 1;
+    }
+    return released;
   }
 
   /** Replaces the reservation's estimates with the actual usage. Settling twice (or after release) does nothing. */
@@ -127,12 +188,14 @@ export class ApiKeyService {
     await this.#finish(reservation.id, 'released', () => 0);
   }
 
+  /** True when this call settled the reservation (false: someone else did first). */
   async #finish(
     reservationId: string,
     status: 'finalized' | 'released',
     actual: (limit: ApiKeyLimitRow) => number,
-  ): Promise<void> {
-    await withTransaction(this.#dataSource, async (manager) => {
+  ): Promise<boolean> {
+    this.#live.delete(reservationId);
+    return withTransaction(this.#dataSource, async (manager) => {
       const now = this.#now();
       // Compare-and-set on the status: exactly one settle/release wins, whatever the caller does twice.
       const claimed = await manager
@@ -141,7 +204,7 @@ export class ApiKeyService {
         .set({ status, updatedAt: now })
         .where('id = :id AND status = :reserved', { id: reservationId, reserved: 'reserved' })
         .execute();
-      if (claimed.affected !== 1) return;
+      if (claimed.affected !== 1) return false;
       const items = await manager.getRepository(UsageReservationItemEntity).findBy({ reservationId });
       for (const item of items) {
         const limit = await manager.getRepository(ApiKeyLimitEntity).findOneBy({ id: item.limitId });
@@ -160,6 +223,7 @@ export class ApiKeyService {
           { diff: used - item.reservedDelta, id: item.limitId, windowResetAt: item.windowResetAt.getTime() },
         );
       }
+      return true;
     });
   }
 

@@ -12,6 +12,7 @@ import { httpTokenEndpoint, type TokenEndpoint } from '../accounts/token-endpoin
 import { TokenRefresher } from '../accounts/token-refresher.ts';
 import { ApiKeyAdmin } from '../apikeys/admin.ts';
 import { ApiKeyService } from '../apikeys/api-key-service.ts';
+import { ReservationKeeper } from '../apikeys/reservation-keeper.ts';
 import type { Settings } from '../config/settings.ts';
 import { openDataSource } from '../store/data-source.ts';
 import { RequestLogWriter } from '../usage/request-log.ts';
@@ -26,6 +27,8 @@ export interface DataLayer {
   readonly tokens: TokenRefresher;
   readonly apiKeys: ApiKeyService;
   readonly apiKeyAdmin: ApiKeyAdmin;
+  /** Heart-beats this process's API-key reservations and releases abandoned ones; `run` it while serving. */
+  readonly reservationKeeper: ReservationKeeper;
   readonly requestLogs: RequestLogWriter;
   readonly usage: UsageRecorder;
   readonly usagePoller: UsagePoller;
@@ -63,13 +66,15 @@ export function buildDataLayer(
     failureCooldownMs: settings.proxyRefreshFailureCooldownSeconds * 1000,
   });
   const usage = new UsageRecorder({ dataSource, accounts });
+  const apiKeys = new ApiKeyService({ dataSource, holder: settings.sessionBridgeInstanceId });
   return {
     dataSource,
     accounts,
     accountAdmin: new AccountAdmin({ accounts }),
     tokens,
-    apiKeys: new ApiKeyService({ dataSource }),
+    apiKeys,
     apiKeyAdmin: new ApiKeyAdmin({ dataSource }),
+    reservationKeeper: new ReservationKeeper({ apiKeys }),
     requestLogs: new RequestLogWriter({ dataSource }),
     usage,
     usagePoller: new UsagePoller({

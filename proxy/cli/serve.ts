@@ -90,6 +90,13 @@ async function serve(options: ServeOptions): Promise<number> {
     return 1;
   }
 
+  // This instance id's reservations belong to a run that is gone (crashed before settling): give them back.
+  const reclaimed = await dataLayer.apiKeys.reclaimAbandoned({ holder: settings.sessionBridgeInstanceId }).catch((err: unknown) => {
+    logger.warn('could not release API-key reservations left by a previous run', { error: messageOf(err) });
+    return 0;
+  });
+  if (reclaimed > 0) logger.info('released API-key reservations left by a previous run', { count: reclaimed });
+
   let started = false;
   const pending = new PendingWork();
   const composed = composeProxy({
@@ -117,6 +124,7 @@ async function serve(options: ServeOptions): Promise<number> {
     elector = new LeaderElector({ dataSource: dataLayer.dataSource, ttlSeconds: settings.leaderElectionTtlSeconds, logger });
     jobs.push(elector.run(background.signal));
   }
+  jobs.push(dataLayer.reservationKeeper.run(background.signal, (err) => logger.warn('API-key reservation upkeep failed', { err })));
   if (settings.usageRefreshEnabled) {
     jobs.push(dataLayer.usagePoller.run(background.signal, (err) => logger.warn('usage poll pass failed', { err })));
   }

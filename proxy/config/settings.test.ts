@@ -165,4 +165,29 @@ describe('loadSettings', () => {
       'http://127.0.0.1:9999/oauth/token',
     );
   });
+
+  it('bounds memory and slow clients by default (issue 12): body budget, request timeouts, WebSocket queue', () => {
+    const settings = loadSettings({});
+    expect(settings.maxInflightBodyBytes).toBe(128 * 1024 * 1024);
+    expect(settings.memoryRejectThresholdMb).toBe(0);
+    expect(settings.requestHeadersTimeoutSeconds).toBe(60);
+    expect(settings.requestBodyTimeoutSeconds).toBe(300);
+    expect(settings.proxyDownstreamWebsocketQueueLimit).toBe(8);
+    expect(settings.allowedOrigins).toEqual([]);
+    expect(loadSettings({ CODEX_LB_MEMORY_REJECT_THRESHOLD_MB: '768' }).warnings).toEqual([]);
+  });
+
+  it('takes browser origins exactly as browsers send them, or *', () => {
+    expect(loadSettings({ CODEX_LB_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:3000' }).allowedOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(loadSettings({ CODEX_LB_ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
+    expect(problemsOf({ CODEX_LB_ALLOWED_ORIGINS: 'https://app.example.com/, app.example.com' })).toEqual([
+      {
+        variable: 'CODEX_LB_ALLOWED_ORIGINS',
+        message: 'item 1 must be an origin such as https://app.example.com (scheme, host, optional port; no path) or * (got "https://app.example.com/, app.example.com")',
+      },
+    ]);
+  });
 });

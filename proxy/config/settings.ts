@@ -56,6 +56,7 @@ ajv.addFormat('http-url', (value: string) => {
   }
 });
 ajv.addFormat('cidr', isCidr);
+ajv.addFormat('origin', isOrigin);
 
 const validators = new Map<string, ValidateFunction>(
   Object.values(VARIABLES as Record<string, Variable<unknown>>).map((v) => [v.env, ajv.compile(v.schema)]),
@@ -141,7 +142,9 @@ function describe(error: ErrorObject | undefined): string {
     return `${where}must be one of ${(error.params.allowedValues as string[]).join(', ')}`;
   }
   if (error.keyword === 'format') {
-    return error.params.format === 'cidr' ? `${where}must be a CIDR such as 10.0.0.0/8` : `${where}must be an http(s) URL`;
+    if (error.params.format === 'cidr') return `${where}must be a CIDR such as 10.0.0.0/8`;
+    if (error.params.format === 'origin') return `${where}must be an origin such as https://app.example.com (scheme, host, optional port; no path) or *`;
+    return `${where}must be an http(s) URL`;
   }
   return `${where}${error.message ?? 'is invalid'}`;
 }
@@ -154,6 +157,17 @@ function isCidr(value: string): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** `*`, or a serialized origin exactly as browsers send it in the `Origin` header. */
+function isOrigin(value: string): boolean {
+  if (value === '*') return true;
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 function freeze<T>(value: T): T {

@@ -85,7 +85,20 @@ export const VARIABLES = {
   sseKeepaliveIntervalSeconds: number('CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS', 10),
   maxSseEventBytes: integer('CODEX_LB_MAX_SSE_EVENT_BYTES', 16_777_216, { minimum: 1 }),
   maxDecompressedBodyBytes: integer('CODEX_LB_MAX_DECOMPRESSED_BODY_BYTES', 33_554_432, { minimum: 1 }),
+  /**
+   * Responses routes (HTTP bodies and WebSocket `response.create` frames) are also held to
+   * `CODEX_LB_UPSTREAM_RESPONSE_CREATE_MAX_BYTES`: without upstream's history slimming, a larger request could never be
+   * forwarded, so it is refused at the door instead of after buffering it (README "The proxy: what it trusts").
+   */
   maxDecompressedResponsesBodyBytes: integer('CODEX_LB_MAX_DECOMPRESSED_RESPONSES_BODY_BYTES', 134_217_728, { minimum: 1 }),
+  /** Ours: request bodies (and queued WebSocket frames) held at once by the process; more → 503 + Retry-After. */
+  maxInflightBodyBytes: integer('CODEX_LB_MAX_INFLIGHT_BODY_BYTES', 134_217_728, { minimum: 1 }),
+  /** Process RSS at or above this → new requests get 503 `proxy_unavailable` + Retry-After. 0 = off (upstream). */
+  memoryRejectThresholdMb: integer('CODEX_LB_MEMORY_REJECT_THRESHOLD_MB', 0, NON_NEGATIVE),
+  /** Ours: the request line and headers must arrive within this (slow-header clients are cut off). */
+  requestHeadersTimeoutSeconds: number('CODEX_LB_REQUEST_HEADERS_TIMEOUT_SECONDS', 60, POSITIVE),
+  /** Ours: the whole request, body included, must arrive within this; answers (streams) are not limited by it. */
+  requestBodyTimeoutSeconds: number('CODEX_LB_REQUEST_BODY_TIMEOUT_SECONDS', 300, POSITIVE),
 
   // --- session bridge and replica identity ---------------------------------------------------------------------
   sessionBridgeEnabled: boolean('CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ENABLED', true),
@@ -123,6 +136,8 @@ export const VARIABLES = {
   proxyTokenRefreshLimit: integer('CODEX_LB_PROXY_TOKEN_REFRESH_LIMIT', 64, { minimum: 1 }),
   proxyAdmissionWaitTimeoutSeconds: number('CODEX_LB_PROXY_ADMISSION_WAIT_TIMEOUT_SECONDS', 10, NON_NEGATIVE),
   proxyDownstreamWebsocketIdleTimeoutSeconds: number('CODEX_LB_PROXY_DOWNSTREAM_WEBSOCKET_IDLE_TIMEOUT_SECONDS', 120, POSITIVE),
+  /** Ours: `response.create` frames one client socket may queue behind its running turn (upstream's bridge queue limit). */
+  proxyDownstreamWebsocketQueueLimit: integer('CODEX_LB_PROXY_DOWNSTREAM_WEBSOCKET_QUEUE_LIMIT', 8, NON_NEGATIVE),
   proxyRefreshFailureCooldownSeconds: number('CODEX_LB_PROXY_REFRESH_FAILURE_COOLDOWN_SECONDS', 5, NON_NEGATIVE),
   softDrainEnabled: boolean('CODEX_LB_SOFT_DRAIN_ENABLED', true),
   deterministicFailoverEnabled: boolean('CODEX_LB_DETERMINISTIC_FAILOVER_ENABLED', true),
@@ -146,6 +161,12 @@ export const VARIABLES = {
   firewallIpCacheTtlSeconds: number('CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS', 30, NON_NEGATIVE),
   /** Ours (upstream: the dashboard-managed allow-list table). Client IPs/CIDRs allowed on proxy routes; empty = all. */
   firewallAllowlist: cidrList('CODEX_LB_FIREWALL_ALLOWLIST', []),
+  /**
+   * Ours: browser origins (`https://app.example.com`) allowed to open WebSockets and send POST/PUT/PATCH/DELETE;
+   * a request carrying any other `Origin` is refused (cross-site WebSocket hijacking, CSRF). `*` allows every origin.
+   * Clients that send no `Origin` (Codex CLI, SDKs, curl) are not affected.
+   */
+  allowedOrigins: list('CODEX_LB_ALLOWED_ORIGINS', [], { type: 'string', format: 'origin' }),
 
   // --- OAuth and token refresh ---------------------------------------------------------------------------------
   oauthCallbackHost: text('CODEX_LB_OAUTH_CALLBACK_HOST', '127.0.0.1'),
@@ -191,7 +212,6 @@ export const UNIMPLEMENTED_UPSTREAM_VARIABLES: readonly string[] = [
   'CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN',
   'CODEX_LB_WORKERS_PER_INSTANCE',
   'CODEX_LB_CIRCUIT_BREAKER_ENABLED',
-  'CODEX_LB_MEMORY_REJECT_THRESHOLD_MB',
   'CODEX_LB_OTEL_ENABLED',
   'CODEX_LB_OTEL_EXPORTER_ENDPOINT',
   'CODEX_LB_CONVERSATION_ARCHIVE_ENABLED',

@@ -1,15 +1,17 @@
 /**
  * The express application: middleware order is the contract's (§1.1) — alias rewrite, request id,
- * metrics, drain barrier; then health and drain (no auth, no firewall), the admin API (its own
- * token), and the proxy routes behind the firewall and API-key auth. Bodies are parsed only after
- * a caller is admitted.
+ * metrics, drain barrier, browser-origin check; then health and drain (no auth, no firewall), the
+ * admin API (its own token), and the proxy routes behind the memory gate, the firewall and API-key
+ * auth. Bodies are read only after a caller is admitted (body/read-json.ts).
  */
 import express, { type Express } from 'express';
+import { jsonBody } from './body/read-json.ts';
 import { codexV1Alias } from './middleware/codex-alias.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
 import { drainGate } from './middleware/drain-gate.ts';
 import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { firewall } from './middleware/firewall.ts';
+import { originGuard } from './middleware/origin-guard.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { requestContext } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -22,6 +24,8 @@ import type { ProxyServices } from './services.ts';
 
 const PROXY_PREFIXES = ['/v1', '/backend-api/codex'];
 const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
+/** Admin bodies are small JSON documents (an auth.json, an API-key spec). */
+const ADMIN_BODY_BYTES = 1024 * 1024;
 
 export function createApp(services: ProxyServices): Express {
   const { settings } = services;
@@ -34,15 +38,19 @@ export function createApp(services: ProxyServices): Express {
   app.use(requestContext(settings.trust));
   app.use(requestMetrics(services.metrics));
   app.use(drainGate(services.drain));
+  app.use(originGuard(settings.origins));
 
   app.use(healthRoutes(services.health, services.drain));
   app.use(drainRoutes(services.drain));
-  app.use('/internal/admin', express.json({ limit: '1mb' }));
-  app.use(adminRoutes(services.admin));
+  app.use(adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory)));
 
-  app.use(PROXY_PREFIXES, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
-  app.use(RESPONSES_PATHS, express.json({ limit: settings.maxResponsesBodyBytes }));
-  app.use(PROXY_PREFIXES, express.json({ limit: settings.maxBodyBytes }));
+  const checkPressure = (_req: unknown, _res: unknown, next: () => void): void => {
+    services.memory.checkPressure();
+    next();
+  };
+  app.use(PROXY_PREFIXES, checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
+  app.use(RESPONSES_PATHS, jsonBody(settings.maxResponsesBodyBytes, services.memory));
+  app.use(PROXY_PREFIXES, jsonBody(settings.maxBodyBytes, services.memory));
   app.use(responsesRoutes(services));
   app.use(chatRoutes(services));
   app.use(modelRoutes(services));

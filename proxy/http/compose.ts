@@ -13,7 +13,9 @@ import { RuntimeRegistry } from '../routing/runtime-state.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { SocketTransport } from '../upstream/transport.ts';
 import { blockListOf } from './client-ip.ts';
+import { MemoryGuard } from './memory-guard.ts';
 import { FirewallGate } from './middleware/firewall.ts';
+import { originPolicy } from './middleware/origin-guard.ts';
 import { ModelCatalog } from './models/catalog.ts';
 import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
@@ -57,8 +59,13 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
     unaryBudgetMs: seconds(settings.proxyRequestBudgetSeconds),
     compactBudgetMs: seconds(settings.compactRequestBudgetSeconds),
     socketIdleTimeoutMs: seconds(settings.proxyDownstreamWebsocketIdleTimeoutSeconds),
+    headersTimeoutMs: seconds(settings.requestHeadersTimeoutSeconds),
+    requestTimeoutMs: seconds(settings.requestBodyTimeoutSeconds),
     maxBodyBytes: settings.maxDecompressedBodyBytes,
-    maxResponsesBodyBytes: settings.maxDecompressedResponsesBodyBytes,
+    // Nothing larger than the upstream's response.create cap can be forwarded (no history slimming here).
+    maxResponsesBodyBytes: Math.min(settings.maxDecompressedResponsesBodyBytes, settings.upstreamResponseCreateMaxBytes),
+    websocketQueueLimit: settings.proxyDownstreamWebsocketQueueLimit,
+    origins: originPolicy(settings.allowedOrigins),
     deriveCacheKey: settings.openaiPromptCacheKeyDerivationEnabled,
     promptCacheTtlSeconds: settings.openaiCacheAffinityMaxAgeSeconds,
     apiKeyAuthEnabled: settings.apiKeyAuthEnabled,
@@ -120,6 +127,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     firewall: new FirewallGate(ports.firewall, seconds(settings.firewallIpCacheTtlSeconds)),
     models: new ModelCatalog({ client, pool: ports.pool, clientVersion: settings.modelRegistryClientVersion, logger }),
     drain: new DrainState(),
+    memory: new MemoryGuard({ budgetBytes: settings.maxInflightBodyBytes, rssLimitBytes: settings.memoryRejectThresholdMb * 1024 * 1024 }),
     pending: options.pending,
     health: options.health,
     metrics,

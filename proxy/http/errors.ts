@@ -8,6 +8,7 @@
  * `response.failed` event (Responses) or a `data: {"error":…}` frame (chat).
  */
 import { ApiKeyError } from '../apikeys/errors.ts';
+import { isDatabaseUnavailable } from '../store/errors.ts';
 
 export interface UsageLimitDetails {
   planType?: string;
@@ -80,14 +81,15 @@ function isApiKeyError(err: unknown): err is ApiKeyError {
 
 /** Any thrown value as a ProxyError; unknown failures become a 500 that reveals nothing. */
 export function asProxyError(err: unknown): ProxyError {
-  if (err instanceof ProxyError) return err;
-  if (isApiKeyError(err)) return new ProxyError({ status: err.status, code: err.code, type: err.type, message: err.message });
-  return internalError();
+  return knownProxyError(err) ?? internalError();
 }
 
 /** Like asProxyError, but undefined for values that are not a known client-facing error. */
 export function knownProxyError(err: unknown): ProxyError | undefined {
-  return err instanceof ProxyError || isApiKeyError(err) ? asProxyError(err) : undefined;
+  if (err instanceof ProxyError) return err;
+  if (isApiKeyError(err)) return new ProxyError({ status: err.status, code: err.code, type: err.type, message: err.message });
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  return undefined;
 }
 
 // --- catalogue ---------------------------------------------------------------------------------
@@ -98,6 +100,39 @@ export function invalidRequest(message: string, param?: string, code = 'invalid_
 
 export function payloadTooLarge(message = 'Request body is too large'): ProxyError {
   return new ProxyError({ status: 413, code: 'payload_too_large', type: 'invalid_request_error', message });
+}
+
+/** Retry-After on local overload and unavailability answers, as upstream (`LOCAL_OVERLOAD_RETRY_AFTER_SECONDS`). */
+export const LOCAL_RETRY_AFTER_SECONDS = 5;
+
+export function unsupportedMediaType(message: string, code = 'unsupported_media_type'): ProxyError {
+  return new ProxyError({ status: 415, code, type: 'invalid_request_error', message });
+}
+
+/** A browser page from another site (cross-site WebSocket hijacking, CSRF): refused whatever else it carries. */
+export function originNotAllowed(origin: string): ProxyError {
+  return new ProxyError({
+    status: 403,
+    code: 'origin_not_allowed',
+    type: 'permission_error',
+    message: `Requests from browser origin ${JSON.stringify(origin)} are not allowed (CODEX_LB_ALLOWED_ORIGINS)`,
+  });
+}
+
+/** This process cannot take more work right now (memory pressure, in-flight body budget); come back soon. */
+export function proxyUnavailable(message: string): ProxyError {
+  return new ProxyError({ status: 503, code: 'proxy_unavailable', type: 'server_error', message, retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS });
+}
+
+/** The database cannot be reached: a transient outage, not a bug — retry later. */
+export function databaseUnavailable(): ProxyError {
+  return new ProxyError({
+    status: 503,
+    code: 'database_unavailable',
+    type: 'server_error',
+    message: 'The proxy database is unavailable; retry later',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
 }
 
 export function notFound(message = 'Not found'): ProxyError {

@@ -21,13 +21,37 @@ export interface ListeningServer {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-export async function listen(
-  app: Express,
-  options: { host: string; port: number; drain: DrainState; onUpgrade?: UpgradeHandler; beforeClose?: () => void },
-): Promise<ListeningServer> {
-  // Streams can be silent for a long time between events: no server-side request timeout; the proxy
-  // enforces its own idle timeout and budget per stream.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, app);
+export interface ListenOptions {
+  host: string;
+  port: number;
+  drain: DrainState;
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (408 otherwise). */
+  requestTimeoutMs: number;
+  onUpgrade?: UpgradeHandler;
+  beforeClose?: () => void;
+}
+
+/** Node checks its request timers on this interval: often enough that a short timeout means what it says. */
+export function timeoutCheckIntervalMs(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  return Math.max(100, Math.min(30_000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
+}
+
+export async function listen(app: Express, options: ListenOptions): Promise<ListeningServer> {
+  // Node's requestTimeout covers receiving the request only: a long, quiet stream answering it is not
+  // cut (the proxy bounds streams with its own idle timeout and budget). A client that never finishes
+  // sending its headers or body is cut off, so a stalled upload cannot hold a socket (or a drain).
+  const headersTimeout = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
+  const server = createServer(
+    {
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(headersTimeout, options.requestTimeoutMs),
+      keepAliveTimeout: 65_000,
+    },
+    app,
+  );
   if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -62,6 +86,8 @@ export function serveProxy(services: ProxyServices, options: { host: string; por
   return listen(createApp(services), {
     ...options,
     drain: services.drain,
+    headersTimeoutMs: services.settings.headersTimeoutMs,
+    requestTimeoutMs: services.settings.requestTimeoutMs,
     onUpgrade: sockets.handleUpgrade,
     beforeClose: () => sockets.closeAll(),
   });

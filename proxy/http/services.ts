@@ -12,7 +12,9 @@ import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
 import type { ModelCatalog } from './models/catalog.ts';
+import type { MemoryGuard } from './memory-guard.ts';
 import type { FirewallGate } from './middleware/firewall.ts';
+import type { OriginPolicy } from './middleware/origin-guard.ts';
 import type { ApiKeys, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 
@@ -24,10 +26,18 @@ export interface HttpSettings {
   streamBudgetMs: number;
   unaryBudgetMs: number;
   compactBudgetMs: number;
+  /** Slow clients: headers, and the whole request, must arrive within these. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Downstream WebSockets idle this long between turns are closed. */
   socketIdleTimeoutMs: number;
   maxBodyBytes: number;
+  /** Responses routes and WebSocket `response.create` frames (decoded bytes). */
   maxResponsesBodyBytes: number;
+  /** `response.create` frames a client socket may queue behind its running turn. */
+  websocketQueueLimit: number;
+  /** Browser origins allowed to open WebSockets and send state-changing requests. */
+  origins: OriginPolicy;
   deriveCacheKey: boolean;
   promptCacheTtlSeconds: number;
   apiKeyAuthEnabled: boolean;
@@ -55,6 +65,8 @@ export interface ProxyServices {
   firewall: FirewallGate;
   models: ModelCatalog;
   drain: DrainState;
+  /** RSS threshold and in-flight body budget. */
+  memory: MemoryGuard;
   /** Background writes that shutdown waits for. */
   pending: PendingWork;
   health: HealthProbes;

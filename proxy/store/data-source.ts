@@ -3,12 +3,14 @@
  * replica) or PostgreSQL through node-postgres (replicated mode). Schema changes happen only through the migration
  * runner (`migrationsRun: false`, `synchronize: false`).
  */
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseTarget } from '../config/database-url.ts';
 import { ENTITIES } from './entities/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { SqliteNotWritableError } from './errors.ts';
 import { SnakeCaseNamingStrategy } from './naming.ts';
 
 export const MIGRATIONS_TABLE = 'codex_lb_migrations';
@@ -56,10 +58,34 @@ export function createDataSource(target: DatabaseTarget, options: StoreOptions =
   return new DataSource({ ...common, ...driver });
 }
 
-/** Creates the SQLite file's directory when needed, then connects. Throws when the database is unreachable. */
+/**
+ * Creates the SQLite file (and its directory) owner-only when they do not exist — the database holds
+ * encrypted tokens and API-key hashes, and SQLite gives its -wal and -shm files the database file's
+ * mode — then connects. Throws when the database is unreachable.
+ */
 export async function openDataSource(target: DatabaseTarget, options: StoreOptions = {}): Promise<DataSource> {
-  if (target.dialect === 'sqlite' && target.path !== ':memory:') {
-    await mkdir(dirname(target.path), { recursive: true });
+  if (target.dialect === 'sqlite' && target.path !== ':memory:') await prepareSqliteFile(target.path);
+  const dataSource = createDataSource(target, options);
+  try {
+    return await dataSource.initialize();
+  } catch (err) {
+    // A half-open driver (file opened, a pragma failed) would keep its file handle: one more per retry.
+    await dataSource.driver.disconnect().catch(() => undefined);
+    throw err;
   }
-  return createDataSource(target, options).initialize();
+}
+
+/**
+ * SQLite silently opens a write-protected file read-only and fails only at the first write, deep in
+ * startup; a read-only directory breaks its journal files. Both are checked up front, so a read-only
+ * volume is one clear, immediate error naming the path instead of a startup that retries forever.
+ */
+async function prepareSqliteFile(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await access(dirname(path), constants.W_OK);
+    await (await open(path, 'a', 0o600)).close();
+  } catch (err) {
+    throw new SqliteNotWritableError(path, err);
+  }
 }

@@ -25,6 +25,20 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
+/**
+ * The SQLite file or its directory cannot be written (read-only volume, wrong owner): waiting will not fix it, so
+ * connection retries stop at once (`permanent`).
+ */
+export class SqliteNotWritableError extends Error {
+  override readonly name = 'SqliteNotWritableError';
+  readonly code = 'database_not_writable';
+  readonly permanent = true;
+
+  constructor(path: string, cause: unknown) {
+    super(`SQLite database ${path} is not writable (${messageOf(cause)}): the proxy needs read-write access to the file and its directory`, { cause });
+  }
+}
+
 /** Another runner held the migration lock longer than the lock timeout. */
 export class MigrationLockTimeoutError extends Error {
   override readonly name = 'MigrationLockTimeoutError';
@@ -58,4 +72,31 @@ export class SchemaBehindError extends Error {
   constructor(current: string | null, head: string) {
     super(`the database schema is at ${current ?? 'no revision'}, this build needs ${head}; run "codex-lb-proxy migrate upgrade"`);
   }
+}
+
+/** SQLSTATE codes (and classes) meaning "the server is not there for you right now", not "your query is wrong". */
+const UNAVAILABLE_SQLSTATES = ['08', '57P01', '57P02', '57P03', '53300'];
+/** Socket-level failures reaching the database server. */
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+/** SQLite: locked past the busy timeout, disk or file trouble — the store, not the request, is at fault. */
+const UNAVAILABLE_SQLITE = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'];
+/** node-postgres reports a lost or never-made connection with these messages and no code. */
+const UNAVAILABLE_MESSAGES = [/^Connection terminated/, /timeout exceeded when trying to connect/i, /not queryable/, /Cannot use a pool after calling end/];
+
+/**
+ * Whether an error thrown by a database call means the database is unreachable or unusable for now (an outage,
+ * a restart, a locked or full disk), as opposed to a bug in the query. The request path answers these with 503 +
+ * Retry-After instead of 500. TypeORM wraps driver errors (`driverError`), and some carry a `cause`: both are followed.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const { code, message, driverError, cause } = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATES.some((prefix) => code.startsWith(prefix))) return true;
+    if (UNAVAILABLE_ERRNOS.has(code)) return true;
+    if (UNAVAILABLE_SQLITE.some((prefix) => code.startsWith(prefix))) return true;
+  }
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  if (err instanceof AggregateError && err.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(driverError, depth + 1) || isDatabaseUnavailable(cause, depth + 1);
 }

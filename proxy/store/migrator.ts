@@ -12,7 +12,7 @@ import { DatabaseUnreachableError, SchemaAheadError, SchemaWaitTimeoutError, mes
 import { withMigrationLock } from './migration-lock.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
-const KNOWN = MIGRATIONS.map((migration) => new migration().name);
+const KNOWN: readonly string[] = MIGRATIONS.map((migration) => new migration().name);
 
 /** The newest revision this build knows. */
 export const HEAD_REVISION: string = KNOWN.at(-1) ?? 'none';
@@ -105,7 +105,8 @@ export async function waitForHead(dataSource: DataSource, options: WaitOptions):
 }
 
 /**
- * Calls `connect` until it succeeds or the timeout passes; one attempt when timeoutMs is 0.
+ * Calls `connect` until it succeeds or the timeout passes; one attempt when timeoutMs is 0. An error marked
+ * `permanent` (a read-only SQLite file) is thrown at once: waiting cannot fix it.
  * `connect` must build a fresh DataSource each time (a failed initialize leaves nothing to reuse).
  */
 export async function waitForConnection(connect: () => Promise<DataSource>, options: WaitOptions): Promise<DataSource> {
@@ -114,6 +115,7 @@ export async function waitForConnection(connect: () => Promise<DataSource>, opti
     try {
       return await connect();
     } catch (err) {
+      if ((err as { permanent?: unknown }).permanent === true) throw err;
       const remaining = options.timeoutMs - (Date.now() - started);
       if (remaining <= 0) throw new DatabaseUnreachableError(Date.now() - started, err);
       await sleep(Math.min(options.intervalMs, remaining), undefined, { signal: options.signal });

@@ -109,4 +109,27 @@ describe('buildUpstreamHeaders', () => {
     expect(out.accept).toBeUndefined();
     expect(out['sec-websocket-key']).toBeUndefined();
   });
+
+  it('forwards only the headers the contract lists: never x-api-key or arbitrary x-* headers', () => {
+    const codex = {
+      'user-agent': 'codex_cli_rs/0.169.0',
+      'x-codex-turn-state': 'ts',
+      'x-codex-turn-metadata': '{}',
+      'x-codex-beta-features': 'a',
+      'x-codex-window-id': 'w',
+      'x-openai-subagent': 'review',
+      'thread-id': 't',
+      conversation_id: 'c',
+      'x-client-request-id': 'r',
+      traceparent: '00-abc-def-01',
+    };
+    const out = buildUpstreamHeaders(
+      { ...codex, 'x-api-key': 'sk-clb-leak', 'x-internal-secret': 's', 'x-codex-lb-anything': 'x', 'x-codex-bridge-target-instance': 'p', 'openai-organization': 'org', 'x-custom': '1', referer: 'https://evil.example', origin: 'https://evil.example' },
+      identity,
+      ctx,
+    );
+    expect(Object.keys(out).sort()).toEqual(
+      [...Object.keys(codex), 'accept', 'authorization', 'chatgpt-account-id', 'content-type', 'x-codex-installation-id', 'x-request-id'].sort(),
+    );
+  });
 });

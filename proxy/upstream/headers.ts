@@ -1,8 +1,8 @@
 /**
- * Headers sent to the Codex backend (reference/proxy-contract.md §2.2, trap 3). Client headers pass
- * through except those that identify the client's own credentials, the network path or the
- * connection; non-native clients are given the Codex CLI fingerprint, because the backend treats SDK
- * fingerprints as lower priority; native Codex clients keep theirs.
+ * Headers sent to the Codex backend (reference/proxy-contract.md §2.2, trap 3). Only the client
+ * headers the backend has a use for pass through (an allow-list: never the client's credentials, the
+ * network path, the connection or cookies); non-native clients are given the Codex CLI fingerprint,
+ * because the backend treats SDK fingerprints as lower priority; native Codex clients keep theirs.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -25,33 +25,36 @@ export interface HeaderContext {
   responsesLite?: boolean;
 }
 
-const DROPPED = new Set([
-  'authorization',
-  'chatgpt-account-id',
-  'content-length',
-  'host',
-  'forwarded',
-  'x-real-ip',
-  'true-client-ip',
-  'x-codex-installation-id',
-  'x-codex-lb-required-capability',
-  'x-openai-internal-codex-responses-lite',
-  // Hop-by-hop and body-coding headers describe the client's connection, not the request; undici
-  // also refuses several of them. The proxy decodes the upstream body itself, so it asks for identity.
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'accept-encoding',
-  'content-encoding',
-  // The proxy's own cookies (dashboard session) are not the backend's business.
-  'cookie',
+/**
+ * Client headers forwarded to the backend: only the ones the contract lists as meaningful to it
+ * (§2.2: Codex's session, turn and tracing headers, identity, beta flags). Anything else a client
+ * sends — its own credentials (`x-api-key`), proxy hops, cookies, arbitrary `x-*` — stays here.
+ */
+const FORWARDED = new Set([
+  'user-agent',
+  'originator',
+  'version',
+  'openai-beta',
+  'session_id',
+  'session-id',
+  'thread-id',
+  'conversation_id',
+  'x-request-id',
+  'request-id',
+  'x-client-request-id',
+  'traceparent',
+  'tracestate',
 ]);
-const DROPPED_PREFIXES = ['x-forwarded-', 'cf-', 'proxy-', 'x-codex-bridge-'];
-const WEBSOCKET_DROPPED = new Set(['accept', 'content-type', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'sec-websocket-accept']);
+/** Codex's own header families (`x-codex-turn-state`, `x-codex-turn-metadata`, `x-openai-subagent`, …). */
+const FORWARDED_PREFIXES = ['x-codex-', 'x-openai-'];
+/** Inside those families: set by the proxy itself, or meant for codex-lb only. */
+const NEVER_FORWARDED = new Set(['x-codex-installation-id', 'x-openai-internal-codex-responses-lite']);
+const NEVER_FORWARDED_PREFIXES = ['x-codex-lb-', 'x-codex-bridge-'];
+
+function forwardable(name: string): boolean {
+  if (NEVER_FORWARDED.has(name) || NEVER_FORWARDED_PREFIXES.some((p) => name.startsWith(p))) return false;
+  return FORWARDED.has(name) || FORWARDED_PREFIXES.some((p) => name.startsWith(p));
+}
 
 /** Headers that identify a client (SDK telemetry); replaced by the Codex fingerprint for non-native clients. */
 const CLIENT_IDENTITY = new Set([
@@ -123,9 +126,8 @@ export function buildUpstreamHeaders(
     const name = rawName.toLowerCase();
     const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
     if (value === undefined) continue;
-    if (DROPPED.has(name) || connectionListed.has(name) || DROPPED_PREFIXES.some((p) => name.startsWith(p))) continue;
-    if (ctx.transport === 'websocket' && WEBSOCKET_DROPPED.has(name)) continue;
-    if (!native && (CLIENT_IDENTITY.has(name) || name.startsWith('x-stainless-'))) continue;
+    if (!forwardable(name) || connectionListed.has(name)) continue;
+    if (!native && CLIENT_IDENTITY.has(name)) continue;
     out[name] = value;
   }
   if (out['x-request-id'] === undefined && out['request-id'] === undefined) out['x-request-id'] = ctx.requestId;

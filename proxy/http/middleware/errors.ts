@@ -1,11 +1,12 @@
 /**
  * The last word on a request: unknown paths and thrown errors become the envelope the path's
  * audience expects — OpenAI errors on proxy routes (§13), the dashboard envelope on the admin API,
- * `{"detail": …}` elsewhere. Body-parser failures are the client's fault (4xx), never a 500.
+ * `{"detail": …}` elsewhere. Body failures are the client's fault (4xx, body/read-json.ts), never a 500;
+ * an unreachable database is a 503 with Retry-After.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../observability/logger.ts';
-import { internalError, invalidRequest, knownProxyError, notFound, payloadTooLarge, ProxyError } from '../errors.ts';
+import { internalError, knownProxyError, notFound, type ProxyError } from '../errors.ts';
 import { sendJson, sendProxyError } from '../send-error.ts';
 
 export function isProxyPath(path: string): boolean {
@@ -16,30 +17,10 @@ function isAdminPath(path: string): boolean {
   return path.startsWith('/internal/admin/');
 }
 
-/** body-parser's errors carry `type`; map them to what the client did wrong. */
-function fromBodyParser(err: unknown): ProxyError | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
-  switch ((err as { type: unknown }).type) {
-    case 'entity.parse.failed':
-      return invalidRequest('Request body is not valid JSON');
-    case 'entity.too.large':
-      return payloadTooLarge();
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ProxyError({ status: 415, code: 'unsupported_encoding', type: 'invalid_request_error', message: 'Unsupported content encoding' });
-    case 'request.aborted':
-      return invalidRequest('Request body was not received completely');
-    case 'entity.verify.failed':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-    case 'stream.not.readable':
-      return invalidRequest('Request body could not be read');
-    default:
-      return undefined;
-  }
-}
-
 function send(req: Request, res: Response, error: ProxyError): void {
+  // Refused before the client finished uploading (auth, size, budget): answer and close, rather than
+  // keep reading an upload nobody will use or keep its socket for another request.
+  if (!req.complete) res.setHeader('connection', 'close');
   if (isProxyPath(req.path)) sendProxyError(res, error);
   else if (isAdminPath(req.path)) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
   else sendJson(res, error.status, { detail: error.message });
@@ -55,7 +36,7 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    const known = knownProxyError(err) ?? fromBodyParser(err);
+    const known = knownProxyError(err);
     if (!known) logger.error('unhandled error', { path: req.path, err });
     send(req, res, known ?? internalError());
   };

@@ -6,7 +6,7 @@
  * validated by the data layer's admin operations (AdminError → status + envelope); answers never
  * contain tokens or key hashes — only a new key's plaintext, once, on creation.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountAdmin } from '../../accounts/admin.ts';
 import type { ApiKeyAdmin } from '../../apikeys/admin.ts';
@@ -40,15 +40,25 @@ function bodyObject(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export function adminRoutes(admin: AdminApi | undefined): Router {
+/**
+ * `readBody` parses JSON bodies; it runs only after the token matched, so an unauthenticated upload
+ * is answered (and its connection closed) without reading a byte of it.
+ */
+export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandler): Router {
   const router = Router();
   router.use('/internal/admin', async (req: Request, res: Response, next: NextFunction) => {
     const expected = await admin?.token();
-    if (expected === undefined) return adminError(res, 404, 'not_found', 'Not found');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1] || !tokenMatches(match[1], expected)) return adminError(res, 401, 'authentication_required', 'Missing or invalid admin token');
-    next();
+    let refusal: [number, string, string] | undefined;
+    if (expected === undefined) refusal = [404, 'not_found', 'Not found'];
+    else {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      if (!match?.[1] || !tokenMatches(match[1], expected)) refusal = [401, 'authentication_required', 'Missing or invalid admin token'];
+    }
+    if (refusal === undefined) return next();
+    res.setHeader('connection', 'close');
+    adminError(res, ...refusal);
   });
+  router.use('/internal/admin', readBody);
   if (!admin) return router;
 
   router.post('/internal/admin/accounts/import', async (req, res) => {

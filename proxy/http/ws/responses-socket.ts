@@ -5,14 +5,23 @@
  * the same path as HTTP (dispatch, failover before the first frame, relay). Turns on one socket stay
  * on the account that served its first turn (unless it cannot serve); a client turn-state token is
  * echoed in the handshake, else one is minted.
+ *
+ * Memory is bounded per socket and per process: a frame is at most the Responses body cap (the
+ * socket closes with 1009 past it, before the frame is buffered), at most
+ * `CODEX_LB_PROXY_DOWNSTREAM_WEBSOCKET_QUEUE_LIMIT` frames wait behind the running turn (more are
+ * refused with an error frame), and every frame holds a ticket on the in-flight body budget until
+ * its turn is over (refused with a 503 error frame when the budget is full).
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { authenticate } from '../authenticate.ts';
 import { resolveClientIp } from '../client-ip.ts';
-import { asProxyError, invalidRequest, toOpenAIBody, type ProxyError } from '../errors.ts';
+import { parseJsonText } from '../body/read-json.ts';
+import { asProxyError, invalidRequest, ProxyError, toOpenAIBody } from '../errors.ts';
+import type { BodyTicket } from '../memory-guard.ts';
+import { checkOrigin } from '../middleware/origin-guard.ts';
 import { rewriteCodexV1Alias } from '../middleware/codex-alias.ts';
 import type { RequestContext } from '../request-context.ts';
 import { serveTurn } from '../serve-turn.ts';
@@ -34,12 +43,23 @@ const CLOSE_INTERNAL = 1011;
 const CLOSE_RESTART = 1012;
 const CLOSE_TRY_AGAIN = 1013;
 
-function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
+function rejectUpgrade(socket: Duplex, status: number, body: unknown, retryAfterSeconds?: number): void {
   const text = JSON.stringify(body);
+  const retryAfter = retryAfterSeconds === undefined ? '' : `retry-after: ${Math.ceil(retryAfterSeconds)}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Error'}\r\n` +
-      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n${retryAfter}connection: close\r\n\r\n${text}`,
   );
+}
+
+/** A frame that arrived while the socket's queue was full. */
+function queueFull(limit: number): ProxyError {
+  return new ProxyError({
+    status: 429,
+    code: 'websocket_queue_full',
+    type: 'rate_limit_error',
+    message: `At most ${limit} response.create frames may wait behind the running turn on one socket`,
+  });
 }
 
 function requestIdOf(headers: IncomingHttpHeaders): string {
@@ -83,11 +103,13 @@ export class ResponsesSockets {
       apiKey: undefined,
     };
     try {
+      checkOrigin('GET', req.headers, settings.origins, true);
+      this.#services.memory.checkPressure();
       await this.#services.firewall.check(ctx.clientIp);
       ctx.apiKey = await authenticate({ headers: req.headers, socketPeer: req.socket.remoteAddress, clientIp: ctx.clientIp }, this.#services.apiKeys, settings);
     } catch (err) {
       const error = asProxyError(err);
-      return rejectUpgrade(socket, error.status, toOpenAIBody(error));
+      return rejectUpgrade(socket, error.status, toOpenAIBody(error), error.retryAfterSeconds);
     }
     const clientTurnState = req.headers['x-codex-turn-state'];
     const turnState = (Array.isArray(clientTurnState) ? clientTurnState[0] : clientTurnState) ?? mintTurnState('turn');
@@ -108,6 +130,9 @@ export class ResponsesSockets {
     for (const session of this.#sessions) session.close(CLOSE_RESTART, 'Server is shutting down');
   }
 }
+
+/** The server keeps ws's default binary type, so every message (text or binary) arrives as one Buffer. */
+const frameBuffer = (data: RawData): Buffer => data as Buffer;
 
 class SocketSession {
   readonly #ws: WebSocket;
@@ -136,7 +161,7 @@ class SocketSession {
     this.#native = options.route === 'codex' && isNativeCodexClient(options.headers);
     this.#upstream = services.upstreamSockets?.();
     this.#leaveDrain = services.drain.enter();
-    ws.on('message', (data, isBinary) => this.#enqueue(data, isBinary));
+    ws.on('message', (data) => this.#enqueue(data));
     ws.on('error', (err) => services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err }));
     ws.once('close', () => {
       clearTimeout(this.#idleTimer);
@@ -164,33 +189,48 @@ class SocketSession {
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) this.#ws.close(code, reason);
   }
 
-  #enqueue(data: RawData, isBinary: boolean): void {
+  #enqueue(data: RawData): void {
+    const { settings, memory } = this.#services;
+    // `busy` counts the running turn too: this many frames are already waiting.
+    if (this.#busy > settings.websocketQueueLimit) return this.#refuse(queueFull(settings.websocketQueueLimit));
+    let ticket: BodyTicket;
+    try {
+      ticket = memory.admit(frameBuffer(data).length);
+    } catch (err) {
+      return this.#refuse(asProxyError(err));
+    }
     this.#busy += 1;
     clearTimeout(this.#idleTimer);
     this.#queue = this.#queue
-      .then(() => this.#turn(data, isBinary))
+      .then(() => this.#turn(data))
       .catch((err: unknown) => {
         this.#services.logger.error('websocket turn failed', { requestId: this.#ctx.requestId, err });
         this.close(CLOSE_INTERNAL, 'internal error');
       })
       .finally(() => {
+        ticket.release();
         this.#busy -= 1;
         if (this.#draining && this.#busy === 0) this.close(CLOSE_RESTART, 'Server is draining');
         else this.#armIdleTimer();
       });
   }
 
+  /** Answers a frame that was not queued; the socket stays open for well-behaved frames. */
+  #refuse(error: ProxyError): void {
+    void sendFrame(this.#ws, errorFrame(error));
+  }
+
   async #reject(error: ProxyError): Promise<void> {
     await sendFrame(this.#ws, errorFrame(error));
   }
 
-  async #turn(data: RawData, isBinary: boolean): Promise<void> {
+  async #turn(data: RawData): Promise<void> {
     if (this.#closed.signal.aborted) return;
     let frame: unknown;
     try {
-      frame = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
-    } catch {
-      return this.#reject(invalidRequest('Frames must be JSON objects'));
+      frame = parseJsonText(frameBuffer(data).toString('utf8'), 'Frame');
+    } catch (err) {
+      return this.#reject(asProxyError(err));
     }
     if (!isObject(frame) || frame.type !== 'response.create') {
       return this.#reject(invalidRequest("Expected a frame of type 'response.create'", 'type'));

@@ -89,7 +89,10 @@ export interface UsageReservationRow {
   apiKeyId: string;
   model: string;
   status: ReservationStatus;
+  /** The instance id of the process that made it (null: made before holders were recorded). */
+  holder: string | null;
   createdAt: Date;
+  /** Heart-beaten while the request runs: a reservation that stops moving was abandoned. */
   updatedAt: Date;
 }
 
@@ -111,10 +114,14 @@ export const UsageReservationEntity = new EntitySchema<UsageReservationRow>({
     apiKeyId: varchar(36),
     model: varchar(128),
     status: varchar(16),
+    holder: varchar(128, { nullable: true }),
     createdAt: instant(),
     updatedAt: instant(),
   },
-  indices: [{ name: 'ix_api_key_usage_reservations_api_key_id', columns: ['apiKeyId'] }],
+  indices: [
+    { name: 'ix_api_key_usage_reservations_api_key_id', columns: ['apiKeyId'] },
+    { name: 'ix_api_key_usage_reservations_status_updated_at', columns: ['status', 'updatedAt'] },
+  ],
   foreignKeys: [
     {
       name: 'fk_api_key_usage_reservations_api_key',

@@ -3,5 +3,6 @@
  * Append only: a released migration is never edited (a database may already have run it).
  */
 import { InitialSchema1763683200000 } from './1763683200000-initial-schema.ts';
+import { ReservationHolder1764892800000 } from './1764892800000-reservation-holder.ts';
 
-export const MIGRATIONS = [InitialSchema1763683200000];
+export const MIGRATIONS = [InitialSchema1763683200000, ReservationHolder1764892800000];

@@ -22,8 +22,9 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(fake: FakeUpstream, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'codexlb-serve-'));
+/** `dataDir`: reuse a previous run's data directory (its SQLite database and key), as a restarted pod does. */
+export async function startServe(fake: FakeUpstream, env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServeProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'codexlb-serve-'));
   const adminToken = 'e2e-admin-token';
   writeFileSync(join(dataDir, 'admin-token'), adminToken);
   for (let attempt = 1; ; attempt++) {

@@ -14,6 +14,7 @@ import { ManagedProcess, run, waitFor } from '../process.ts';
 import type { ControlPlaneBinaries } from '../controlplane/binaries.ts';
 import { createCgroup, enterCgroupScript, killCgroup, nodeCgroups, removeCgroup } from './cgroups.ts';
 import { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, podResolvConf, type NodeLayout } from './configs.ts';
+import { copySeed, imageSeed } from './image-seed.ts';
 import { unmountUnder } from './mounts.ts';
 import { createNodeNetwork, destroyNodeNetwork, existingInstances, networkPlan, type NodeNetwork } from './network.ts';
 
@@ -127,15 +128,14 @@ export async function startNode(options: NodeOptions): Promise<RealNode> {
 
     await file('cni/net.d/10-codexlb.conflist', cniConfig(layout));
     await file('resolv.conf', podResolvConf(layout));
+    // The images come with the containerd root, copied from a seed made once per set of images.
+    await copySeed(await imageSeed(options.images), layout.containerdRoot);
     const containerd = start('containerd', 'containerd', ['--config', await file('containerd.toml', containerdConfig(layout)), '--log-level', 'warn']);
     const ctr = (...args: string[]) => run('ctr', ['--address', layout.containerdSocket, '--namespace', 'k8s.io', ...args]);
     await waitFor('containerd to serve', () => ctr('version').then(() => true), { timeoutMs: 30_000, proc: containerd });
-    for (const image of options.images) {
-      await ctr('images', 'import', '--no-unpack=false', image.path);
-      if (!(await ctr('images', 'list', '--quiet')).split('\n').includes(image.tag)) {
-        throw new Error(`importing ${image.path} did not produce image ${image.tag}`);
-      }
-    }
+    const present = (await ctr('images', 'list', '--quiet')).split('\n');
+    const missing = options.images.filter((image) => !present.includes(image.tag));
+    if (missing.length > 0) throw new Error(`the node's containerd lacks ${missing.map((i) => i.tag).join(', ')}`);
 
     start('kubelet', binaries.kubelet, [
       `--config=${await file('kubelet.yaml', kubeletConfig(layout))}`,

@@ -43,3 +43,12 @@ export async function checkKeyFingerprint(
   if (mode === 'enforce') throw new EncryptionKeyMismatchError();
   return new EncryptionKeyMismatchError().message;
 }
+
+/**
+ * Read-only: whether `fingerprint` matches the one recorded (true when none is recorded yet). For the migration
+ * Job, which checks a key before any pod uses it but leaves recording it to the first `serve`.
+ */
+export async function keyMatchesRecorded(dataSource: DataSource, fingerprint: string): Promise<boolean> {
+  const stored = await dataSource.getRepository(RuntimeSentinelEntity).findOneBy({ name: SENTINEL });
+  return stored === null || stored.value === fingerprint;
+}

@@ -2,20 +2,24 @@
  * `codex-lb-proxy migrate upgrade|current|check|wait-for-head` (OPERATOR-CONTRACT.md, upstream §11.8).
  * stdout carries only `key=value` lines; diagnostics go to stderr.
  *
- * upgrade exit codes: 0 at head, 1 migration failed, 3 database unreachable within the wait, 4 schema ahead.
+ * upgrade exit codes: 0 at head, 1 migration failed, 3 database unreachable within the wait, 4 schema ahead,
+ * 5 the encryption key is not the one the database was first used with (checked after upgrading, so a
+ * rotated-by-mistake key stops a rollout in the migration Job, before any pod uses it).
  * check: 0 at head without drift, else 1. wait-for-head: 0 at head, 1 on timeout. Usage errors: 2.
  */
+import { access } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { DataSource } from 'typeorm';
+import { EncryptionKeyMismatchError, keyMatchesRecorded } from '../accounts/key-fingerprint.ts';
+import { loadEncryptionKey } from '../accounts/token-cipher.ts';
 import type { Settings } from '../config/settings.ts';
 import { openDataSource } from '../store/data-source.ts';
 import { DatabaseUnreachableError, SchemaAheadError, messageOf } from '../store/errors.ts';
 import * as migrator from '../store/migrator.ts';
-import { exitWith } from './program.ts';
+import { EXIT, exitWith } from './program.ts';
 import { settingsFromEnvironment } from './settings-for-cli.ts';
 import { writeTerminationLog } from './termination-log.ts';
 
-export const EXIT = { ok: 0, failed: 1, unreachable: 3, schemaAhead: 4 } as const;
 
 /** How often a connection is retried while waiting for the database. */
 const CONNECT_RETRY_MS = 1000;
@@ -79,6 +83,11 @@ async function upgrade(options: { waitForConnectionSeconds: number; terminationL
   try {
     const result = await migrator.upgrade(dataSource, { lockTimeoutMs: settings.databaseMigrationLockTimeoutSeconds * 1000 });
     for (const revision of result.applied) console.error(`applied ${revision}`);
+    if (!(await keyFileMatches(dataSource, settings))) {
+      console.error(new EncryptionKeyMismatchError().message);
+      await writeTerminationLog(`migration_error=${new EncryptionKeyMismatchError().code}`, options.terminationLog);
+      return EXIT.encryptionKeyMismatch;
+    }
     const line = `current_revision=${result.state.current ?? 'none'}`;
     console.log(line);
     await writeTerminationLog(line, options.terminationLog);
@@ -91,6 +100,22 @@ async function upgrade(options: { waitForConnectionSeconds: number; terminationL
   } finally {
     await dataSource.destroy();
   }
+}
+
+/**
+ * Whether the configured key file (when there is one: this command never generates a key) is the key the
+ * database records. As in `serve`, only fingerprint mode `enforce` (the default) refuses; `warn` and `off` are
+ * the deliberate way to start over with a new key.
+ */
+async function keyFileMatches(dataSource: DataSource, settings: Settings): Promise<boolean> {
+  if (settings.encryptionKeyFingerprintMode !== 'enforce') return true;
+  try {
+    await access(settings.encryptionKeyFile);
+  } catch {
+    return true;
+  }
+  const cipher = await loadEncryptionKey(settings.encryptionKeyFile);
+  return keyMatchesRecorded(dataSource, cipher.fingerprint);
 }
 
 async function waitForHead(options: { timeoutSeconds: number; intervalSeconds: number }): Promise<number> {

@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 
 export const USAGE_ERROR_EXIT = 2;
 
+/** Exit codes the operator tells apart (OPERATOR-CONTRACT.md): from `migrate upgrade`, and 5 also from `serve`. */
+export const EXIT = { ok: 0, failed: 1, unreachable: 3, schemaAhead: 4, encryptionKeyMismatch: 5 } as const;
+
 /** Wraps an async command body: its resolved number becomes the process exit code. */
 export function exitWith<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
   return async (...args: A) => {

@@ -2,7 +2,9 @@
  * `codex-lb-proxy serve` (OPERATOR-CONTRACT.md): the API on `PORT` (2455), metrics on
  * `CODEX_LB_METRICS_PORT` when enabled. Startup order: settings → schema gate (migrate when
  * `CODEX_LB_DATABASE_MIGRATE_ON_STARTUP`, else wait for head within the startup budget and exit 1
- * without it) → data layer (encryption key fingerprint) → listeners → leader-gated usage polling.
+ * without it) → data layer (encryption key fingerprint: a key the database was not first used with
+ * exits 5 and writes `startup_error=encryption_key_mismatch` to the termination log) → listeners →
+ * leader-gated usage polling.
  * SIGTERM/SIGINT: drain, let in-flight work finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`,
  * close, exit 0.
  */
@@ -21,12 +23,15 @@ import { openDataSource } from '../store/data-source.ts';
 import { describeDatabase } from '../config/database-url.ts';
 import { messageOf } from '../store/errors.ts';
 import * as migrator from '../store/migrator.ts';
+import { EncryptionKeyMismatchError } from '../accounts/key-fingerprint.ts';
 import { openDataLayer, type DataLayer } from './data-layer.ts';
-import { exitWith } from './program.ts';
+import { EXIT, exitWith } from './program.ts';
 import { settingsFromEnvironment } from './settings-for-cli.ts';
+import { writeTerminationLog } from './termination-log.ts';
 
 interface ServeOptions {
   host: string;
+  terminationLog?: string;
   /** How long to wait for the database and for another process (the migration Job) to bring the schema to head. */
   startupWaitSeconds: number;
 }
@@ -36,6 +41,7 @@ export function serveCommand(): Command {
     .description('serve the proxy API (and metrics when enabled)')
     .option('--host <address>', 'listen address for the API and metrics', '0.0.0.0')
     .option('--startup-wait-seconds <n>', 'wait this long for the database and the schema (the startup probe budget)', seconds, 60)
+    .option('--termination-log <path>', 'where to write why startup failed (default /dev/termination-log when present)')
     .action(exitWith((options: ServeOptions) => serve(options)));
 }
 
@@ -87,6 +93,11 @@ async function serve(options: ServeOptions): Promise<number> {
     for (const warning of opened.warnings) logger.warn(warning);
   } catch (err) {
     logger.error('data layer failed to open', { error: messageOf(err) });
+    if (err instanceof EncryptionKeyMismatchError) {
+      // The operator reads this line from the Pod status and reports EncryptionKeyLost (OPERATOR-CONTRACT.md).
+      await writeTerminationLog(`startup_error=${err.code}`, options.terminationLog);
+      return EXIT.encryptionKeyMismatch;
+    }
     return 1;
   }
 

@@ -1,14 +1,18 @@
 /**
  * `codex-lb-proxy migrate …` exactly as OPERATOR-CONTRACT.md specifies it: stdout lines, exit codes
- * (0 / 1 / 3 / 4, usage 2) and the termination-log line the operator reads from the Pod status.
+ * (0 / 1 / 3 / 4 / 5, usage 2) and the termination-log line the operator reads from the Pod status.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../../proxy/config/database-url.ts';
+import { checkKeyFingerprint } from '../../../proxy/accounts/key-fingerprint.ts';
+import { generateFernetKey } from '../../../proxy/accounts/fernet.ts';
+import { createTokenCipher } from '../../../proxy/accounts/token-cipher.ts';
 import { MIGRATIONS_TABLE, openDataSource } from '../../../proxy/store/data-source.ts';
 import { HEAD_REVISION } from '../../../proxy/store/migrator.ts';
 import { MIGRATIONS } from '../../../proxy/store/migrations/index.ts';
+import { freePort } from '../../harness/ports.ts';
 import { runCli } from './cli.ts';
 import { databaseMatrix, DIALECTS } from './databases.ts';
 
@@ -78,6 +82,52 @@ describe.each(DIALECTS)('migrate CLI on %s', (dialect) => {
     expect(result.stderr).toContain('Newer1900000000000');
     expect(await readFile(log, 'utf8')).toBe('migration_error=schema_ahead\n');
     expect((await runCli(['migrate', 'check'], env)).code).toBe(1);
+  });
+});
+
+describe.each(DIALECTS)('a key the database was not first used with, on %s', (dialect) => {
+  /** A migrated database whose first `serve` recorded key A; returns env with key file B, and A's file. */
+  async function databaseUsedWithAnotherKey(): Promise<{ env: Record<string, string>; originalKeyFile: string }> {
+    const target = await dbs.target(dialect);
+    const env = envFor(target);
+    expect((await runCli(['migrate', 'upgrade'], env)).code).toBe(0);
+    const original = generateFernetKey();
+    const dataSource = await openDataSource(target);
+    await checkKeyFingerprint(dataSource, createTokenCipher(original).fingerprint, 'enforce');
+    await dataSource.destroy();
+    const originalKeyFile = join(dbs.scratchDir(), `original-${dialect}-${Math.random()}.key`);
+    const otherKeyFile = join(dbs.scratchDir(), `other-${dialect}-${Math.random()}.key`);
+    await writeFile(originalKeyFile, original);
+    await writeFile(otherKeyFile, generateFernetKey());
+    return { env: { ...env, CODEX_LB_ENCRYPTION_KEY_FILE: otherKeyFile }, originalKeyFile };
+  }
+
+  it('makes migrate upgrade exit 5 with migration_error=encryption_key_mismatch, and pass with the original key', async () => {
+    const { env, originalKeyFile } = await databaseUsedWithAnotherKey();
+    const log = await terminationLog(`key-upgrade-${dialect}.log`);
+    const result = await runCli(['migrate', 'upgrade', '--termination-log', log], env);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('the encryption key differs from the one this database was first used with');
+    expect(await readFile(log, 'utf8')).toBe('migration_error=encryption_key_mismatch\n');
+    expect(await runCli(['migrate', 'upgrade'], { ...env, CODEX_LB_ENCRYPTION_KEY_FILE: originalKeyFile })).toMatchObject({ code: 0 });
+    // The deliberate way to start over with a new key is not blocked by the Job.
+    expect((await runCli(['migrate', 'upgrade'], { ...env, CODEX_LB_ENCRYPTION_KEY_FINGERPRINT_MODE: 'warn' })).code).toBe(0);
+  });
+
+  it('makes serve exit 5 with startup_error=encryption_key_mismatch before listening', async () => {
+    const { env } = await databaseUsedWithAnotherKey();
+    const log = await terminationLog(`key-serve-${dialect}.log`);
+    const result = await runCli(['serve', '--host', '127.0.0.1', '--termination-log', log], { ...env, PORT: String(await freePort()) });
+    expect(result.code).toBe(5);
+    expect(await readFile(log, 'utf8')).toBe('startup_error=encryption_key_mismatch\n');
+    expect(result.stdout + result.stderr).not.toContain('listening');
+  });
+
+  it('leaves a fresh database alone: migrate upgrade never generates or records a key', async () => {
+    const target = await dbs.target(dialect);
+    const keyFile = join(dbs.scratchDir(), `absent-${dialect}.key`);
+    expect((await runCli(['migrate', 'upgrade'], { ...envFor(target), CODEX_LB_ENCRYPTION_KEY_FILE: keyFile })).code).toBe(0);
+    await expect(readFile(keyFile)).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -4,11 +4,12 @@
  */
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION } from './api/common.ts';
+import { API_VERSION, SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from './api/common.ts';
 import type { CodexLB } from './api/crds.ts';
 import { DiscoveryCapabilities } from './controllers/codexlb/capabilities.ts';
+import { DEFAULT_INSTALL_POLICY, type InstallPolicy } from './controllers/codexlb/install-policy.ts';
 import { CodexLBReconciler } from './controllers/codexlb/reconciler.ts';
-import { LABEL_MANAGED_BY, MANAGED_BY } from './render/labels.ts';
+import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from './render/labels.ts';
 import { Controller } from './runtime/controller.ts';
 import { ApiEventRecorder } from './runtime/events.ts';
 import { Informer } from './runtime/informer.ts';
@@ -30,6 +31,14 @@ export interface OperatorOptions {
   workers?: number;
   resyncPeriodMs?: number;
   metrics?: RuntimeMetrics;
+  /** What CodexLBs may ask for (operator flags); the safe defaults when undefined. */
+  policy?: InstallPolicy;
+  /**
+   * Called the moment the Lease is lost (renew deadline passed), before the controllers stop. The
+   * CLI exits here, as controller-runtime does; without it the process stops its controllers and
+   * campaigns again.
+   */
+  onLeadershipLost?: () => void;
 }
 
 /** Child kinds the CodexLB controller owns, cached by label so memory stays bounded. */
@@ -116,6 +125,7 @@ export class Operator {
     );
     this.#campaign = this.#leader.run(this.#abort.signal, {
       onStartedLeading: () => this.#startLeading(),
+      onLostLeadership: this.#opts.onLeadershipLost,
       onStoppedLeading: () => this.#stopLeading(),
     });
   }
@@ -140,8 +150,14 @@ export class Operator {
       if (optional && !(await client.resource(apiVersion, kind))) continue;
       children.set(kind, new Informer(client, { apiVersion, kind, namespace, labelSelector: managed }, log, this.metrics));
     }
-    // Metadata only: Secret bodies are never cached, only who changed.
-    const secrets = new Informer(client, { apiVersion: 'v1', kind: 'Secret', namespace, metadataOnly: true }, log, this.metrics);
+    // Metadata only, and only two label-selected sets: the Secrets the operator generated, and the
+    // ones whose owners let CodexLBs use them. Bodies are never cached, and nobody else's Secrets are.
+    const secretInformer = (labelSelector: string) =>
+      new Informer(client, { apiVersion: 'v1', kind: 'Secret', namespace, labelSelector, metadataOnly: true }, log, this.metrics);
+    const generatedSecrets = secretInformer(managed);
+    const grantedSecrets = secretInformer(`${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE}`);
+    // codex-lb pods (Job and StatefulSet pods carry the selector labels): what they said when they stopped.
+    const pods = new Informer(client, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${LABEL_NAME}=${APP_NAME}` }, log, this.metrics);
     // Installing the Gateway API or prometheus-operator later must not wait for a resync.
     const crds = new Informer(client, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadataOnly: true }, log, this.metrics);
 
@@ -149,7 +165,9 @@ export class Operator {
       client,
       codexlbs,
       children,
+      pods,
       capabilities: new DiscoveryCapabilities(client),
+      policy: this.#opts.policy ?? DEFAULT_INSTALL_POLICY,
       events: new ApiEventRecorder(client, `codex-lb-operator-${hostname()}`, log),
       operatorVersion: this.#opts.operatorVersion,
     });
@@ -161,15 +179,21 @@ export class Operator {
     });
     controller.watchPrimary(codexlbs as Informer);
     for (const informer of children.values()) controller.watchOwned(informer, { apiVersion: API_VERSION, kind: 'CodexLB' });
-    controller.watchOwned(secrets, { apiVersion: API_VERSION, kind: 'CodexLB' });
-    controller.watchMapped(secrets, (s) => reconciler.dependentsOfSecret(s.metadata.namespace ?? '', s.metadata.name));
+    controller.watchOwned(generatedSecrets, { apiVersion: API_VERSION, kind: 'CodexLB' });
+    for (const secrets of [generatedSecrets, grantedSecrets]) {
+      controller.watchMapped(secrets, (s) => reconciler.dependentsOfSecret(s.metadata.namespace ?? '', s.metadata.name));
+    }
+    controller.watchMapped(pods, (p) => {
+      const instance = p.metadata.labels?.[LABEL_INSTANCE];
+      return instance && p.metadata.namespace ? [`${p.metadata.namespace}/${instance}`] : [];
+    });
     controller.watchMapped(crds, (crd) => {
       if (!OPTIONAL_CRDS.has(crd.metadata.name)) return [];
       client.discovery.reset();
       return codexlbs.list().map((cr) => `${cr.metadata.namespace}/${cr.metadata.name}`);
     });
 
-    const informers = [codexlbs as Informer, ...children.values(), secrets, crds];
+    const informers = [codexlbs as Informer, ...children.values(), generatedSecrets, grantedSecrets, pods, crds];
     this.#running = { controller, informers };
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.synced));

@@ -18,7 +18,7 @@ import { ManagedProcess, waitFor } from '../../test/harness/process.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import type { CodexLB } from '../../operator/api/crds.ts';
 import { admitOffline } from '../../operator/api/defaults.ts';
-import { offlineInput } from '../../operator/cli/render.ts';
+import { offlineInput } from '../../operator/render/offline.ts';
 import { renderCodexLB } from '../../operator/render/codexlb.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/types.ts';

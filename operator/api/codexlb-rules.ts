@@ -71,7 +71,13 @@ export const codexLBSpecRules: ValidationRule[] = [
 /** Root-level rules (they can see metadata). */
 export const codexLBRootRules: ValidationRule[] = [
   {
-    // Child names append up to 20 characters (e.g. `-migrate-<8 hex>` plus the Job pod suffix).
+    // Services and pod hostnames need DNS labels (RFC 1035): no dots, a letter first.
+    rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message: 'metadata.name must be a DNS label: lowercase letters, digits and "-", starting with a letter (it names Services)',
+  },
+  {
+    // Derived names append up to 23 characters (a migration Job's pod: `-migrate-<8 hex>-<5>`), and
+    // the Job's name is also a pod label value, which is limited to 63 characters.
     rule: 'self.metadata.name.size() <= 40',
     message: 'metadata.name must be at most 40 characters: child object names are derived from it',
   },

@@ -3,7 +3,8 @@
  * sections live in codexlb-rules.ts. Fields whose sensible default depends on the topology have no
  * schema default: the operator resolves them and reports the result in status.effective.
  */
-import { envVar, localObjectReference, secretKeyRef } from './common.ts';
+import { localObjectReference, secretKeyRef } from './common.ts';
+import { envFromSource, envVar } from './env.ts';
 import {
   array,
   boolean,
@@ -23,11 +24,19 @@ export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/codex-lb/codex-lb-proxy';
 const image = object(
   {
     repository: string({
-      description: 'Image repository. The default is the proxy bundled with this operator.',
+      description: 'Image repository. The default is the proxy bundled with this operator; the operator may restrict it (--allowed-images).',
       default: DEFAULT_IMAGE_REPOSITORY,
       minLength: 1,
+      maxLength: 255,
+      // registry[:port]/path, lowercase path components (the OCI distribution grammar, simplified).
+      pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$',
     }),
-    tag: string({ description: 'Image tag. Defaults to the operator version.', maxLength: 128 }),
+    tag: string({
+      description: 'Image tag. Defaults to the operator version.',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+    }),
     digest: string({ description: 'Image digest (sha256:...); wins over tag.', pattern: '^sha256:[a-f0-9]{64}$' }),
     pullPolicy: enumOf(['Always', 'IfNotPresent', 'Never'], { description: 'Image pull policy.', default: 'IfNotPresent' }),
     pullSecrets: array(localObjectReference, { description: 'Secrets for pulling the image.', maxItems: 8 }),
@@ -54,11 +63,13 @@ const topology = object(
     handoffAdvertiseURL: string({
       description:
         'Overrides the per-pod URL other replicas use to reach this pod, e.g. http://$(POD_IP):2455. ' +
-        'Must contain $(POD_NAME) or $(POD_IP): a shared hostname would make every replica claim the same identity.',
+        'Its host must start with $(POD_NAME) or $(POD_IP): a shared hostname would make every replica claim the same identity, ' +
+        'and a foreign host would receive forwarded requests.',
+      maxLength: 512,
       rules: [
         {
-          rule: "(self.startsWith('http://') || self.startsWith('https://')) && (self.contains('$(POD_NAME)') || self.contains('$(POD_IP)'))",
-          message: 'topology.handoffAdvertiseURL must be an http(s) URL containing $(POD_NAME) or $(POD_IP)',
+          rule: "self.matches('^https?://([$][(]POD_IP[)]|[$][(]POD_NAME[)])([.:/]|$)')",
+          message: 'topology.handoffAdvertiseURL must be an http(s) URL whose host starts with $(POD_NAME) or $(POD_IP)',
         },
       ],
     }),
@@ -208,7 +219,20 @@ const migration = object(
 
 const upstream = object(
   {
-    baseURL: string({ description: 'ChatGPT backend root (CODEX_LB_UPSTREAM_BASE_URL).', pattern: '^https?://' }),
+    baseURL: string({
+      description:
+        'ChatGPT backend root (CODEX_LB_UPSTREAM_BASE_URL); default https://chatgpt.com/backend-api. Account access tokens are ' +
+        'sent here: the operator refuses hosts outside --allowed-upstream-hosts and plain http unless --allow-insecure-upstream.',
+      pattern: '^https?://',
+      maxLength: 2048,
+    }),
+    oauthTokenURL: string({
+      description:
+        'OAuth token endpoint used to refresh account tokens (CODEX_LB_OAUTH_TOKEN_URL); default https://auth.openai.com/oauth/token. ' +
+        'Refresh tokens are sent here: the same host and https rules as baseURL apply.',
+      pattern: '^https?://',
+      maxLength: 2048,
+    }),
     streamTransport: enumOf(['auto', 'http', 'websocket'], {
       description: 'Upstream streaming transport (CODEX_LB_UPSTREAM_STREAM_TRANSPORT).',
       default: 'auto',
@@ -278,22 +302,6 @@ const config = object(
   { description: 'Typed proxy settings, rendered into the <name>-env ConfigMap as CODEX_LB_* variables.', default: {} },
 );
 
-const RESERVED_ENV = [
-  'CODEX_LB_DATABASE_URL',
-  'CODEX_LB_ENCRYPTION_KEY_FILE',
-  'CODEX_LB_ADMIN_TOKEN_FILE',
-  'CODEX_LB_DATA_DIR',
-  'CODEX_LB_DATABASE_MIGRATE_ON_STARTUP',
-  'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID',
-  'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL',
-  'CODEX_LB_METRICS_ENABLED',
-  'CODEX_LB_METRICS_PORT',
-  'CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS',
-  'CODEX_LB_OAUTH_CALLBACK_HOST',
-  'POD_NAME',
-  'POD_NAMESPACE',
-  'POD_IP',
-];
 
 const shutdown = object(
   {
@@ -595,19 +603,18 @@ export const codexLBSpec = object(
     migration,
     config,
     env: array(envVar, {
-      description: 'Extra environment variables for the proxy and migration containers; operator-managed names are rejected.',
+      description:
+        'Extra environment variables for the proxy and migration containers. Operator-managed names (set them through the typed ' +
+        'spec fields) and Node.js / dynamic-loader switches (NODE_*, LD_*) are rejected; Secrets referenced through valueFrom ' +
+        'must carry the codexlb.io/secret-access: "true" label.',
       maxItems: 64,
       listType: 'map',
       listMapKeys: ['name'],
-      rules: [
-        {
-          rule: `self.all(e, !(e.name in ${JSON.stringify(RESERVED_ENV).replaceAll('"', "'")}))`,
-          message: 'env must not set operator-managed variables (database URL, key file, data dir, pod identity, metrics, drain); use the typed spec fields',
-        },
-      ],
     }),
-    envFrom: array(embedded<Record<string, unknown>>({ description: 'A core/v1 EnvFromSource.' }), {
-      description: 'Extra environment sources (ConfigMaps, Secrets); their content is hashed into rollouts.',
+    envFrom: array(envFromSource, {
+      description:
+        'Extra environment sources (ConfigMaps, Secrets); Secret content is hashed into rollouts. A source whose keys would set an ' +
+        'operator-managed variable is refused at reconcile time (Degraded, reason ManagedEnvOverride).',
       maxItems: 16,
     }),
     shutdown,

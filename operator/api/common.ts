@@ -1,5 +1,5 @@
 /** Schemas shared by more than one custom resource. */
-import { array, embedded, enumOf, integer, object, string, type Infer } from './schema.ts';
+import { array, enumOf, integer, object, string, type Infer } from './schema.ts';
 
 export const GROUP = 'codexlb.io';
 export const VERSION = 'v1alpha1';
@@ -53,13 +53,11 @@ export const localObjectReference = object(
   { description: 'A reference to an object in the same namespace.' },
 );
 
-/** A core/v1 EnvVar; `valueFrom` is validated by the API server where the pod is created. */
-export const envVar = object(
-  {
-    name: string({ description: 'Environment variable name.', required: true, minLength: 1, maxLength: 256 }),
-    value: string({ description: 'Literal value.' }),
-    valueFrom: embedded<Record<string, unknown>>({ description: 'Source for the value (core/v1 EnvVarSource).' }),
-  },
-  { description: 'An environment variable (core/v1 EnvVar).' },
-);
-export type EnvVar = Infer<typeof envVar>;
+
+/**
+ * The opt-in a Secret carries before any CodexLB in its namespace may use it (database URL or password,
+ * encryption key, env/envFrom, image pull secrets). Without it the operator refuses, so a user who may
+ * only create CodexLBs cannot make the operator hand them a Secret they cannot read themselves.
+ */
+export const SECRET_ACCESS_LABEL = 'codexlb.io/secret-access';
+export const SECRET_ACCESS_VALUE = 'true';

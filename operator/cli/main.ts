@@ -4,9 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { renderDocuments } from './render.ts';
+import { DEFAULT_INSTALL_POLICY } from '../controllers/codexlb/install-policy.ts';
 import { Operator } from '../manager.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { OPERATOR_VERSION } from '../version.ts';
+
+function list(value: string): string[] {
+  const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('must name at least one entry (use "*" for any)');
+  return items;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -31,6 +38,19 @@ program
   .option('--workers <n>', 'concurrent reconciles', positiveInt, 2)
   .option('--resync-seconds <n>', 'periodic full resync', positiveInt, 600)
   .option('--log-level <level>', 'error|warn|info|debug', process.env.LOG_LEVEL ?? 'info')
+  .option(
+    '--allowed-images <repositories>',
+    'image repositories CodexLBs may run, comma-separated: exact repositories or prefixes ending in "/"; "*" allows any',
+    list,
+    DEFAULT_INSTALL_POLICY.allowedImages,
+  )
+  .option(
+    '--allowed-upstream-hosts <hosts>',
+    'hosts spec.config.upstream URLs may name (account tokens go there), comma-separated; "*.example.com" for subdomains, "*" for any',
+    list,
+    DEFAULT_INSTALL_POLICY.allowedUpstreamHosts,
+  )
+  .option('--allow-insecure-upstream', 'allow http:// upstream and OAuth token URLs (tokens then travel unencrypted)', false)
   .action(async (opts) => {
     const log = createLogger(opts.logLevel);
     const kc = new KubeConfig();
@@ -54,6 +74,14 @@ program
       probes: { host, port: Number(port) },
       workers: opts.workers,
       resyncPeriodMs: opts.resyncSeconds * 1000,
+      policy: {
+        allowedImages: opts.allowedImages,
+        allowedUpstreamHosts: opts.allowedUpstreamHosts,
+        allowInsecureUpstream: opts.allowInsecureUpstream,
+      },
+      // controller-runtime's semantics: a leader that lost its Lease exits, and its Deployment
+      // restarts it as a candidate; nothing it still had in flight runs on.
+      onLeadershipLost: () => process.exit(1),
     });
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -71,7 +99,13 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     await operator.start();
-    log.info('operator started', { version: OPERATOR_VERSION, namespace: opts.namespace ?? '(all)' });
+    log.info('operator started', {
+      version: OPERATOR_VERSION,
+      namespace: opts.namespace ?? '(all)',
+      allowedImages: opts.allowedImages,
+      allowedUpstreamHosts: opts.allowedUpstreamHosts,
+      allowInsecureUpstream: opts.allowInsecureUpstream,
+    });
   });
 
 program

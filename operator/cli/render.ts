@@ -7,39 +7,10 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { CodexLB } from '../api/crds.ts';
 import { admitOffline } from '../api/defaults.ts';
 import { renderCodexLB } from '../render/codexlb.ts';
-import { desiredImage, migrationStrategy } from '../render/effective.ts';
-import type { RenderInput } from '../render/input.ts';
-import { migrationJobName, migrationTarget } from '../render/migration.ts';
+import { offlineInput } from '../render/offline.ts';
 import { names } from '../render/names.ts';
-import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY } from '../render/secrets.ts';
 import { withAppliedHash } from '../runtime/drift.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
-
-/** The render input a first reconcile would build, with placeholders for cluster-side values. */
-export function offlineInput(cr: CodexLB, operatorVersion: string): RenderInput {
-  const n = names(cr.metadata.name);
-  const { spec } = cr;
-  const image = desiredImage(spec, operatorVersion);
-  const pg = spec.database.type === 'PostgreSQL' ? spec.database.postgres : undefined;
-  const jobStrategy = migrationStrategy(spec) === 'Job';
-  const encryptionKey =
-    spec.encryption.source === 'Generated'
-      ? { name: n.encryptionKey, key: ENCRYPTION_KEY_KEY }
-      : spec.encryption.source === 'SecretRef' && spec.encryption.secretRef
-        ? { name: spec.encryption.secretRef.name, key: spec.encryption.secretRef.key }
-        : undefined;
-  const base: RenderInput = {
-    codexlb: cr,
-    operatorVersion,
-    encryptionKey,
-    adminTokenSecret: n.adminToken,
-    databaseUrl: pg?.urlSecretRef ? { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key } : pg ? { name: n.database, key: DATABASE_URL_KEY } : undefined,
-    secretsHash: 'offline',
-    capabilities: { gatewayAPI: true, monitoring: true },
-  };
-  const migrationJob = jobStrategy ? { name: migrationJobName(base, image, migrationTarget(cr, 'offline')), image } : undefined;
-  return { ...base, workloadImage: image, migrationJob };
-}
 
 export function renderDocuments(yamlText: string, operatorVersion: string): string {
   const out: string[] = [];

@@ -29,6 +29,7 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS: String(spec.shutdown.drainTimeoutSeconds),
   };
   if (config.upstream.baseURL) settings.CODEX_LB_UPSTREAM_BASE_URL = config.upstream.baseURL;
+  if (config.upstream.oauthTokenURL) settings.CODEX_LB_OAUTH_TOKEN_URL = config.upstream.oauthTokenURL;
   if (config.firewall.allowlist?.length) settings.CODEX_LB_FIREWALL_ALLOWLIST = config.firewall.allowlist.join(',');
   if (spec.database.type === 'PostgreSQL') {
     settings.CODEX_LB_DATABASE_POOL_SIZE = String(spec.database.pool.size);

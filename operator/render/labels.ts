@@ -2,12 +2,14 @@
 export type Component = 'server' | 'migration' | 'metrics' | 'routing' | 'credentials';
 
 export const MANAGED_BY = 'codex-lb-operator';
+export const APP_NAME = 'codex-lb';
+export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 
 export function selectorLabels(instance: string, component: Component = 'server'): Record<string, string> {
   return {
-    'app.kubernetes.io/name': 'codex-lb',
+    [LABEL_NAME]: APP_NAME,
     [LABEL_INSTANCE]: instance,
     'app.kubernetes.io/component': component,
   };

@@ -13,9 +13,13 @@ import { childMeta } from './meta.ts';
 import { names } from './names.ts';
 import { containerSecurityContext, envFrom, podSecurityContext, podVolumes, proxyEnv, volumeMounts } from './workload.ts';
 
-/** Identifies the database a migration runs against (content hash of its URL) and the run token. */
-export function migrationTarget(cr: CodexLB, databaseHash: string): string {
-  return hashOf({ database: databaseHash, runToken: cr.spec.migration.runToken ?? '' }, 8);
+/**
+ * Identifies what a migration Job checks: the database (content hash of its URL), the encryption key
+ * (content hash: the Job verifies a new key against the database before any pod uses it) and the
+ * run token.
+ */
+export function migrationTarget(cr: CodexLB, hashes: { database: string; encryption: string }): string {
+  return hashOf({ database: hashes.database, encryption: hashes.encryption, runToken: cr.spec.migration.runToken ?? '' }, 8);
 }
 
 export function migrationJobName(input: RenderInput, image: string, target: string): string {

@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CodexLB } from '../api/crds.ts';
 import { admitOffline } from '../api/defaults.ts';
-import { offlineInput } from '../cli/render.ts';
+import { offlineInput } from './offline.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
 import { renderCodexLB } from './codexlb.ts';
 import type { RenderInput } from './input.ts';
+import { MANAGED_ENV } from '../api/managed-env.ts';
 import { composeDatabaseUrl } from './secrets.ts';
 import { configHash } from './workload.ts';
 
@@ -135,11 +136,36 @@ describe('renderCodexLB', () => {
   });
 
   it('keeps user env after the operator env so it cannot be shadowed silently, and passes it to the migration Job', () => {
-    const objects = render({ ...replicatedSpec, env: [{ name: 'HTTPS_PROXY', value: 'http://egress:3128' }] });
+    const objects = render({ ...replicatedSpec, env: [{ name: 'CODEX_LB_ROUTING_STRATEGY', value: 'round_robin' }] });
     const podEnv = find(objects, 'StatefulSet', 'lb').spec.template.spec.containers[0].env.map((e: any) => e.name);
-    expect(podEnv.at(-1)).toBe('HTTPS_PROXY');
+    expect(podEnv.at(-1)).toBe('CODEX_LB_ROUTING_STRATEGY');
     const job = objects.find((o) => o.kind === 'Job') as any;
-    expect(job.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('HTTPS_PROXY');
+    expect(job.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('CODEX_LB_ROUTING_STRATEGY');
+  });
+});
+
+describe('operator-managed environment', () => {
+  it('is listed in operator/api (the list admission and the envFrom check use): nothing rendered escapes it', () => {
+    const everything = {
+      ...replicatedSpec,
+      database: { type: 'PostgreSQL', postgres: { host: 'db', passwordSecretRef: { name: 'pw' } } },
+      config: {
+        upstream: { baseURL: 'https://chatgpt.com/backend-api', oauthTokenURL: 'https://auth.openai.com/oauth/token' },
+        firewall: { allowlist: ['10.0.0.0/8'] },
+      },
+      oauth: { callbackService: { enabled: true } },
+      env: [{ name: 'CODEX_LB_ROUTING_STRATEGY', value: 'round_robin' }],
+    };
+    const objects = render(everything);
+    const sts = find(objects, 'StatefulSet', 'lb').spec.template.spec;
+    const job = (objects.find((o) => o.kind === 'Job') as any).spec.template.spec;
+    const containers = [...sts.containers, ...sts.initContainers, ...job.containers];
+    const rendered = new Set<string>([
+      ...Object.keys(find(objects, 'ConfigMap', 'lb-env').data),
+      ...containers.flatMap((c: any) => c.env.map((e: any) => e.name as string)),
+    ]);
+    rendered.delete('CODEX_LB_ROUTING_STRATEGY'); // the user's own
+    expect([...rendered].filter((name) => !(name in MANAGED_ENV))).toEqual([]);
   });
 });
 

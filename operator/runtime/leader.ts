@@ -2,7 +2,10 @@
  * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics and defaults
  * (lease 15 s, renew deadline 10 s, retry 2 s). Writes use the Lease's resourceVersion, so two
  * candidates can never both believe they hold it. A leader that cannot renew within the deadline
- * steps down; on shutdown it releases the Lease so a standby takes over at once.
+ * steps down at the deadline, even while a renewal is still waiting on an unresponsive API server
+ * (every attempt is aborted when the deadline passes): a standby may acquire the Lease once it
+ * expires, so acting any longer would mean two leaders. On shutdown it releases the Lease so a
+ * standby takes over at once.
  */
 import type { KubeClient } from './kube/client.ts';
 import { ApiError, type KubeObject } from './kube/types.ts';
@@ -32,6 +35,8 @@ interface Lease extends KubeObject {
 export interface LeadershipCallbacks {
   /** Runs while leading; `signal` aborts when leadership is lost or released. */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
+  /** Called at once when the renew deadline passes (not on a graceful release), before anything is awaited. */
+  onLostLeadership?(): void;
   onStoppedLeading(): void | Promise<void>;
 }
 
@@ -56,7 +61,8 @@ export class LeaderElector {
   /** Campaigns until `signal` aborts; calls back on every gain and loss of leadership. */
   async run(signal: AbortSignal, callbacks: LeadershipCallbacks): Promise<void> {
     while (!signal.aborted) {
-      if (!(await this.#tryAcquireOrRenew())) {
+      const attempted = Date.now();
+      if (!(await this.#tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(this.#opts.renewDeadlineMs)])))) {
         await sleep(this.#opts.retryPeriodMs, signal);
         continue;
       }
@@ -64,7 +70,12 @@ export class LeaderElector {
       this.#log.info('acquired leader lease');
       const leadership = new AbortController();
       const work = Promise.resolve(callbacks.onStartedLeading(leadership.signal));
-      await this.#renewUntilLost(signal);
+      const lost = await this.#renewUntilLost(signal, attempted);
+      if (lost) {
+        this.#setLeading(false);
+        this.#log.error('lost leader lease: renew deadline passed', { renewDeadlineMs: this.#opts.renewDeadlineMs });
+        callbacks.onLostLeadership?.();
+      }
       leadership.abort();
       await work.catch(() => undefined);
       this.#setLeading(false);
@@ -73,28 +84,32 @@ export class LeaderElector {
         await this.#release();
         return;
       }
-      this.#log.warn('lost leader lease');
     }
   }
 
-  async #renewUntilLost(signal: AbortSignal): Promise<void> {
-    let lastRenew = Date.now();
+  /**
+   * Renews every retry period; true when the deadline passed without a renewal, false on shutdown.
+   * `lastRenew` is when the last successful write started: the Lease's renewTime is no later.
+   */
+  async #renewUntilLost(signal: AbortSignal, lastRenew: number): Promise<boolean> {
     while (!signal.aborted) {
-      await sleep(this.#opts.retryPeriodMs, signal);
-      if (signal.aborted) return;
-      if (await this.#tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew > this.#opts.renewDeadlineMs) {
-        return;
-      }
+      const remaining = lastRenew + this.#opts.renewDeadlineMs - Date.now();
+      if (remaining <= 0) return true;
+      await sleep(Math.min(this.#opts.retryPeriodMs, remaining), signal);
+      if (signal.aborted) return false;
+      const started = Date.now();
+      const left = lastRenew + this.#opts.renewDeadlineMs - started;
+      if (left <= 0) return true;
+      if (await this.#tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(left)]))) lastRenew = started;
     }
+    return false;
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { namespace, name, identity, leaseDurationSeconds } = this.#opts;
     const now = new Date();
     try {
-      const current = await this.#client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name });
+      const current = await this.#client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name }, { signal });
       if (!current) {
         await this.#client.create({
           apiVersion: 'coordination.k8s.io/v1',
@@ -107,7 +122,7 @@ export class LeaderElector {
             renewTime: microTime(now),
             leaseTransitions: 0,
           },
-        });
+        }, { signal });
         return true;
       }
       const spec = current.spec ?? {};
@@ -126,7 +141,7 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: (spec.leaseTransitions ?? 0) + (transition && holder ? 1 : 0),
         },
-      });
+      }, { signal });
       return true;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) {

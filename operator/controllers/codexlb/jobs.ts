@@ -1,15 +1,14 @@
 /** Reading the outcome of a migration Job: its conditions, then its Pod's exit code and message. */
 import type { Informer } from '../../runtime/informer.ts';
-import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/types.ts';
 import type { JobObservation } from './migration.ts';
+import { controllerOf } from './ownership.ts';
 
 interface Job extends KubeObject {
   status?: { conditions?: Array<{ type: string; status: string }>; succeeded?: number; failed?: number };
 }
 
 interface Pod extends KubeObject {
-  metadata: KubeObject['metadata'] & { creationTimestamp?: string };
   status?: {
     containerStatuses?: Array<{ name: string; state?: { terminated?: { exitCode: number; message?: string } } }>;
   };
@@ -22,31 +21,28 @@ export function jobPhase(job: Job): JobObservation['phase'] {
   return 'Running';
 }
 
-export class JobObserver {
-  readonly #client: KubeClient;
-  readonly #jobs: Informer;
-  /** Finished jobs never change; remember what their pods said (by Job uid). */
-  readonly #finished = new Map<string, JobObservation>();
+/** What the newest of a finished Job's pods said (pods controlled by that Job only). */
+export function observeFinished(job: Job, pods: readonly Pod[]): JobObservation {
+  const own = pods.filter((p) => controllerOf(p)?.uid === job.metadata.uid);
+  const latest = [...own].sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')).at(-1);
+  const terminated = latest?.status?.containerStatuses?.find((c) => c.name === 'migrate')?.state?.terminated;
+  return { phase: jobPhase(job), exitCode: terminated?.exitCode, message: terminated?.message };
+}
 
-  constructor(client: KubeClient, jobs: Informer) {
-    this.#client = client;
+export class JobObserver {
+  readonly #jobs: Informer;
+  readonly #pods: Informer;
+
+  constructor(jobs: Informer, pods: Informer) {
     this.#jobs = jobs;
+    this.#pods = pods;
   }
 
-  async observe(namespace: string, name: string): Promise<JobObservation | undefined> {
+  observe(namespace: string, name: string): JobObservation | undefined {
     const job = this.#jobs.get(namespace, name) as Job | undefined;
     if (!job) return undefined;
     const phase = jobPhase(job);
     if (phase === 'Running') return { phase };
-    const uid = job.metadata.uid ?? name;
-    const known = this.#finished.get(uid);
-    if (known) return known;
-    const pods = await this.#client.list<Pod>('v1', 'Pod', { namespace, labelSelector: `job-name=${name}` });
-    const latest = pods.items.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')).at(-1);
-    const terminated = latest?.status?.containerStatuses?.find((c) => c.name === 'migrate')?.state?.terminated;
-    const observation: JobObservation = { phase, exitCode: terminated?.exitCode, message: terminated?.message };
-    this.#finished.set(uid, observation);
-    if (this.#finished.size > 1000) this.#finished.delete(this.#finished.keys().next().value as string);
-    return observation;
+    return observeFinished(job, this.#pods.list(namespace) as Pod[]);
   }
 }

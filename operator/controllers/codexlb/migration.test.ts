@@ -52,6 +52,25 @@ describe('planMigration', () => {
   });
 });
 
+describe('a migration Job that found the wrong encryption key', () => {
+  it.each([
+    ['its exit code', { exitCode: 5 }],
+    ['its termination message', { exitCode: 1, message: 'migration_error=encryption_key_mismatch' }],
+  ])('holds the rollout and reports EncryptionKeyLost, recognised by %s', (_by, pod) => {
+    const plan = planMigration({
+      ...base,
+      previous: migratedOnOne,
+      target: 't2',
+      encryptionKey: { name: 'lb-encryption', key: 'encryption-key' },
+      observation: { phase: 'Failed', ...pod },
+    });
+    expect(plan.state).toBe('Failed');
+    expect(plan.workloadImage).toBeUndefined();
+    expect(plan.failure?.reason).toBe('EncryptionKeyLost');
+    expect(plan.failure?.message).toMatch(/^migration Job lb-migrate-aaaa refused to start: the key in Secret "lb-encryption" \(key "encryption-key"\)/);
+  });
+});
+
 describe('parseRevision', () => {
   it('reads the revision line of migrate upgrade', () => {
     expect(parseRevision('migrating...\ncurrent_revision=20260101_init\n')).toBe('20260101_init');

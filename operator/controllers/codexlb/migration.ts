@@ -6,6 +6,9 @@
  */
 import type { CodexLBStatus } from '../../api/codexlb-status.ts';
 import type { MigrationStrategy } from '../../render/effective.ts';
+import type { SecretKeyRef } from '../../render/input.ts';
+import { DegradedReason, type Problem } from '../conditions.ts';
+import { EXIT_KEY_MISMATCH, isKeyMismatch, keyMismatchProblem } from './pod-problems.ts';
 
 /** What the Job (and its Pod) says about one migration attempt. */
 export interface JobObservation {
@@ -20,10 +23,7 @@ export type SchemaStatus = NonNullable<CodexLBStatus['schema']>;
 
 export type MigrationState = 'Startup' | 'UpToDate' | 'Running' | 'Succeeded' | 'Failed';
 
-export interface MigrationFailure {
-  reason: 'MigrationFailed' | 'DatabaseUnreachable' | 'SchemaAhead';
-  message: string;
-}
+export type MigrationFailure = Problem;
 
 export interface MigrationPlan {
   state: MigrationState;
@@ -38,8 +38,10 @@ export interface MigrationPlan {
 export interface MigrationInputs {
   strategy: MigrationStrategy;
   desiredImage: string;
-  /** Hash of the database target and run token. */
+  /** Hash of the database target, encryption key and run token. */
   target: string;
+  /** Where the key the Job checks comes from (for the message of a key mismatch). */
+  encryptionKey?: SecretKeyRef;
   jobName: string;
   previous?: SchemaStatus;
   observation?: JobObservation;
@@ -72,7 +74,7 @@ export function planMigration(input: MigrationInputs): MigrationPlan {
         },
       };
     case 'Failed':
-      return { state: 'Failed', job, schema: previous, failure: describeFailure(jobName, observation) };
+      return { state: 'Failed', job, schema: previous, failure: describeFailure(jobName, observation, input.encryptionKey) };
   }
 }
 
@@ -80,20 +82,23 @@ export function parseRevision(message: string | undefined): string | undefined {
   return message ? /current_revision=(\S+)/.exec(message)?.[1] : undefined;
 }
 
-function describeFailure(jobName: string, observation: JobObservation): MigrationFailure {
+function describeFailure(jobName: string, observation: JobObservation, encryptionKey: SecretKeyRef | undefined): MigrationFailure {
   const detail = firstLine(observation.message);
   const suffix = detail ? `: ${detail}` : '';
+  if (observation.exitCode === EXIT_KEY_MISMATCH || isKeyMismatch(observation)) {
+    return keyMismatchProblem(`migration Job ${jobName}`, encryptionKey);
+  }
   if (observation.exitCode === EXIT_DATABASE_UNREACHABLE) {
-    return { reason: 'DatabaseUnreachable', message: `migration Job ${jobName} could not reach the database${suffix}` };
+    return { reason: DegradedReason.DatabaseUnreachable, message: `migration Job ${jobName} could not reach the database${suffix}` };
   }
   if (observation.exitCode === EXIT_SCHEMA_AHEAD) {
     return {
-      reason: 'SchemaAhead',
+      reason: DegradedReason.SchemaAhead,
       message: `migration Job ${jobName}: the database schema is newer than this image (downgrade?)${suffix}`,
     };
   }
   const code = observation.exitCode === undefined ? '' : ` (exit code ${observation.exitCode})`;
-  return { reason: 'MigrationFailed', message: `migration Job ${jobName} failed${code}${suffix}` };
+  return { reason: DegradedReason.MigrationFailed, message: `migration Job ${jobName} failed${code}${suffix}` };
 }
 
 function firstLine(text: string | undefined): string {

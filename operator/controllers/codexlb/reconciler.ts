@@ -1,6 +1,10 @@
 /**
- * Reconciles one CodexLB: Secrets → migration plan → rendered children (server-side applied only
- * when they differ from what is live) → removal of children the spec no longer asks for → status.
+ * Reconciles one CodexLB: install policy → ownership of every child name → Secrets → envFrom check →
+ * migration plan → rendered children (server-side applied only when they differ from what is live)
+ * → removal of children the spec no longer asks for → status.
+ *
+ * The first four stages only read (generated Secrets aside, created once their names are known to be
+ * free): a problem there stops the pass before anything is written and is reported as Degraded.
  *
  * Level-triggered: every pass recomputes everything from the cache and the API; nothing depends on
  * which event woke it up. In steady state a pass performs no writes at all.
@@ -13,6 +17,7 @@ import type { RenderInput } from '../../render/input.ts';
 import { LABEL_INSTANCE } from '../../render/labels.ts';
 import { migrationJobName, migrationTarget } from '../../render/migration.ts';
 import { names } from '../../render/names.ts';
+import { offlineInput } from '../../render/offline.ts';
 import { configHash } from '../../render/workload.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
 import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
@@ -20,15 +25,26 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { refOf, type KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, splitKey, type KubeObject } from '../../runtime/kube/types.ts';
-import { transitions } from '../conditions.ts';
-import { monitoringSkipped, routesSkipped, type Capabilities } from './capabilities.ts';
+import { Blocked, transitions, type Problem } from '../conditions.ts';
+import { monitoringSkipped, routesSkipped, type Capabilities, type ClusterCapabilities } from './capabilities.ts';
+import { envFromKeys, envFromProblem } from './env-sources.ts';
+import { policyProblem, type InstallPolicy } from './install-policy.ts';
 import { JobObserver } from './jobs.ts';
 import { planMigration } from './migration.ts';
-import { SecretProblem, SecretResolver, referencedSecretNames, type ResolvedSecrets } from './secrets.ts';
+import { controllerOf, ownershipConflict } from './ownership.ts';
+import { keyMismatchIn, keyMismatchProblem, type PodView } from './pod-problems.ts';
+import { SecretResolver, referencedSecretNames, withUid } from './secrets.ts';
 import { computeStatus, type StatusInputs, type WorkloadObservation } from './status.ts';
 
 /** Co-owns StatefulSet.spec.replicas while the HPA scales it (see #applyWorkloadAware). */
 const REPLICAS_HANDOFF_MANAGER = 'codex-lb-operator-replicas-handoff';
+
+/**
+ * A blocked pass looks again after this long: the objects it waits for (a foreign object under a
+ * child's name, a Secret without the opt-in label) are outside the label-selected caches, so their
+ * changes send no event.
+ */
+export const BLOCKED_RETRY_MS = 30_000;
 
 /** Kinds whose objects disappear when the spec stops asking for them. */
 const PRUNABLE = new Set(['Service', 'Ingress', 'HTTPRoute', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']);
@@ -38,7 +54,11 @@ export interface CodexLBReconcilerDeps {
   codexlbs: Informer<CodexLB & KubeObject>;
   /** Caches of child kinds, by kind. Kinds without a cache are read from the API. */
   children: Map<string, Informer>;
+  /** The operator's own codex-lb pods (label-selected): migration Job outcomes and pods refusing to start. */
+  pods: Informer;
   capabilities: Capabilities;
+  /** What the cluster admin allows CodexLBs to ask for (operator flags). */
+  policy: InstallPolicy;
   events: EventRecorder;
   operatorVersion: string;
   now?: () => Date;
@@ -66,7 +86,7 @@ export class CodexLBReconciler implements Reconciler {
     this.#secrets = new SecretResolver(deps.client);
     const jobs = deps.children.get('Job');
     if (!jobs) throw new Error('the CodexLB reconciler needs a Job cache');
-    this.#jobs = new JobObserver(deps.client, jobs);
+    this.#jobs = new JobObserver(jobs, deps.pods);
   }
 
   /** CodexLB keys that read the given Secret. */
@@ -91,29 +111,36 @@ export class CodexLBReconciler implements Reconciler {
     const image = desiredImage(cr.spec, this.#deps.operatorVersion);
     const capabilities = await this.#deps.capabilities.detect();
     const skipped = { gatewayAPI: routesSkipped(cr, capabilities), monitoring: monitoringSkipped(cr, capabilities) };
+    // Before resolving: a Secret that appears (or gains the opt-in label) must wake us up.
+    this.#referencedSecrets.set(key, new Set(referencedSecretNames(cr)));
+    const observed = { codexlb: cr, now, desiredImage: image, skipped };
 
-    let secrets: ResolvedSecrets;
     try {
-      secrets = await this.#secrets.resolve(cr);
+      const forbidden = policyProblem(cr, this.#deps.policy);
+      if (forbidden) throw new Blocked('policy', forbidden);
+      await this.#checkOwnership(cr, capabilities);
+      const secrets = await this.#secrets.resolve(cr);
+      const envProblem = envFromProblem(await envFromKeys(this.#deps.client, cr, secrets.envFromSecretKeys));
+      if (envProblem) throw new Blocked('environment', envProblem);
+      for (const secret of secrets.created) {
+        this.#deps.events.record(cr, 'Normal', 'SecretGenerated', `Generated Secret ${secret}`);
+      }
+      return await this.#applyChildren(cr, ctx, { ...observed, capabilities, secrets });
     } catch (err) {
-      if (!(err instanceof SecretProblem)) throw err;
-      this.#referencedSecrets.set(key, new Set(referencedSecretNames(cr)));
-      await this.#writeStatus(cr, {
-        codexlb: cr,
-        now,
-        desiredImage: image,
-        secretProblem: { reason: err.reason, message: err.message },
-        workload: this.#observeWorkload(cr),
-        skipped,
-      });
-      // The Secret watch re-queues us when it appears; no retry loop needed.
-      return;
+      if (!(err instanceof Blocked)) throw err;
+      await this.#writeStatus(cr, { ...observed, workload: this.#observeWorkload(cr), blocked: { stage: err.stage, problem: err.problem } });
+      return { requeueAfterMs: BLOCKED_RETRY_MS };
     }
-    this.#referencedSecrets.set(key, new Set(secrets.referenced));
-    for (const secret of secrets.created) {
-      this.#deps.events.record(cr, 'Normal', 'SecretGenerated', `Generated Secret ${secret}`);
-    }
+  }
 
+  /** Migration plan → render → apply → prune → status, once every input is known to be usable. */
+  async #applyChildren(
+    cr: CodexLB,
+    ctx: ReconcileContext,
+    pass: Pick<StatusInputs, 'now' | 'desiredImage' | 'skipped'> & { capabilities: ClusterCapabilities; secrets: Awaited<ReturnType<SecretResolver['resolve']>> },
+  ): Promise<ReconcileResult | undefined> {
+    const { secrets, desiredImage: image } = pass;
+    const namespace = cr.metadata.namespace ?? 'default';
     const base: RenderInput = {
       codexlb: cr,
       operatorVersion: this.#deps.operatorVersion,
@@ -121,18 +148,19 @@ export class CodexLBReconciler implements Reconciler {
       adminTokenSecret: secrets.adminTokenSecret,
       databaseUrl: secrets.databaseUrl,
       secretsHash: secrets.secretsHash,
-      capabilities,
+      capabilities: pass.capabilities,
     };
     const strategy = migrationStrategy(cr.spec);
-    const target = migrationTarget(cr, secrets.databaseHash);
+    const target = migrationTarget(cr, { database: secrets.databaseHash, encryption: secrets.encryptionHash });
     const jobName = migrationJobName(base, image, target);
     const plan = planMigration({
       strategy,
       desiredImage: image,
       target,
       jobName,
+      encryptionKey: secrets.encryptionKey,
       previous: cr.status?.schema,
-      observation: strategy === 'Job' ? await this.#jobs.observe(namespace, jobName) : undefined,
+      observation: strategy === 'Job' ? this.#jobs.observe(namespace, jobName) : undefined,
     });
 
     const input: RenderInput = { ...base, workloadImage: plan.workloadImage, migrationJob: plan.job };
@@ -143,6 +171,7 @@ export class CodexLBReconciler implements Reconciler {
       try {
         await this.#applyOne(cr, obj, ctx);
       } catch (err) {
+        if (err instanceof Blocked) throw err;
         applyError ??= `applying ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`;
       }
     }
@@ -150,21 +179,42 @@ export class CodexLBReconciler implements Reconciler {
 
     await this.#writeStatus(cr, {
       codexlb: cr,
-      now,
+      now: pass.now,
       desiredImage: image,
       encryptionKeySecret: secrets.encryptionKey?.name,
       configHash: configHash(input),
       plan,
       workload: this.#observeWorkload(cr),
+      podProblem: this.#podProblem(cr, input),
       applyError,
-      skipped,
+      skipped: pass.skipped,
     });
     if (applyError) throw new Error(applyError);
+    return undefined;
+  }
+
+  /**
+   * Every child name this CodexLB would use (the migration Job aside: its name carries a content
+   * hash) must be free or already ours before anything is written.
+   */
+  async #checkOwnership(cr: CodexLB, capabilities: ClusterCapabilities): Promise<void> {
+    const planned = renderCodexLB(offlineInput(cr, this.#deps.operatorVersion, capabilities)).filter((o) => o.kind !== 'Job');
+    for (const obj of planned) {
+      const conflict = ownershipConflict(cr, await this.#live(obj));
+      if (conflict) throw new Blocked('ownership', conflict);
+    }
+  }
+
+  /** The live object: from the (label-selected) cache, else from the API, which also sees foreign namesakes. */
+  async #live(obj: KubeObject): Promise<KubeObject | undefined> {
+    const cached = this.#deps.children.get(obj.kind)?.get(obj.metadata.namespace, obj.metadata.name);
+    return cached ?? (await this.#deps.client.get(refOf(obj)));
   }
 
   async #applyOne(cr: CodexLB, desired: KubeObject, ctx: ReconcileContext): Promise<void> {
-    const cache = this.#deps.children.get(desired.kind);
-    const live = cache ? cache.get(desired.metadata.namespace, desired.metadata.name) : await this.#deps.client.get(refOf(desired));
+    const live = await this.#live(desired);
+    const conflict = ownershipConflict(cr, live);
+    if (conflict) throw new Blocked('ownership', conflict);
     const reason = applyReason(desired, live);
     const id = `${desired.kind} ${desired.metadata.name}`;
     const seen = this.#seenChildren(cr);
@@ -203,7 +253,7 @@ export class CodexLBReconciler implements Reconciler {
       );
     const liveReplicas = (live?.spec as { replicas?: number } | undefined)?.replicas;
     if (hpaOwnsReplicas && liveReplicas !== undefined) await handoff(liveReplicas);
-    await this.#deps.client.apply(desired);
+    await this.#deps.client.apply(live?.metadata.uid ? withUid(desired, live.metadata.uid) : desired);
     if (hpaOwnsReplicas && live === undefined) await handoff(cr.spec.autoscaling.minReplicas);
   }
 
@@ -232,8 +282,24 @@ export class CodexLBReconciler implements Reconciler {
     }
   }
 
+  #workload(cr: CodexLB): StatefulSet | undefined {
+    return this.#deps.children.get('StatefulSet')?.get(cr.metadata.namespace, names(cr.metadata.name).workload) as StatefulSet | undefined;
+  }
+
+  /** What the pods of the current template said when they stopped (a key mismatch), if anything. */
+  #podProblem(cr: CodexLB, input: RenderInput): Problem | undefined {
+    const sts = this.#workload(cr);
+    const revision = sts?.status?.updateRevision;
+    if (!sts?.metadata.uid || !revision) return undefined;
+    const pods = (this.#deps.pods.list(cr.metadata.namespace) as PodView[]).filter(
+      (p) => controllerOf(p)?.uid === sts.metadata.uid && p.metadata.labels?.['controller-revision-hash'] === revision,
+    );
+    const mismatch = keyMismatchIn(pods);
+    return mismatch && keyMismatchProblem(`pod ${mismatch.pod} (container ${mismatch.container})`, input.encryptionKey);
+  }
+
   #observeWorkload(cr: CodexLB): WorkloadObservation | undefined {
-    const sts = this.#deps.children.get('StatefulSet')?.get(cr.metadata.namespace, names(cr.metadata.name).workload) as StatefulSet | undefined;
+    const sts = this.#workload(cr);
     if (!sts) return undefined;
     return {
       ...sts.status,

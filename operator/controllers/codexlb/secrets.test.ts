@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodexLB } from '../../api/crds.ts';
 import { admitOffline } from '../../api/defaults.ts';
-import { generateFernetKey, isFernetKey, referencedSecretNames, userSecretRefs } from './secrets.ts';
+import { generateFernetKey, isFernetKey, referencedSecretNames, secretReferences } from './secrets.ts';
 
 const cr = (spec: Record<string, unknown>) =>
   admitOffline({ apiVersion: 'codexlb.io/v1alpha1', kind: 'CodexLB', metadata: { name: 'lb' }, spec } as unknown as CodexLB);
@@ -21,16 +21,23 @@ describe('Fernet keys', () => {
 });
 
 describe('referenced Secrets', () => {
-  it('lists every Secret the spec reads, including env and envFrom', () => {
+  it('lists every Secret the spec names, with the field naming it, so each one needs its owner\'s consent', () => {
     const spec = {
       topology: { mode: 'Replicated', replicas: 2 },
+      image: { pullSecrets: [{ name: 'registry' }] },
       database: { type: 'PostgreSQL', postgres: { host: 'db', passwordSecretRef: { name: 'pw' } } },
       encryption: { source: 'SecretRef', secretRef: { name: 'key' } },
-      env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'extra', key: 't' } } }],
-      envFrom: [{ secretRef: { name: 'bulk' } }, { configMapRef: { name: 'not-a-secret' } }],
+      env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'extra', key: 't', optional: true } } }],
+      envFrom: [{ configMapRef: { name: 'not-a-secret' } }, { secretRef: { name: 'bulk' } }],
     };
-    expect(userSecretRefs(cr(spec))).toEqual([{ name: 'extra', key: 't' }, { name: 'bulk' }]);
-    expect(referencedSecretNames(cr(spec))).toEqual(['key', 'pw', 'extra', 'bulk']);
+    expect(secretReferences(cr(spec))).toEqual([
+      { name: 'key', field: 'encryption.secretRef', key: 'encryption-key', read: true },
+      { name: 'pw', field: 'database.postgres.passwordSecretRef', key: 'password', read: true },
+      { name: 'extra', field: 'env[TOKEN].valueFrom.secretKeyRef', key: 't', read: true, optional: true },
+      { name: 'bulk', field: 'envFrom[1].secretRef', read: true, optional: undefined },
+      { name: 'registry', field: 'image.pullSecrets[0]', read: false },
+    ]);
+    expect(referencedSecretNames(cr(spec))).toEqual(['key', 'pw', 'extra', 'bulk', 'registry']);
   });
 
   it('watches the generated key Secret so its deletion is noticed', () => {

@@ -1,10 +1,12 @@
 /**
- * Resolving every Secret a CodexLB depends on: generated ones (encryption key, admin token) are
- * created once and never rewritten; referenced ones are read, checked, and hashed so that a change of
- * their content rolls the pods. Values never leave this module except inside Secret objects: callers
- * get names, keys, hashes and problems.
+ * Resolving every Secret a CodexLB depends on: generated ones (encryption key, admin token, composed
+ * database URL) are created once and never rewritten, and only when their names are free or already
+ * this CodexLB's; referenced ones must carry the opt-in label (SECRET_ACCESS_LABEL) before they are
+ * read at all, and are hashed so that a change of their content rolls the pods. Values never leave
+ * this module except inside Secret objects: callers get names, keys, hashes and problems.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../api/common.ts';
 import type { CodexLB } from '../../api/crds.ts';
 import type { SecretKeyRef } from '../../render/input.ts';
 import { names } from '../../render/names.ts';
@@ -17,8 +19,10 @@ import {
   renderEncryptionKeySecret,
 } from '../../render/secrets.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import { ApiError, type KubeObject } from '../../runtime/kube/types.ts';
+import { ApiError, type KubeObject, type ObjectRef } from '../../runtime/kube/types.ts';
 import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
+import { Blocked, DegradedReason, type Problem } from '../conditions.ts';
+import { ownershipConflict } from './ownership.ts';
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -32,19 +36,26 @@ export interface ResolvedSecrets {
   secretsHash: string;
   /** Hash over the database URL content alone (migration target). */
   databaseHash: string;
+  /** Hash over the encryption key alone: a new key is checked by a migration Job before pods use it. */
+  encryptionHash: string;
   /** Names of user Secrets this CodexLB reads, to re-reconcile when they change. */
   referenced: string[];
   /** Generated Secrets created during this pass, for events. */
   created: string[];
+  /** Keys of every envFrom Secret, by the envFrom index, for the managed-variable check. */
+  envFromSecretKeys: Map<number, string[]>;
 }
 
-export class SecretProblem extends Error {
-  readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidEncryptionKey' | 'EncryptionKeyLost';
-  constructor(reason: SecretProblem['reason'], message: string) {
-    super(message);
-    this.name = 'SecretProblem';
-    this.reason = reason;
-  }
+/** A Secret the spec names, with the field that names it (for messages). */
+export interface SecretReference {
+  name: string;
+  field: string;
+  /** The one key used (valueFrom, URL, password, key); undefined: every key (envFrom) or none (pull secrets). */
+  key?: string;
+  /** Whether the operator reads the content (to compose, validate or hash it), or only the pods/kubelet use it. */
+  read: boolean;
+  /** The pods start without it (env/envFrom `optional: true`). */
+  optional?: boolean;
 }
 
 /** A Fernet key is 32 random bytes in URL-safe base64. */
@@ -63,6 +74,21 @@ function digest(values: Array<[string, string | undefined]>): string {
   return h.digest('hex').slice(0, 16);
 }
 
+const secretRef = (namespace: string, name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+
+export function accessGranted(secret: KubeObject): boolean {
+  return secret.metadata.labels?.[SECRET_ACCESS_LABEL] === SECRET_ACCESS_VALUE;
+}
+
+function notGranted(ref: SecretReference, namespace: string): Problem {
+  return {
+    reason: DegradedReason.SecretAccessNotGranted,
+    message:
+      `Secret "${ref.name}" (${ref.field}) does not allow CodexLBs to use it: its owner must label it ` +
+      `(kubectl -n ${namespace} label secret ${ref.name} ${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE})`,
+  };
+}
+
 export class SecretResolver {
   readonly #client: KubeClient;
 
@@ -75,42 +101,70 @@ export class SecretResolver {
     const n = names(cr.metadata.name);
     const { spec } = cr;
     const created: string[] = [];
-    const referenced: string[] = [];
     const hashed: Array<[string, string | undefined]> = [];
+
+    // Generated Secrets: look at all of them before creating any, so a taken name stops the pass
+    // before anything of this CodexLB exists.
+    const generatedNames = [spec.encryption.source === 'Generated' ? n.encryptionKey : undefined, n.adminToken, composesDatabaseUrl(cr) ? n.database : undefined];
+    const existing = new Map<string, Secret | undefined>();
+    for (const name of generatedNames) {
+      if (!name) continue;
+      const live = await this.#client.get<Secret>(secretRef(ns, name));
+      const conflict = ownershipConflict(cr, live);
+      if (conflict) throw new Blocked('ownership', conflict);
+      existing.set(name, live);
+    }
+
+    // Referenced Secrets: consent first, then content.
+    const contents = new Map<string, Secret | undefined>();
+    const refs = secretReferences(cr);
+    for (const ref of refs) {
+      if (contents.has(ref.name)) continue;
+      contents.set(ref.name, await this.#readGranted(ns, ref));
+    }
+    /** The decoded value of one referenced key; the Secret was found and granted above. */
+    const value = (field: string, ref: { name: string; key: string }): string => {
+      const encoded = contents.get(ref.name)?.data?.[ref.key];
+      if (encoded === undefined) {
+        throw new Blocked('secrets', { reason: DegradedReason.SecretKeyNotFound, message: `Secret "${ref.name}" (${field}) has no key "${ref.key}"` });
+      }
+      return decode(encoded);
+    };
 
     // Encryption key.
     let encryptionKey: SecretKeyRef | undefined;
+    let encryptionValue: string | undefined;
     if (spec.encryption.source === 'Generated') {
       encryptionKey = { name: n.encryptionKey, key: ENCRYPTION_KEY_KEY };
-      referenced.push(n.encryptionKey);
       // Once a key was in use, a missing Secret means it was deleted: a fresh key could not decrypt
       // the stored tokens, so report it instead of silently generating another.
       const everGenerated = cr.status?.effective?.encryptionKeySecret === n.encryptionKey;
-      const build = everGenerated ? undefined : (): KubeObject => renderEncryptionKeySecret(cr, generateFernetKey());
-      const value = await this.#ensureGenerated(ns, n.encryptionKey, ENCRYPTION_KEY_KEY, build, created);
-      if (value === undefined) {
-        throw new SecretProblem(
-          'EncryptionKeyLost',
-          `Secret "${n.encryptionKey}" holding the generated encryption key was deleted; restore it from a backup ` +
+      const live = existing.get(n.encryptionKey);
+      if (!live && everGenerated) {
+        throw new Blocked('secrets', {
+          reason: DegradedReason.EncryptionKeyLost,
+          message:
+            `Secret "${n.encryptionKey}" holding the generated encryption key was deleted; restore it from a backup ` +
             '(a new key cannot decrypt the stored account tokens)',
-        );
+        });
       }
-      hashed.push(['encryption', value]);
+      encryptionValue = live
+        ? decode(live.data?.[ENCRYPTION_KEY_KEY])
+        : await this.#create(cr, renderEncryptionKeySecret(cr, generateFernetKey()), ENCRYPTION_KEY_KEY, created);
     } else if (spec.encryption.source === 'SecretRef' && spec.encryption.secretRef) {
       encryptionKey = { name: spec.encryption.secretRef.name, key: spec.encryption.secretRef.key };
-      referenced.push(encryptionKey.name);
-      const value = await this.#read(ns, encryptionKey, 'encryption.secretRef');
-      if (!isFernetKey(value)) {
-        throw new SecretProblem(
-          'InvalidEncryptionKey',
-          `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (encryption.secretRef) is not a Fernet key (32 bytes, URL-safe base64)`,
-        );
+      encryptionValue = value('encryption.secretRef', encryptionKey);
+      if (!isFernetKey(encryptionValue)) {
+        throw new Blocked('secrets', {
+          reason: DegradedReason.InvalidEncryptionKey,
+          message: `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (encryption.secretRef) is not a Fernet key (32 bytes, URL-safe base64)`,
+        });
       }
-      hashed.push(['encryption', value]);
     }
+    hashed.push(['encryption', encryptionValue]);
 
     // Operator → proxy admin token.
-    await this.#ensureGenerated(ns, n.adminToken, 'token', () => renderAdminTokenSecret(cr, randomBytes(32).toString('hex')), created);
+    if (!existing.get(n.adminToken)) await this.#create(cr, renderAdminTokenSecret(cr, randomBytes(32).toString('hex')), 'token', created);
 
     // Database.
     let databaseUrl: SecretKeyRef | undefined;
@@ -118,24 +172,23 @@ export class SecretResolver {
     const pg = spec.database.type === 'PostgreSQL' ? spec.database.postgres : undefined;
     if (pg?.urlSecretRef) {
       databaseUrl = { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key };
-      referenced.push(databaseUrl.name);
-      databaseValue = await this.#read(ns, databaseUrl, 'database.postgres.urlSecretRef');
+      databaseValue = value('database.postgres.urlSecretRef', databaseUrl);
     } else if (pg?.host && pg.passwordSecretRef) {
-      referenced.push(pg.passwordSecretRef.name);
-      const password = await this.#read(ns, pg.passwordSecretRef, 'database.postgres.passwordSecretRef');
-      databaseValue = composeDatabaseUrl(pg, password);
+      // The password's owner consented (label); the host is the CodexLB author's choice.
+      databaseValue = composeDatabaseUrl(pg, value('database.postgres.passwordSecretRef', pg.passwordSecretRef));
       databaseUrl = { name: n.database, key: DATABASE_URL_KEY };
-      await this.#applyComposed(renderDatabaseUrlSecret(cr, databaseValue));
+      await this.#applyComposed(renderDatabaseUrlSecret(cr, databaseValue), existing.get(n.database));
     }
     hashed.push(['database', databaseValue]);
 
     // Secrets pulled in by the user's env / envFrom: their content changes roll the pods too.
-    for (const ref of userSecretRefs(cr)) {
-      referenced.push(ref.name);
-      const secret = await this.#client.get<Secret>({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: ref.name });
-      const data = secret?.data ?? {};
+    const envFromSecretKeys = new Map<number, string[]>();
+    for (const ref of refs.filter((r) => r.field.startsWith('env'))) {
+      const data = contents.get(ref.name)?.data ?? {};
       const keys = ref.key ? [ref.key] : Object.keys(data).sort();
       for (const key of keys) hashed.push([`user:${ref.name}:${key}`, data[key]]);
+      const index = /^envFrom\[(\d+)\]/.exec(ref.field)?.[1];
+      if (index !== undefined) envFromSecretKeys.set(Number(index), keys);
     }
 
     return {
@@ -144,87 +197,95 @@ export class SecretResolver {
       databaseUrl,
       secretsHash: digest(hashed),
       databaseHash: digest([['database', databaseValue]]),
-      referenced: [...new Set(referenced)],
+      encryptionHash: digest([['encryption', encryptionValue]]),
+      referenced: [...new Set(refs.map((r) => r.name).concat(encryptionKey ? [encryptionKey.name] : []))],
       created,
+      envFromSecretKeys,
     };
   }
 
-  /** Returns the decoded value of a referenced key, or throws a SecretProblem naming the field. */
-  async #read(namespace: string, ref: SecretKeyRef, field: string): Promise<string> {
-    const secret = await this.#client.get<Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name: ref.name });
-    if (!secret) throw new SecretProblem('SecretNotFound', `Secret "${ref.name}" (${field}) not found`);
-    const encoded = secret.data?.[ref.key];
-    if (encoded === undefined) {
-      throw new SecretProblem('SecretKeyNotFound', `Secret "${ref.name}" (${field}) has no key "${ref.key}"`);
+  /**
+   * The Secret behind a reference, read only once its metadata shows the opt-in label (pull secrets
+   * are only checked, never read). Undefined when it does not exist.
+   */
+  async #readGranted(namespace: string, ref: SecretReference): Promise<Secret | undefined> {
+    const meta = await this.#client.get<Secret>(secretRef(namespace, ref.name), { metadataOnly: true });
+    if (!meta) {
+      if (ref.optional) return undefined;
+      throw new Blocked('secrets', {
+        reason: DegradedReason.SecretNotFound,
+        message: `Secret "${ref.name}" (${ref.field}) not found`,
+      });
     }
-    return Buffer.from(encoded, 'base64').toString('utf8');
+    if (!accessGranted(meta)) throw new Blocked('secrets', notGranted(ref, namespace));
+    if (!ref.read) return meta;
+    const secret = await this.#client.get<Secret>(secretRef(namespace, ref.name));
+    // The label may have been removed between the two reads.
+    if (secret && !accessGranted(secret)) throw new Blocked('secrets', notGranted(ref, namespace));
+    return secret;
   }
 
-  /**
-   * Creates a generated Secret if it does not exist (and `build` allows it) and returns its value.
-   * Never updates an existing one: regenerating the encryption key would make every stored token
-   * undecryptable.
-   */
-  async #ensureGenerated(
-    namespace: string,
-    name: string,
-    key: string,
-    build: (() => KubeObject) | undefined,
-    created: string[],
-  ): Promise<string | undefined> {
-    const existing = await this.#client.get<Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
-    if (existing) return decode(existing.data?.[key]);
-    if (!build) return undefined;
-    const desired = withAppliedHash(build());
+  /** Creates a generated Secret and returns the value under `key`; never updates an existing one. */
+  async #create(cr: CodexLB, secret: KubeObject, key: string, created: string[]): Promise<string> {
     try {
-      const made = await this.#client.create<Secret>(desired);
-      created.push(name);
+      const made = await this.#client.create<Secret>(withAppliedHash(secret));
+      created.push(secret.metadata.name);
       return decode(made.data?.[key]);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) throw err;
-      // Another writer won the race; theirs is the key.
-      const winner = await this.#client.get<Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+      // Another writer won the race: use theirs, if it is ours to use.
+      const winner = await this.#client.get<Secret>(secretRef(secret.metadata.namespace ?? '', secret.metadata.name));
+      const conflict = ownershipConflict(cr, winner);
+      if (conflict) throw new Blocked('ownership', conflict);
       return decode(winner?.data?.[key]);
     }
   }
 
-  async #applyComposed(secret: KubeObject): Promise<void> {
+  async #applyComposed(secret: KubeObject, live: Secret | undefined): Promise<void> {
     const desired = withAppliedHash(secret);
-    const live = await this.#client.get<Secret>({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace: secret.metadata.namespace,
-      name: secret.metadata.name,
-    });
-    if (applyReason(desired, live)) await this.#client.apply(desired);
+    if (applyReason(desired, live)) await this.#client.apply(live?.metadata.uid ? withUid(desired, live.metadata.uid) : desired);
   }
 }
 
-function decode(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+/** Pins an apply to the object seen live: a namesake created in between makes the apply fail. */
+export function withUid(obj: KubeObject, uid: string): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, uid } };
 }
 
-/** Secrets referenced from spec.env (valueFrom.secretKeyRef) and spec.envFrom (secretRef). */
-export function userSecretRefs(cr: CodexLB): Array<{ name: string; key?: string }> {
-  const refs: Array<{ name: string; key?: string }> = [];
-  for (const env of cr.spec.env ?? []) {
-    const ref = (env.valueFrom as { secretKeyRef?: { name?: string; key?: string } } | undefined)?.secretKeyRef;
-    if (ref?.name) refs.push({ name: ref.name, key: ref.key });
+function decode(value: string | undefined): string {
+  return value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
+}
+
+function composesDatabaseUrl(cr: CodexLB): boolean {
+  const pg = cr.spec.database.type === 'PostgreSQL' ? cr.spec.database.postgres : undefined;
+  return Boolean(pg?.host && pg.passwordSecretRef);
+}
+
+/** Every user Secret the spec names (generated Secrets excluded), with the field naming it. */
+export function secretReferences(cr: CodexLB): SecretReference[] {
+  const { spec } = cr;
+  const refs: SecretReference[] = [];
+  if (spec.encryption.source === 'SecretRef' && spec.encryption.secretRef) {
+    refs.push({ name: spec.encryption.secretRef.name, field: 'encryption.secretRef', key: spec.encryption.secretRef.key, read: true });
   }
-  for (const source of cr.spec.envFrom ?? []) {
-    const ref = (source as { secretRef?: { name?: string } }).secretRef;
-    if (ref?.name) refs.push({ name: ref.name });
+  const pg = spec.database.type === 'PostgreSQL' ? spec.database.postgres : undefined;
+  if (pg?.urlSecretRef) refs.push({ name: pg.urlSecretRef.name, field: 'database.postgres.urlSecretRef', key: pg.urlSecretRef.key, read: true });
+  if (pg?.host && pg.passwordSecretRef) {
+    refs.push({ name: pg.passwordSecretRef.name, field: 'database.postgres.passwordSecretRef', key: pg.passwordSecretRef.key, read: true });
   }
+  for (const env of spec.env ?? []) {
+    const ref = (env.valueFrom as { secretKeyRef?: { name?: string; key?: string; optional?: boolean } } | undefined)?.secretKeyRef;
+    if (ref?.name) refs.push({ name: ref.name, field: `env[${env.name}].valueFrom.secretKeyRef`, key: ref.key, read: true, optional: ref.optional });
+  }
+  (spec.envFrom ?? []).forEach((source, i) => {
+    if (source.secretRef) refs.push({ name: source.secretRef.name, field: `envFrom[${i}].secretRef`, read: true, optional: source.secretRef.optional });
+  });
+  (spec.image.pullSecrets ?? []).forEach((ref, i) => refs.push({ name: ref.name, field: `image.pullSecrets[${i}]`, read: false }));
   return refs;
 }
 
 /** Every Secret the spec names, whether or not it exists yet (its creation must re-trigger a reconcile). */
 export function referencedSecretNames(cr: CodexLB): string[] {
-  const { encryption, database } = cr.spec;
-  const named = [
-    encryption.source === 'Generated' ? names(cr.metadata.name).encryptionKey : encryption.secretRef?.name,
-    database.postgres?.urlSecretRef?.name,
-    database.postgres?.passwordSecretRef?.name,
-  ];
-  return [...new Set([...named.filter((n): n is string => Boolean(n)), ...userSecretRefs(cr).map((r) => r.name)])];
+  const generated = cr.spec.encryption.source === 'Generated' ? [names(cr.metadata.name).encryptionKey] : [];
+  return [...new Set([...generated, ...secretReferences(cr).map((r) => r.name)])];
 }

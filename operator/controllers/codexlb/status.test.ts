@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodexLB } from '../../api/crds.ts';
 import { admitOffline } from '../../api/defaults.ts';
+import { DegradedReason } from '../conditions.ts';
 import { computeStatus, type StatusInputs } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -70,9 +71,26 @@ describe('computeStatus', () => {
   });
 
   it('names the missing Secret (never its content) when one cannot be resolved', () => {
-    const status = computeStatus(inputs({ plan: undefined, secretProblem: { reason: 'SecretNotFound', message: 'Secret "db" (database.postgres.urlSecretRef) not found' } }));
+    const problem = { reason: DegradedReason.SecretNotFound, message: 'Secret "db" (database.postgres.urlSecretRef) not found' };
+    const status = computeStatus(inputs({ plan: undefined, blocked: { stage: 'secrets', problem } }));
     expect(cond(status, 'SecretsReady')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
     expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+  });
+
+  it('reports a pass blocked before the Secrets (a name conflict) as Degraded, with Secrets not yet checked and nothing progressing', () => {
+    const problem = { reason: DegradedReason.NameConflict, message: 'Service ns/lb already exists and it was not created by this CodexLB' };
+    const status = computeStatus(inputs({ plan: undefined, workload: undefined, blocked: { stage: 'ownership', problem } }));
+    expect(cond(status, 'Degraded')).toMatchObject({ status: 'True', ...problem });
+    expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'NameConflict' });
+    expect(cond(status, 'SecretsReady')).toMatchObject({ status: 'Unknown', reason: 'NotChecked' });
+    expect(cond(status, 'Progressing')).toMatchObject({ status: 'False', reason: 'Blocked' });
+  });
+
+  it('reports what the pods say (a key mismatch) as Degraded while the pass itself went through', () => {
+    const problem = { reason: DegradedReason.EncryptionKeyLost, message: 'pod lb-0 (container codex-lb) refused to start: …' };
+    const status = computeStatus(inputs({ podProblem: problem, workload: { ...ready, readyReplicas: 0 } }));
+    expect(cond(status, 'Degraded')).toMatchObject({ status: 'True', reason: 'EncryptionKeyLost' });
+    expect(cond(status, 'SecretsReady')).toMatchObject({ status: 'True' });
   });
 
   it('reports skipped optional APIs without blocking Ready', () => {

@@ -9,7 +9,7 @@ import { continuityEnabled, migrationStrategy, podDisruptionBudgetEnabled } from
 import { selectorLabels, selectorString } from '../../render/labels.ts';
 import { names } from '../../render/names.ts';
 import { HTTP_PORT, OAUTH_PORT } from '../../render/workload.ts';
-import { mergeConditions, type ConditionInput } from '../conditions.ts';
+import { DegradedReason, mergeConditions, type ConditionInput, type Problem, type Stage } from '../conditions.ts';
 import type { MigrationPlan } from './migration.ts';
 
 export interface WorkloadObservation {
@@ -28,8 +28,10 @@ export interface StatusInputs {
   codexlb: CodexLB;
   now: Date;
   desiredImage: string;
-  /** Set when a referenced Secret is missing or invalid; the reconcile stopped there. */
-  secretProblem?: { reason: string; message: string };
+  /** Set when a stage stopped the pass before anything was applied (policy, name conflict, Secrets, env). */
+  blocked?: { stage: Stage; problem: Problem };
+  /** A problem the workload's pods report (e.g. a key mismatch), while the pass itself went through. */
+  podProblem?: Problem;
   encryptionKeySecret?: string;
   configHash?: string;
   plan?: MigrationPlan;
@@ -44,15 +46,22 @@ function desiredReplicas(cr: CodexLB, workload: WorkloadObservation | undefined)
   return cr.spec.autoscaling.enabled ? (workload?.specReplicas ?? cr.spec.autoscaling.minReplicas) : cr.spec.topology.replicas;
 }
 
+/** Stages run in this order; a pass blocked at one has not looked at the later ones. */
+const STAGES: Stage[] = ['policy', 'ownership', 'secrets', 'environment'];
+
+function reachedStage(s: StatusInputs, stage: Stage): boolean {
+  return !s.blocked || STAGES.indexOf(s.blocked.stage) >= STAGES.indexOf(stage);
+}
+
 function secretsCondition(s: StatusInputs): Verdict {
-  return s.secretProblem
-    ? { status: 'False', reason: s.secretProblem.reason, message: s.secretProblem.message }
-    : { status: 'True', reason: 'Resolved', message: 'All referenced Secrets exist and are well-formed' };
+  if (s.blocked?.stage === 'secrets') return { status: 'False', reason: s.blocked.problem.reason, message: s.blocked.problem.message };
+  if (!reachedStage(s, 'secrets')) return { status: 'Unknown', reason: 'NotChecked', message: 'Secrets are resolved once the problem in Degraded is fixed' };
+  return { status: 'True', reason: 'Resolved', message: 'All referenced Secrets exist, allow CodexLBs to use them and are well-formed' };
 }
 
 function migrationsCondition(s: StatusInputs): Verdict {
   const plan = s.plan;
-  if (!plan) return { status: 'Unknown', reason: 'WaitingForSecrets', message: 'Migrations wait for the Secrets they need' };
+  if (!plan) return { status: 'Unknown', reason: 'Blocked', message: 'Migrations wait until the problem in Degraded is fixed' };
   switch (plan.state) {
     case 'Startup':
       return { status: 'True', reason: 'MigratedOnStartup', message: 'The proxy migrates its database when it starts' };
@@ -73,7 +82,7 @@ function databaseCondition(s: StatusInputs): Verdict {
   if (spec.database.type === 'SQLite') {
     return { status: 'True', reason: 'Embedded', message: 'SQLite on the pod volume' };
   }
-  if (s.secretProblem) return { status: 'Unknown', reason: 'WaitingForSecrets', message: 'The database Secret is not resolved' };
+  if (s.blocked) return { status: 'Unknown', reason: 'Blocked', message: 'The database settings are resolved once the problem in Degraded is fixed' };
   if (s.plan?.failure?.reason === 'DatabaseUnreachable') {
     return { status: 'False', reason: 'DatabaseUnreachable', message: s.plan.failure.message };
   }
@@ -97,6 +106,7 @@ function monitoringCondition(s: StatusInputs): Verdict {
 
 function progressingCondition(s: StatusInputs, desired: number): Verdict {
   const w = s.workload;
+  if (s.blocked) return { status: 'False', reason: 'Blocked', message: 'Nothing is applied until the problem in Degraded is fixed' };
   if (s.plan?.state === 'Running') return { status: 'True', reason: 'Migrating', message: `Migration Job ${s.plan.job?.name} is running` };
   if (!w) return { status: 'True', reason: 'Creating', message: 'The workload is being created' };
   if (w.generation !== undefined && w.observedGeneration !== undefined && w.observedGeneration < w.generation) {
@@ -111,9 +121,9 @@ function progressingCondition(s: StatusInputs, desired: number): Verdict {
 }
 
 function degradedCondition(s: StatusInputs): Verdict {
-  if (s.secretProblem) return { status: 'True', reason: s.secretProblem.reason, message: s.secretProblem.message };
-  if (s.plan?.failure) return { status: 'True', reason: s.plan.failure.reason, message: s.plan.failure.message };
-  if (s.applyError) return { status: 'True', reason: 'ApplyFailed', message: s.applyError };
+  const problem = s.blocked?.problem ?? s.plan?.failure ?? s.podProblem;
+  if (problem) return { status: 'True', reason: problem.reason, message: problem.message };
+  if (s.applyError) return { status: 'True', reason: DegradedReason.ApplyFailed, message: s.applyError };
   return { status: 'False', reason: 'AsExpected', message: 'No problem detected' };
 }
 

@@ -7,7 +7,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { RequestOptions } from 'node:https';
+import type { RequestOptions as HttpsOptions } from 'node:https';
 import { Discovery, type ResourceInfo } from './discovery.ts';
 import { ApiError, type KubeObject, type ListResult, type ObjectRef, type WatchEvent } from './types.ts';
 
@@ -26,11 +26,18 @@ export interface WatchOptions extends ListOptions {
   signal?: AbortSignal;
 }
 
+/** Per-request options for single-object calls. */
+export interface RequestOptions {
+  /** Aborts the request (e.g. a leader's renew deadline). */
+  signal?: AbortSignal;
+}
+
 /** Observes every request, e.g. to count API calls per verb in metrics and tests. */
 export type RequestObserver = (method: string, resource: string, status: number) => void;
 
 const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const METADATA_OBJECT_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const METADATA_WATCH_ACCEPT = METADATA_OBJECT_ACCEPT;
 
 export class KubeClient {
   readonly discovery: Discovery;
@@ -49,7 +56,7 @@ export class KubeClient {
   static async fromKubeConfig(kc: KubeConfig): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const tls: RequestOptions = {};
+    const tls: HttpsOptions = {};
     await kc.applyToHTTPSOptions(tls);
     const dispatcher = new Agent({
       connect: {
@@ -64,7 +71,7 @@ export class KubeClient {
     });
     // Credentials are re-read per request: in-cluster ServiceAccount tokens rotate on disk.
     const auth = async (): Promise<Record<string, string>> => {
-      const opts: RequestOptions = {};
+      const opts: HttpsOptions = {};
       await kc.applyToHTTPSOptions(opts);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
@@ -86,10 +93,13 @@ export class KubeClient {
     return this.discovery.resource(apiVersion, kind);
   }
 
-  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+  /** The object, or undefined when it does not exist. `metadataOnly` fetches PartialObjectMetadata (no body). */
+  async get<T extends KubeObject>(ref: ObjectRef, opts: RequestOptions & { metadataOnly?: boolean } = {}): Promise<T | undefined> {
     const path = await this.#objectPath(ref);
     try {
-      return await this.#json<T>('GET', path, ref.kind);
+      const headers = opts.metadataOnly ? { accept: METADATA_OBJECT_ACCEPT } : undefined;
+      const obj = await this.#json<T>('GET', path, ref.kind, { headers, signal: opts.signal });
+      return opts.metadataOnly ? { ...obj, apiVersion: ref.apiVersion, kind: ref.kind } : obj;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
@@ -168,15 +178,15 @@ export class KubeClient {
     });
   }
 
-  async create<T extends KubeObject>(obj: KubeObject): Promise<T> {
+  async create<T extends KubeObject>(obj: KubeObject, opts: RequestOptions = {}): Promise<T> {
     const path = await this.#collectionPath(obj.apiVersion, obj.kind, obj.metadata.namespace);
-    return this.#json<T>('POST', `${path}?fieldManager=${FIELD_MANAGER}`, obj.kind, { body: JSON.stringify(obj) });
+    return this.#json<T>('POST', `${path}?fieldManager=${FIELD_MANAGER}`, obj.kind, { body: JSON.stringify(obj), signal: opts.signal });
   }
 
   /** Replace with optimistic locking (metadata.resourceVersion must be current). */
-  async replace<T extends KubeObject>(obj: KubeObject): Promise<T> {
+  async replace<T extends KubeObject>(obj: KubeObject, opts: RequestOptions = {}): Promise<T> {
     const path = await this.#objectPath(refOf(obj));
-    return this.#json<T>('PUT', `${path}?fieldManager=${FIELD_MANAGER}`, obj.kind, { body: JSON.stringify(obj) });
+    return this.#json<T>('PUT', `${path}?fieldManager=${FIELD_MANAGER}`, obj.kind, { body: JSON.stringify(obj), signal: opts.signal });
   }
 
   /** Deletes; a missing object is not an error. `uid` guards against deleting a newer namesake. */
@@ -212,7 +222,7 @@ export class KubeClient {
     method: string,
     path: string,
     resource: string,
-    opts: { body?: string; contentType?: string; headers?: Record<string, string> } = {},
+    opts: { body?: string; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<T> {
     const res = await request(`${this.#server}${path}`, {
       method: method as Dispatcher.HttpMethod,
@@ -224,6 +234,7 @@ export class KubeClient {
         ...opts.headers,
       },
       body: opts.body,
+      signal: opts.signal,
       headersTimeout: 30_000,
       bodyTimeout: 60_000,
     });

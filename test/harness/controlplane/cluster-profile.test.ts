@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './controlplane.ts';
-import { SIMULATED_EXIT_CODE_ENV } from './kwok-config.ts';
+import { SIMULATED_EXIT_CODE_ENV, SIMULATED_TERMINATION_MESSAGE_ENV } from './kwok-config.ts';
 import { waitFor } from '../process.ts';
 
 type Obj = KubernetesObject & { status?: Record<string, unknown>; spec?: Record<string, unknown> };
@@ -67,7 +67,7 @@ describe('control plane, cluster profile', () => {
     expect(phases.split(' ')).toEqual(['Running', 'Running']);
   });
 
-  it('completes a Job, and fails one whose Pod asks for a non-zero exit code', async () => {
+  it('completes a Job, and fails one whose Pod asks for a non-zero exit code and termination message', async () => {
     const job = (name: string, env: Array<{ name: string; value: string }>) => ({
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -79,7 +79,13 @@ describe('control plane, cluster profile', () => {
         },
       },
     });
-    await cp.apply([job('succeeds', []), job('fails', [{ name: SIMULATED_EXIT_CODE_ENV, value: '3' }])]);
+    await cp.apply([
+      job('succeeds', []),
+      job('fails', [
+        { name: SIMULATED_EXIT_CODE_ENV, value: '3' },
+        { name: SIMULATED_TERMINATION_MESSAGE_ENV, value: 'migration_error=database_unreachable' },
+      ]),
+    ]);
     const condition = (name: string) =>
       waitFor(`job ${name} to finish`, async () => {
         const read = (await api.read({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns } })) as Obj;
@@ -88,10 +94,10 @@ describe('control plane, cluster profile', () => {
       });
     expect(await condition('succeeds')).toBe('Complete');
     expect(await condition('fails')).toBe('Failed');
-    const exitCode = await cp.kubectl(
-      'get', 'pods', '-n', ns, '-l', 'job-name=fails', '-o', 'jsonpath={.items[0].status.containerStatuses[0].state.terminated.exitCode}',
+    const terminated = await cp.kubectl(
+      'get', 'pods', '-n', ns, '-l', 'job-name=fails', '-o', 'jsonpath={.items[0].status.containerStatuses[0].state.terminated}',
     );
-    expect(exitCode).toBe('3');
+    expect(JSON.parse(terminated)).toMatchObject({ exitCode: 3, message: 'migration_error=database_unreachable' });
   });
 
   it('garbage-collects an object once its owner is deleted', async () => {

@@ -2,13 +2,15 @@
  * kwok's configuration for the cluster profile: kwok's own default Stages (copied from the kwok module
  * by build.sh) plus one failure hook, so tests can make a Job's Pod fail the way a real failing
  * container would: a Job Pod whose first container has env SIMULATED_EXIT_CODE=<n> (n != 0) ends
- * `Failed` with that exit code instead of `Succeeded`.
+ * `Failed` with that exit code instead of `Succeeded`, and with the termination message given in
+ * SIMULATED_TERMINATION_MESSAGE (what the container would have written to /dev/termination-log).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 
 export const SIMULATED_EXIT_CODE_ENV = 'SIMULATED_EXIT_CODE';
+export const SIMULATED_TERMINATION_MESSAGE_ENV = 'SIMULATED_TERMINATION_MESSAGE';
 const exitCodeKey = `.spec.containers.[0].env.[] | select( .name == "${SIMULATED_EXIT_CODE_ENV}" ) | .value`;
 
 interface Stage {
@@ -40,7 +42,8 @@ export async function kwokConfiguration(stagesDir: string): Promise<string> {
 
 const failedStatusTemplate = `{{ $now := Now }}
 {{ $code := "1" }}
-{{ range (index .spec.containers 0).env }}{{ if eq .name "${SIMULATED_EXIT_CODE_ENV}" }}{{ $code = .value }}{{ end }}{{ end }}
+{{ $message := "" }}
+{{ range (index .spec.containers 0).env }}{{ if eq .name "${SIMULATED_EXIT_CODE_ENV}" }}{{ $code = .value }}{{ end }}{{ if eq .name "${SIMULATED_TERMINATION_MESSAGE_ENV}" }}{{ $message = .value }}{{ end }}{{ end }}
 containerStatuses:
 {{ range $index, $item := .spec.containers }}
 - image: {{ $item.image | Quote }}
@@ -51,6 +54,7 @@ containerStatuses:
   state:
     terminated:
       exitCode: {{ $code }}
+      message: {{ $message | Quote }}
       finishedAt: {{ $now | Quote }}
       reason: Error
       startedAt: {{ $now | Quote }}

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import type { CodexLB } from '../../../operator/api/crds.ts';
 import { admitOffline } from '../../../operator/api/defaults.ts';
-import { offlineInput } from '../../../operator/cli/render.ts';
+import { offlineInput } from '../../../operator/render/offline.ts';
 import { renderCodexLB } from '../../../operator/render/codexlb.ts';
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { loadSettings } from '../../../proxy/config/settings.ts';

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane, type Profile } from '../../harness/controlplane/controlplane.ts';
 import { waitFor } from '../../harness/process.ts';
+import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../../operator/api/common.ts';
+import { DEFAULT_INSTALL_POLICY, type InstallPolicy } from '../../../operator/controllers/codexlb/install-policy.ts';
 import { Operator } from '../../../operator/manager.ts';
 import { KubeClient } from '../../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
@@ -58,7 +60,14 @@ export interface RunningOperator {
 
 export async function startOperator(
   kubeConfig: KubeConfig,
-  opts: { resyncPeriodMs?: number; namespace?: string; verbose?: boolean; leaseNamespace?: string; logStream?: NodeJS.WritableStream } = {},
+  opts: {
+    resyncPeriodMs?: number;
+    namespace?: string;
+    verbose?: boolean;
+    leaseNamespace?: string;
+    logStream?: NodeJS.WritableStream;
+    policy?: Partial<InstallPolicy>;
+  } = {},
 ): Promise<RunningOperator> {
   const operator = new Operator({
     kubeConfig,
@@ -67,6 +76,7 @@ export async function startOperator(
     namespace: opts.namespace,
     resyncPeriodMs: opts.resyncPeriodMs,
     leaderElection: opts.leaseNamespace ? { namespace: opts.leaseNamespace, name: 'codex-lb-operator' } : undefined,
+    policy: { ...DEFAULT_INSTALL_POLICY, ...opts.policy },
   });
   const requests: string[] = [];
   await operator.start();
@@ -121,6 +131,11 @@ export function codexLB(namespace: string, name: string, spec: Record<string, un
   return { apiVersion: 'codexlb.io/v1alpha1', kind: 'CodexLB', metadata: { name, namespace }, spec };
 }
 
-export function secret(namespace: string, name: string, data: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', stringData: data };
+/**
+ * A Secret CodexLBs may use: it carries the opt-in label, as the README tells Secret owners to do.
+ * `grantAccess: false` leaves it out (the confused-deputy tests).
+ */
+export function secret(namespace: string, name: string, data: Record<string, string>, opts: { grantAccess?: boolean } = {}): KubeObject {
+  const labels = opts.grantAccess === false ? undefined : { [SECRET_ACCESS_LABEL]: SECRET_ACCESS_VALUE };
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', stringData: data };
 }

@@ -80,13 +80,46 @@ describe('CodexLB admission validation', () => {
     ['SecretRef without a secret', { encryption: { source: 'SecretRef' } }, 'encryption.secretRef is required when encryption.source is SecretRef'],
     ['a preStop dwell longer than the drain', { shutdown: { preStopSleepSeconds: 40, drainTimeoutSeconds: 30 } }, 'shutdown.preStopSleepSeconds must be <= shutdown.drainTimeoutSeconds'],
     ['a grace period shorter than drain + 32', { shutdown: { terminationGracePeriodSeconds: 61 } }, 'shutdown.terminationGracePeriodSeconds must be >= shutdown.drainTimeoutSeconds + 32'],
-    ['a shared advertise hostname', { topology: { handoffAdvertiseURL: 'http://codex-lb:2455' } }, 'topology.handoffAdvertiseURL must be an http(s) URL containing $(POD_NAME) or $(POD_IP)'],
+    ['a shared advertise hostname', { topology: { handoffAdvertiseURL: 'http://codex-lb:2455' } }, 'topology.handoffAdvertiseURL must be an http(s) URL whose host starts with $(POD_NAME) or $(POD_IP)'],
+    [
+      'a foreign advertise host carrying the pod name in its path',
+      { topology: { handoffAdvertiseURL: 'http://collector.example/$(POD_NAME)' } },
+      'topology.handoffAdvertiseURL must be an http(s) URL whose host starts with $(POD_NAME) or $(POD_IP)',
+    ],
     ['trusted proxy headers without CIDRs', { config: { firewall: { trustProxyHeaders: true, trustedProxyCIDRs: [] } } }, 'config.firewall.trustProxyHeaders requires at least one trustedProxyCIDR'],
     ['metrics on the API port', { metrics: { port: 2455 } }, 'metrics.port must differ from the HTTP port 2455 and the OAuth port 1455'],
     ['a nodePort on a ClusterIP Service', { service: { nodePort: 30080 } }, 'service.nodePort is only valid for service.type NodePort or LoadBalancer'],
     ['Gateway API routes without parents', { gatewayAPI: { enabled: true } }, 'gatewayAPI.parentRefs is required when gatewayAPI.enabled is true'],
     ['both PDB bounds', { podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } }, 'podDisruptionBudget: set either minAvailable or maxUnavailable, not both'],
-    ['an operator-managed env var', { env: [{ name: 'CODEX_LB_DATABASE_URL', value: 'postgresql://x' }] }, 'env must not set operator-managed variables'],
+    ['an operator-managed env var', { env: [{ name: 'CODEX_LB_DATABASE_URL', value: 'postgresql://x' }] }, 'env must not set CODEX_LB_DATABASE_URL, an operator-managed variable'],
+    [
+      'API-key auth switched off through env',
+      { env: [{ name: 'TZ', value: 'UTC' }, { name: 'CODEX_LB_API_KEY_AUTH_ENABLED', value: 'false' }] },
+      'spec.env[1].name: Invalid value: "CODEX_LB_API_KEY_AUTH_ENABLED": env must not set CODEX_LB_API_KEY_AUTH_ENABLED, an operator-managed variable: use the typed spec field',
+    ],
+    [
+      'firewall trust settings through env',
+      { env: [{ name: 'CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS', value: 'true' }] },
+      'spec.env[0].name: Invalid value: "CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS": env must not set CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS',
+    ],
+    ['trusted proxy CIDRs through env', { env: [{ name: 'CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS', value: '0.0.0.0/0' }] }, 'env must not set CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS'],
+    ['an upstream URL through env', { env: [{ name: 'CODEX_LB_UPSTREAM_BASE_URL', value: 'http://collector.example' }] }, 'env must not set CODEX_LB_UPSTREAM_BASE_URL'],
+    ['the OAuth token URL through env', { env: [{ name: 'CODEX_LB_OAUTH_TOKEN_URL', value: 'http://collector.example' }] }, 'env must not set CODEX_LB_OAUTH_TOKEN_URL'],
+    [
+      'code injected through NODE_OPTIONS',
+      { env: [{ name: 'NODE_OPTIONS', value: '--import=data:text/javascript,fetch("http://x")' }] },
+      'spec.env[0].name: Invalid value: "NODE_OPTIONS": env must not set NODE_OPTIONS: NODE_* and LD_* variables change the code the proxy runs',
+    ],
+    ['TLS verification switched off', { env: [{ name: 'NODE_TLS_REJECT_UNAUTHORIZED', value: '0' }] }, 'env must not set NODE_TLS_REJECT_UNAUTHORIZED'],
+    [
+      'an envFrom prefix that makes every key a Node.js switch',
+      { envFrom: [{ prefix: 'NODE_', configMapRef: { name: 'c' } }] },
+      'spec.envFrom[0].prefix: Invalid value: "NODE_": envFrom prefix must not start with NODE_ or LD_',
+    ],
+    ['an envFrom entry naming two sources', { envFrom: [{ configMapRef: { name: 'c' }, secretRef: { name: 's' } }] }, 'each envFrom entry needs exactly one of configMapRef or secretRef'],
+    ['an empty image tag', { image: { tag: '' } }, 'spec.image.tag: Invalid value: "": spec.image.tag in body should be at least 1 chars long'],
+    ['an image tag with a slash', { image: { tag: 'v1/../x' } }, 'spec.image.tag: Invalid value: "v1/../x": spec.image.tag in body should match'],
+    ['an image repository with spaces', { image: { repository: 'ghcr.io/codex lb' } }, 'spec.image.repository: Invalid value: "ghcr.io/codex lb"'],
     ['an unknown mode', { topology: { mode: 'Clustered' } }, 'spec.topology.mode: Unsupported value: "Clustered"'],
   ])('rejects %s', async (_what, spec, message) => {
     expect(await rejection(codexLB(ns, uniqueName(), spec))).toContain(message);
@@ -94,6 +127,17 @@ describe('CodexLB admission validation', () => {
 
   it('rejects names too long for the derived child names', async () => {
     expect(await rejection(codexLB(ns, 'n'.repeat(41), {}))).toContain('metadata.name must be at most 40 characters');
+  });
+
+  it.each(['a.b', '1abc'])('rejects the name %s, valid for a CodexLB but not for the Services it names', async (name) => {
+    expect(await rejection(codexLB(ns, name, {}))).toContain(
+      'metadata.name must be a DNS label: lowercase letters, digits and "-", starting with a letter (it names Services)',
+    );
+  });
+
+  it('accepts the longest allowed name, whose derived names all fit', async () => {
+    const created = await env.client.create<KubeObject>(codexLB(ns, `a${'b'.repeat(39)}`, {}));
+    expect(created.metadata.name).toHaveLength(40);
   });
 
   it.each([

@@ -59,6 +59,8 @@ export interface ControlPlane {
   apply(manifest: string | object[]): Promise<string>;
   /** Stops every component in reverse start order and deletes the data dir. */
   stop(): Promise<void>;
+  /** Sends `signal` to kube-apiserver, e.g. SIGSTOP / SIGCONT to freeze and thaw the API. */
+  signalApiserver(signal: NodeJS.Signals): void;
 }
 
 const START_ATTEMPTS = 3;
@@ -139,6 +141,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           input: typeof manifest === 'string' ? manifest : JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }),
         }),
       stop: stopAll,
+      signalApiserver: (signal) => {
+        const apiserver = started.find((c): c is ManagedProcess => c instanceof ManagedProcess && c.name === 'kube-apiserver');
+        if (!apiserver) throw new Error('kube-apiserver is not running');
+        apiserver.signal(signal);
+      },
     };
   } catch (err) {
     await stopAll();

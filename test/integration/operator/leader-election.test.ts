@@ -1,10 +1,15 @@
 /**
  * Two operator processes (the shipped CLI, as the Deployment runs it) share one Lease: only the
  * holder reconciles; when it is killed the standby takes over; a graceful stop releases the Lease.
+ * A leader that cannot renew (the API server frozen) stops acting at the renew deadline, while its
+ * requests are still hanging: the CLI exits, an in-process operator stops its controllers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedProcess, waitFor } from '../../harness/process.ts';
 import { freePort } from '../../harness/ports.ts';
+import { Operator } from '../../../operator/manager.ts';
+import { silentLogger } from '../../../operator/runtime/logger.ts';
+import { OPERATOR_VERSION } from '../../../operator/version.ts';
 import { codexLB, createNamespace, get, repoRoot, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
 
 const ns = 'le';
@@ -88,5 +93,67 @@ describe('leader election between two operator processes', () => {
     expect(await leader!.proc.exited).toBe(0);
     expect(await holder()).toBe('');
     candidates = [];
+  });
+});
+
+describe('a leader whose API server freezes', () => {
+  let env: OperatorTestEnv;
+  let frozen = false;
+  const freeze = () => {
+    env.cp.signalApiserver('SIGSTOP');
+    frozen = true;
+  };
+  const thaw = () => {
+    if (frozen) env.cp.signalApiserver('SIGCONT');
+    frozen = false;
+  };
+
+  beforeAll(async () => {
+    env = await startOperatorTestEnv('api');
+    await createNamespace(env.cp, leaseNs);
+  });
+
+  afterEach(thaw);
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('exits (the shipped CLI) at the renew deadline while its renewal still hangs, instead of acting as leader', async () => {
+    const leader = await startCandidate(env.cp.kubeconfigPath);
+    try {
+      await waitFor('the candidate to lead', async () => ((await leaderStatus(leader)) === 1 ? true : undefined));
+      freeze();
+      // 4 s lease, 3 s renew deadline, requests that would hang for 30 s: it must be gone while frozen.
+      await waitFor('the leader to exit while the API server is frozen', async () => (leader.proc.running ? undefined : true), { timeoutMs: 20_000 });
+      expect(frozen).toBe(true);
+      expect(await leader.proc.exited).toBe(1);
+      expect(leader.proc.output()).toContain('lost leader lease: renew deadline passed');
+    } finally {
+      thaw();
+      await leader.proc.stop();
+    }
+  });
+
+  it('stops its controllers (in process) at the deadline, and campaigns again once the API answers', async () => {
+    const operator = new Operator({
+      kubeConfig: env.cp.kubeConfig(),
+      log: silentLogger(),
+      operatorVersion: OPERATOR_VERSION,
+      leaderElection: { namespace: leaseNs, name: 'in-process', identity: 'in-process', leaseDurationSeconds: 4, renewDeadlineMs: 3_000, retryPeriodMs: 1_000 },
+    });
+    await operator.start();
+    try {
+      await waitFor('the operator to lead', async () => (operator.leading ? true : undefined));
+      freeze();
+      await waitFor('the operator to stop leading while the API server is frozen', async () => (operator.leading ? undefined : true), { timeoutMs: 20_000 });
+      expect(frozen).toBe(true);
+      expect((await operator.metrics.leaderStatus.get()).values).toEqual([expect.objectContaining({ value: 0 })]);
+      thaw();
+      await waitFor('the operator to lead again', async () => (operator.leading ? true : undefined), { timeoutMs: 30_000 });
+    } finally {
+      thaw();
+      await operator.stop();
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface OperatorOptions {
   metrics?: RuntimeMetrics;
   /** What CodexLBs may ask for (operator flags); the safe defaults when undefined. */
   policy?: InstallPolicy;
+  /** How soon a CodexLB blocked by a problem is looked at again (default 30 s). */
+  blockedRetryMs?: number;
   /**
    * Called the moment the Lease is lost (renew deadline passed), before the controllers stop. The
    * CLI exits here, as controller-runtime does; without it the process stops its controllers and
@@ -168,6 +170,7 @@ export class Operator {
       pods,
       capabilities: new DiscoveryCapabilities(client),
       policy: this.#opts.policy ?? DEFAULT_INSTALL_POLICY,
+      blockedRetryMs: this.#opts.blockedRetryMs,
       events: new ApiEventRecorder(client, `codex-lb-operator-${hostname()}`, log),
       operatorVersion: this.#opts.operatorVersion,
     });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startControlPlane } from './controlplane/controlplane.ts';
 import { startPostgres } from './postgres.ts';
 import { waitFor } from './process.ts';
+import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../operator/api/common.ts';
 import { Operator } from '../../operator/manager.ts';
 import { createLogger } from '../../operator/runtime/logger.ts';
 import { OPERATOR_VERSION } from '../../operator/version.ts';
@@ -49,6 +50,8 @@ try {
   say('applying samples/codexlb-standalone.yaml and samples/codexlb-replicated.yaml (database: a throwaway PostgreSQL)');
   await kubectl('create', 'namespace', 'codex');
   await kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', 'codex', `--from-literal=database-url=${pg.url}`);
+  // The Secret's owner lets CodexLBs use it (README, "Security model").
+  await kubectl('label', 'secret', 'codex-lb-db', '-n', 'codex', `${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE}`);
   for (const sample of ['codexlb-standalone.yaml', 'codexlb-replicated.yaml']) {
     await cp.apply(await readFile(join(root, 'samples', sample), 'utf8'));
   }

@@ -44,7 +44,7 @@ const REPLICAS_HANDOFF_MANAGER = 'codex-lb-operator-replicas-handoff';
  * child's name, a Secret without the opt-in label) are outside the label-selected caches, so their
  * changes send no event.
  */
-export const BLOCKED_RETRY_MS = 30_000;
+export const DEFAULT_BLOCKED_RETRY_MS = 30_000;
 
 /** Kinds whose objects disappear when the spec stops asking for them. */
 const PRUNABLE = new Set(['Service', 'Ingress', 'HTTPRoute', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']);
@@ -62,6 +62,8 @@ export interface CodexLBReconcilerDeps {
   events: EventRecorder;
   operatorVersion: string;
   now?: () => Date;
+  /** How soon a blocked CodexLB is looked at again (DEFAULT_BLOCKED_RETRY_MS). */
+  blockedRetryMs?: number;
 }
 
 interface StatefulSet extends KubeObject {
@@ -129,7 +131,7 @@ export class CodexLBReconciler implements Reconciler {
     } catch (err) {
       if (!(err instanceof Blocked)) throw err;
       await this.#writeStatus(cr, { ...observed, workload: this.#observeWorkload(cr), blocked: { stage: err.stage, problem: err.problem } });
-      return { requeueAfterMs: BLOCKED_RETRY_MS };
+      return { requeueAfterMs: this.#deps.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS };
     }
   }
 

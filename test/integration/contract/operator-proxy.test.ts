@@ -32,7 +32,12 @@ const variants: Record<string, Record<string, unknown>> = {
     database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } },
     config: {
       logFormat: 'text',
-      upstream: { baseURL: 'https://upstream.example/backend-api', streamTransport: 'websocket', connectTimeoutSeconds: 5 },
+      upstream: {
+        baseURL: 'https://upstream.example/backend-api',
+        oauthTokenURL: 'https://auth.upstream.example/oauth/token',
+        streamTransport: 'websocket',
+        connectTimeoutSeconds: 5,
+      },
       requestBudgetSeconds: 120,
       streamIdleTimeoutSeconds: 60,
       firewall: { trustProxyHeaders: true, trustedProxyCIDRs: ['10.0.0.0/8', 'fd00::/8'], allowlist: ['203.0.113.0/24', '2001:db8::7'] },

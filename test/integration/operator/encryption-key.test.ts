@@ -78,8 +78,9 @@ describe('an encryption key the database was not encrypted with', () => {
     await waitForCondition(env.client, ns, 'pg', 'Ready', 'True');
   });
 
-  it('holds the rollout and says what to do when the Job finds the key wrong, while the old pods keep serving', async () => {
+  it('holds the rollout and says what to do when the Job finds the key wrong, while the old pods keep serving; resumes once fixed', async () => {
     const before = (await sts('pg'))!;
+    const original = (await get(env.client, 'v1', 'Secret', ns, 'pg-encryption'))!;
     // The operator sees both changes at once, so the Job for the new key is the one kwok fails as
     // `migrate upgrade` would (an env change alone rolls pods without a Job).
     await op.stop();
@@ -95,6 +96,17 @@ describe('an encryption key the database was not encrypted with', () => {
     const after = (await sts('pg'))!;
     expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(after.status.readyReplicas).toBe(2);
+
+    // Restoring the key the database was last checked against (and, for kwok, no longer failing the
+    // Job) needs no new Job: the installation is as it was.
+    const originalKey = Buffer.from((original as any).data['encryption-key'], 'base64').toString();
+    await op.stop();
+    await env.cp.apply([secret(ns, 'pg-encryption', { 'encryption-key': originalKey }, { grantAccess: false })]);
+    await env.cp.kubectl('patch', 'clb', 'pg', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/spec/env"}]');
+    op = await startOperator(env.cp.kubeConfig());
+    const fixed = await waitForCondition(env.client, ns, 'pg', 'Ready', 'True');
+    expect(condition(fixed, 'Degraded')).toMatchObject({ status: 'False' });
+    expect((await sts('pg'))!.metadata.generation).toBe(before.metadata.generation);
   });
 
   it('reports a pod of the current template that refused to start with the wrong key (SQLite: no Job)', async () => {

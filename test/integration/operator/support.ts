@@ -67,6 +67,7 @@ export async function startOperator(
     leaseNamespace?: string;
     logStream?: NodeJS.WritableStream;
     policy?: Partial<InstallPolicy>;
+    blockedRetryMs?: number;
   } = {},
 ): Promise<RunningOperator> {
   const operator = new Operator({
@@ -77,6 +78,7 @@ export async function startOperator(
     resyncPeriodMs: opts.resyncPeriodMs,
     leaderElection: opts.leaseNamespace ? { namespace: opts.leaseNamespace, name: 'codex-lb-operator' } : undefined,
     policy: { ...DEFAULT_INSTALL_POLICY, ...opts.policy },
+    blockedRetryMs: opts.blockedRetryMs,
   });
   const requests: string[] = [];
   await operator.start();

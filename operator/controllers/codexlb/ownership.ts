@@ -45,3 +45,8 @@ export function ownershipConflict(cr: CodexLB, live: KubeObject | undefined): Pr
     message: `${id} already exists and ${by}; the operator will not take it over. Delete or rename that object, or give the CodexLB another name`,
   };
 }
+
+/** Pins an apply to the object seen live: a namesake created in between makes the apply fail instead of changing it. */
+export function withUid(obj: KubeObject, uid: string): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, uid } };
+}

@@ -31,9 +31,9 @@ import { envFromKeys, envFromProblem } from './env-sources.ts';
 import { policyProblem, type InstallPolicy } from './install-policy.ts';
 import { JobObserver } from './jobs.ts';
 import { planMigration } from './migration.ts';
-import { controllerOf, ownershipConflict } from './ownership.ts';
+import { controllerOf, ownershipConflict, withUid } from './ownership.ts';
 import { keyMismatchIn, keyMismatchProblem, type PodView } from './pod-problems.ts';
-import { SecretResolver, referencedSecretNames, withUid } from './secrets.ts';
+import { SecretResolver, referencedSecretNames } from './secrets.ts';
 import { computeStatus, type StatusInputs, type WorkloadObservation } from './status.ts';
 
 /** Co-owns StatefulSet.spec.replicas while the HPA scales it (see #applyWorkloadAware). */
@@ -230,7 +230,10 @@ export class CodexLBReconciler implements Reconciler {
       if (!(err instanceof ApiError && err.status === 422 && desired.kind === 'StatefulSet' && /Forbidden/.test(err.message))) throw err;
       // A field the StatefulSet API treats as immutable changed: recreate it, leaving the pods running
       // (orphaned) so the new StatefulSet adopts them and rolls them normally.
-      await this.#deps.client.delete(refOf(desired), { propagationPolicy: 'Orphan' });
+      await this.#deps.client.delete(refOf(desired), { propagationPolicy: 'Orphan', uid: live?.metadata.uid });
+      // Whatever holds the name now (our terminating StatefulSet, or a namesake) must still be ours.
+      const replaced = ownershipConflict(cr, await this.#deps.client.get(refOf(desired)));
+      if (replaced) throw new Blocked('ownership', replaced);
       await this.#deps.client.apply(desired);
       this.#deps.events.record(cr, 'Warning', 'Recreated', `Recreated StatefulSet ${desired.metadata.name}: an immutable field changed`);
     }

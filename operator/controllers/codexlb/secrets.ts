@@ -22,7 +22,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, type KubeObject, type ObjectRef } from '../../runtime/kube/types.ts';
 import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
 import { Blocked, DegradedReason, type Problem } from '../conditions.ts';
-import { ownershipConflict } from './ownership.ts';
+import { ownershipConflict, withUid } from './ownership.ts';
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -245,11 +245,6 @@ export class SecretResolver {
     const desired = withAppliedHash(secret);
     if (applyReason(desired, live)) await this.#client.apply(live?.metadata.uid ? withUid(desired, live.metadata.uid) : desired);
   }
-}
-
-/** Pins an apply to the object seen live: a namesake created in between makes the apply fail. */
-export function withUid(obj: KubeObject, uid: string): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, uid } };
 }
 
 function decode(value: string | undefined): string {

@@ -58,8 +58,9 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     databaseUrl = await pg.createDatabase('codexlb');
     await env.kubectl('create', 'namespace', ns);
     await env.kubectl('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=restricted');
-    // The sample's instructions: create the database URL Secret first.
+    // The sample's instructions: create the database URL Secret first, and let CodexLBs use it.
     await env.kubectl('create', 'secret', 'generic', 'codex-lb-db', '-n', ns, `--from-literal=database-url=${databaseUrl}`);
+    await env.kubectl('label', 'secret', 'codex-lb-db', '-n', ns, 'codexlb.io/secret-access=true');
     const manifest = withFakeUpstream(parse(await sample('codexlb-replicated.yaml')), env.fake);
     // A shorter preStop dwell keeps the suite quick; drain time covers the longest stream the tests hold open.
     manifest.spec.shutdown = { preStopSleepSeconds: 5, drainTimeoutSeconds: 90, terminationGracePeriodSeconds: 125 };

@@ -9,12 +9,15 @@ type Manifest = { spec: Record<string, any> } & Record<string, any>;
 
 /**
  * The only departure from a sample: the upstream and its OAuth token endpoint are the fake on the host end
- * of the node's link (plain http, which a real installation never uses).
+ * of the node's link (plain http, which a real installation never uses; the operator is installed with
+ * the flags that allow it, see real-env.ts).
  */
 export function withFakeUpstream(manifest: Manifest, fake: FakeUpstream): Manifest {
   const spec = manifest.spec;
-  spec.config = { ...spec.config, upstream: { ...spec.config?.upstream, baseURL: `${fake.url}/backend-api` } };
-  spec.env = [...(spec.env ?? []), { name: 'CODEX_LB_OAUTH_TOKEN_URL', value: `${fake.url}/oauth/token` }];
+  spec.config = {
+    ...spec.config,
+    upstream: { ...spec.config?.upstream, baseURL: `${fake.url}/backend-api`, oauthTokenURL: `${fake.url}/oauth/token` },
+  };
   return manifest;
 }
 

@@ -48,7 +48,7 @@ export async function startRealEnv(): Promise<RealEnv> {
   try {
     fake = await startFakeUpstream({ host: net.hostIP, port: 0 });
     client = await KubeClient.fromKubeConfig(cp.kubeConfig());
-    await installOperator(cluster);
+    await installOperator(cluster, new URL(fake.url).hostname);
     const kubectl = (...args: string[]) => cp.kubectl(...args);
     return {
       cluster,
@@ -79,11 +79,18 @@ export async function startRealEnv(): Promise<RealEnv> {
 
 /**
  * README "Install on a cluster": the images are already on the node (built from the Dockerfiles by
- * `make setup` and imported instead of pushed), then `kubectl apply -k config/default`.
+ * `make setup` and imported instead of pushed), then `kubectl apply -k config/default`. One departure:
+ * the operator's flags let CodexLBs use the fake upstream (plain http on `fakeHost`), as a cluster
+ * admin would widen them (README, "Security model").
  */
-async function installOperator(cluster: RealCluster): Promise<void> {
+async function installOperator(cluster: RealCluster, fakeHost: string): Promise<void> {
   const { cp } = cluster;
   await cp.kubectl('apply', '-k', join(repoRoot, 'config/default'));
+  const args = [`--allowed-upstream-hosts=${fakeHost}`, '--allow-insecure-upstream'];
+  await cp.kubectl(
+    '-n', OPERATOR_NAMESPACE, 'patch', 'deployment', 'codex-lb-operator', '--type=json',
+    '-p', JSON.stringify(args.map((value) => ({ op: 'add', path: '/spec/template/spec/containers/0/args/-', value }))),
+  );
   await cp
     .kubectl('-n', OPERATOR_NAMESPACE, 'rollout', 'status', 'deployment/codex-lb-operator', '--timeout=180s')
     .catch(async (err: Error) => {

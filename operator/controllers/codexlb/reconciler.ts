@@ -33,7 +33,7 @@ import { JobObserver } from './jobs.ts';
 import { planMigration } from './migration.ts';
 import { controllerOf, ownershipConflict, withUid } from './ownership.ts';
 import { keyMismatchIn, keyMismatchProblem, type PodView } from './pod-problems.ts';
-import { SecretResolver, referencedSecretNames } from './secrets.ts';
+import { SecretResolver, referencedSecretNames, type ResolvedSecrets } from './secrets.ts';
 import { computeStatus, type StatusInputs, type WorkloadObservation } from './status.ts';
 
 /** Co-owns StatefulSet.spec.replicas while the HPA scales it (see #applyWorkloadAware). */
@@ -139,7 +139,7 @@ export class CodexLBReconciler implements Reconciler {
   async #applyChildren(
     cr: CodexLB,
     ctx: ReconcileContext,
-    pass: Pick<StatusInputs, 'now' | 'desiredImage' | 'skipped'> & { capabilities: ClusterCapabilities; secrets: Awaited<ReturnType<SecretResolver['resolve']>> },
+    pass: Pick<StatusInputs, 'now' | 'desiredImage' | 'skipped'> & { capabilities: ClusterCapabilities; secrets: ResolvedSecrets },
   ): Promise<ReconcileResult | undefined> {
     const { secrets, desiredImage: image } = pass;
     const namespace = cr.metadata.namespace ?? 'default';

@@ -86,6 +86,13 @@ describe('computeStatus', () => {
     expect(cond(status, 'Progressing')).toMatchObject({ status: 'False', reason: 'Blocked' });
   });
 
+  it('remembers which generated key Secret was in use while a pass is blocked (its later deletion is EncryptionKeyLost)', () => {
+    const inUse = computeStatus(inputs({ encryptionKeySecret: 'lb-encryption' }));
+    const problem = { reason: DegradedReason.ImageNotAllowed, message: 'spec.image.repository …' };
+    const blocked = computeStatus(inputs({ codexlb: codexlb({}, inUse), plan: undefined, blocked: { stage: 'policy', problem } }));
+    expect(blocked.effective?.encryptionKeySecret).toBe('lb-encryption');
+  });
+
   it('reports what the pods say (a key mismatch) as Degraded while the pass itself went through', () => {
     const problem = { reason: DegradedReason.EncryptionKeyLost, message: 'pod lb-0 (container codex-lb) refused to start: …' };
     const status = computeStatus(inputs({ podProblem: problem, workload: { ...ready, readyReplicas: 0 } }));

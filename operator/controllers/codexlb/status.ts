@@ -172,7 +172,8 @@ export function computeStatus(s: StatusInputs): CodexLBStatus {
       migrationStrategy: migrationStrategy(cr.spec),
       continuity: continuityEnabled(cr.spec),
       podDisruptionBudget: podDisruptionBudgetEnabled(cr.spec),
-      encryptionKeySecret: s.encryptionKeySecret ?? '',
+      // Kept while a pass is blocked: it is how a later pass knows a deleted key Secret was in use.
+      encryptionKeySecret: s.encryptionKeySecret ?? cr.status?.effective?.encryptionKeySecret ?? '',
       configHash: s.configHash ?? cr.status?.effective?.configHash,
     },
     endpoints: {

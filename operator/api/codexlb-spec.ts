@@ -252,8 +252,11 @@ const config = object(
       minimum: 1,
     }),
     streamIdleTimeoutSeconds: integer({
-      description: 'Longest silence between upstream stream events (CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS).',
-      default: 300,
+      description:
+        'Longest silence between upstream stream events before the proxy ends the stream ' +
+        '(CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS; upstream default 7200: long reasoning turns are quiet for minutes). ' +
+        'Rendered nginx ingress timeouts follow it.',
+      default: 7200,
       minimum: 1,
     }),
     firewall: object(

@@ -1,7 +1,8 @@
 /**
  * `codex-lb-operator render -f codexlb.yaml`: the objects the operator would apply for each CodexLB
- * in the file, offline. Generated Secrets are named but not shown (their values are created in the
- * cluster, once); the migration Job is the one a first install would run.
+ * in the file, offline, in the order the controller applies them. Generated Secrets are named but not shown
+ * (their values are created in the cluster, once); the migration Job is the one a first install would run, and
+ * the StatefulSet after it is applied only once that Job has succeeded.
  */
 import { parseAllDocuments, stringify } from 'yaml';
 import type { CodexLB } from '../api/crds.ts';
@@ -25,12 +26,22 @@ export function renderDocuments(yamlText: string, operatorVersion: string): stri
       cr.spec.database.postgres?.host ? `${n.database} (PostgreSQL URL composed from host, user and the password Secret)` : undefined,
     ].filter(Boolean);
     const header = `# CodexLB ${cr.metadata.namespace}/${cr.metadata.name}; Secrets generated in the cluster: ${generated.join('; ')}`;
-    const docs = renderCodexLB(offlineInput(cr, operatorVersion)).map((o) => toYaml(withAppliedHash(o)));
+    const objects = renderCodexLB(offlineInput(cr, operatorVersion));
+    const migrates = objects.some((o) => o.kind === 'Job');
+    const docs = objects.map((o) => {
+      const yaml = toYaml(withAppliedHash(o));
+      // The order above is the controller's: on a first install the StatefulSet waits for the Job.
+      return migrates && o.kind === 'StatefulSet' ? `# Applied once the migration Job above has succeeded.\n${yaml}` : yaml;
+    });
     out.push(`${header}\n${docs[0] ?? ''}`, ...docs.slice(1));
   }
   return out.join('\n---\n');
 }
 
+/**
+ * YAML 1.1 quoting: kubectl, Argo CD and Flux read manifests as YAML 1.1, where an unquoted `off`, `on`, `yes`
+ * or `no` is a boolean (an annotation value `off` would be rejected: "cannot unmarshal bool").
+ */
 function toYaml(obj: KubeObject): string {
-  return stringify(obj, { lineWidth: 0 }).trimEnd();
+  return stringify(obj, { lineWidth: 0, version: '1.1' }).trimEnd();
 }

@@ -178,4 +178,15 @@ describe('composeDatabaseUrl', () => {
   it('brackets IPv6 hosts', () => {
     expect(composeDatabaseUrl({ host: 'fd00::1', port: 5432, database: 'd', user: 'u' }, 'p')).toBe('postgresql://u:p@[fd00::1]:5432/d');
   });
+
+  it('lets a quiet stream live as long as upstream does (7200 s), and no nginx ingress cuts it earlier', () => {
+    const objects = render({ ...replicatedSpec, ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'lb.example.com' }], nginx: { enabled: true } } });
+    const env = find(objects, 'ConfigMap', 'lb-env').data;
+    expect(env.CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS).toBe('7200');
+    for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+      const annotations = ingress.metadata.annotations ?? {};
+      expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']), ingress.metadata.name).toBeGreaterThanOrEqual(7200);
+      expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout']), ingress.metadata.name).toBeGreaterThanOrEqual(7200);
+    }
+  });
 });

@@ -13,15 +13,23 @@ import { OAUTH_PORT } from './workload.ts';
 export const CONTINUITY_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
 const OAUTH_CALLBACK_PATH = '/auth/callback';
 
-/** Streams last up to an hour and must not be buffered (official chart's coherent set). */
-const NGINX_STREAMING = {
-  'nginx.ingress.kubernetes.io/proxy-http-version': '1.1',
-  'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
-  'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
-  'nginx.ingress.kubernetes.io/proxy-body-size': '50m',
-  'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
-  'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
-};
+/**
+ * Streams must not be buffered (the official chart's coherent set), and nginx must never be the first to cut a
+ * quiet stream or a slow request: its read/send timeouts follow the proxy's own stream idle timeout and request
+ * budget, whichever is longer.
+ */
+export function nginxStreaming(cr: CodexLB): Record<string, string> {
+  const { streamIdleTimeoutSeconds, requestBudgetSeconds } = cr.spec.config;
+  const timeout = String(Math.max(streamIdleTimeoutSeconds, requestBudgetSeconds));
+  return {
+    'nginx.ingress.kubernetes.io/proxy-http-version': '1.1',
+    'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+    'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
+    'nginx.ingress.kubernetes.io/proxy-body-size': '50m',
+    'nginx.ingress.kubernetes.io/proxy-read-timeout': timeout,
+    'nginx.ingress.kubernetes.io/proxy-send-timeout': timeout,
+  };
+}
 
 function ingressSpec(cr: CodexLB, hosts: Array<{ host: string; paths: Array<{ path: string; pathType: string }> }>, backend: { service: string; port: string }) {
   const { ingress } = cr.spec;
@@ -46,7 +54,7 @@ function renderIngresses(cr: CodexLB): KubeObject[] {
   if (!ingress.enabled && !ingress.oauth.enabled) return [];
   const n = names(cr.metadata.name);
   const hosts = ingress.hosts ?? [];
-  const base = ingress.nginx.enabled ? NGINX_STREAMING : {};
+  const base = ingress.nginx.enabled ? nginxStreaming(cr) : {};
   const out: KubeObject[] = [];
   if (ingress.enabled) {
     out.push({
@@ -66,7 +74,7 @@ function renderIngresses(cr: CodexLB): KubeObject[] {
     out.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...NGINX_STREAMING, ...affinity, ...ingress.annotations } }),
+      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...nginxStreaming(cr), ...affinity, ...ingress.annotations } }),
       spec: ingressSpec(cr, continuityHosts, { service: n.service, port: 'http' }),
     });
   }

@@ -9,6 +9,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions as HttpsOptions } from 'node:https';
 import { Discovery, type ResourceInfo } from './discovery.ts';
+import { jsonLines } from './json-lines.ts';
 import { ApiError, type KubeObject, type ListResult, type ObjectRef, type WatchEvent } from './types.ts';
 
 export const FIELD_MANAGER = 'codex-lb-operator';
@@ -140,20 +141,11 @@ export class KubeClient {
     if (res.statusCode >= 300) {
       throw ApiError.from(res.statusCode, await res.body.text());
     }
-    let buffered = '';
-    for await (const chunk of res.body) {
-      buffered += (chunk as Buffer).toString('utf8');
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (!line) continue;
-        const event = JSON.parse(line) as WatchEvent<T>;
-        if (event.type !== 'ERROR' && event.type !== 'BOOKMARK') {
-          event.object = { ...event.object, apiVersion, kind } as T;
-        }
-        yield event;
+    for await (const event of jsonLines<WatchEvent<T>>(res.body)) {
+      if (event.type !== 'ERROR' && event.type !== 'BOOKMARK') {
+        event.object = { ...event.object, apiVersion, kind } as T;
       }
+      yield event;
     }
   }
 

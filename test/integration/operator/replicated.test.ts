@@ -17,34 +17,11 @@ import {
 } from './support.ts';
 import { PassThrough } from 'node:stream';
 import { waitFor } from '../../harness/process.ts';
+import { httpRouteCrd } from './optional-crds.ts';
 
 const ns = 'replicated';
 const name = 'prod';
 const dbUrl = 'postgresql://codexlb:s3cret-pw@db.example.internal:5432/codexlb';
-
-/** A minimal HTTPRoute CRD: enough for the API to exist; the operator only needs it served. */
-const httpRouteCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  // *.k8s.io groups need the approval annotation the real Gateway API CRDs carry.
-  metadata: {
-    name: 'httproutes.gateway.networking.k8s.io',
-    annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/3328' },
-  },
-  spec: {
-    group: 'gateway.networking.k8s.io',
-    names: { kind: 'HTTPRoute', plural: 'httproutes', singular: 'httproute', listKind: 'HTTPRouteList' },
-    scope: 'Namespaced',
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 describe('Replicated CodexLB with PostgreSQL', () => {
   let env: OperatorTestEnv;

@@ -41,6 +41,8 @@ export interface OperatorOptions {
    * campaigns again.
    */
   onLeadershipLost?: () => void;
+  /** Leader election cannot go on (e.g. its Lease namespace does not exist); logged before this is called. */
+  onElectionFailed?: (err: Error) => void;
 }
 
 /** Child kinds the CodexLB controller owns, cached by label so memory stays bounded. */
@@ -115,7 +117,7 @@ export class Operator {
     }
     const election = this.#opts.leaderElection;
     if (!election) {
-      await this.#startLeading();
+      await this.#startLeading(this.#abort.signal);
       this.#campaign = Promise.resolve();
       return;
     }
@@ -125,11 +127,16 @@ export class Operator {
       this.#log,
       this.metrics,
     );
-    this.#campaign = this.#leader.run(this.#abort.signal, {
-      onStartedLeading: () => this.#startLeading(),
-      onLostLeadership: this.#opts.onLeadershipLost,
-      onStoppedLeading: () => this.#stopLeading(),
-    });
+    this.#campaign = this.#leader
+      .run(this.#abort.signal, {
+        onStartedLeading: (leadership) => this.#startLeading(leadership),
+        onLostLeadership: this.#opts.onLeadershipLost,
+        onStoppedLeading: () => this.#stopLeading(),
+      })
+      .catch((err: Error) => {
+        this.#log.error('leader election failed', { error: err.message });
+        this.#opts.onElectionFailed?.(err);
+      });
   }
 
   /** Graceful shutdown: finish in-flight reconciles, release the Lease, close connections. */
@@ -141,7 +148,8 @@ export class Operator {
     await this.#client?.close();
   }
 
-  async #startLeading(): Promise<void> {
+  /** Starts the caches and, once they are synced, the workers — unless `leadership` ends first. */
+  async #startLeading(leadership: AbortSignal): Promise<void> {
     const client = this.client;
     const log = this.#log;
     const namespace = this.#opts.namespace;
@@ -199,7 +207,14 @@ export class Operator {
     const informers = [codexlbs as Informer, ...children.values(), generatedSecrets, grantedSecrets, pods, crds];
     this.#running = { controller, informers };
     for (const informer of informers) informer.start();
-    await Promise.all(informers.map((i) => i.synced));
+    // A leader that loses its Lease while the caches still sync (say, the API server froze) must not wait for
+    // them: it steps down at once and never starts a worker.
+    const ended = new Promise<void>((resolve) => {
+      if (leadership.aborted) resolve();
+      else leadership.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([Promise.all(informers.map((i) => i.synced)), ended]);
+    if (leadership.aborted) return;
     log.info('caches synced, starting workers', { informers: informers.length });
     controller.start();
   }

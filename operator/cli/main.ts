@@ -82,6 +82,8 @@ program
       // controller-runtime's semantics: a leader that lost its Lease exits, and its Deployment
       // restarts it as a candidate; nothing it still had in flight runs on.
       onLeadershipLost: () => process.exit(1),
+      // Fail fast with the reason (logged) instead of retrying something that cannot succeed.
+      onElectionFailed: () => process.exit(1),
     });
     let stopping = false;
     const shutdown = (signal: string): void => {

@@ -32,6 +32,17 @@ interface Lease extends KubeObject {
   };
 }
 
+/** The Lease cannot exist: its namespace does not. Retrying would only log the same failure forever. */
+export class LeaseNamespaceMissingError extends Error {
+  override readonly name = 'LeaseNamespaceMissingError';
+  constructor(namespace: string) {
+    super(
+      `the leader-election Lease namespace "${namespace}" does not exist: create it, or set --leader-election-namespace ` +
+        'to an existing namespace (in a cluster the default is the operator\'s own namespace, POD_NAMESPACE)',
+    );
+  }
+}
+
 export interface LeadershipCallbacks {
   /** Runs while leading; `signal` aborts when leadership is lost or released. */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
@@ -58,7 +69,10 @@ export class LeaderElector {
     return this.#leading;
   }
 
-  /** Campaigns until `signal` aborts; calls back on every gain and loss of leadership. */
+  /**
+   * Campaigns until `signal` aborts; calls back on every gain and loss of leadership. Rejects with
+   * LeaseNamespaceMissingError when the Lease's namespace does not exist.
+   */
   async run(signal: AbortSignal, callbacks: LeadershipCallbacks): Promise<void> {
     while (!signal.aborted) {
       const attempted = Date.now();
@@ -144,6 +158,7 @@ export class LeaderElector {
       }, { signal });
       return true;
     } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && err.resource === 'namespaces') throw new LeaseNamespaceMissingError(namespace);
       if (!(err instanceof ApiError && err.status === 409)) {
         this.#log.warn('lease update failed', { error: (err as Error).message });
       }

@@ -55,19 +55,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly reason: string;
   readonly causes: Array<{ field?: string; message?: string }>;
+  /** The resource the Status is about (`details.kind`, e.g. "namespaces" when a create's namespace is missing). */
+  readonly resource: string | undefined;
 
-  constructor(status: number, reason: string, message: string, causes: ApiError['causes'] = []) {
+  constructor(status: number, reason: string, message: string, causes: ApiError['causes'] = [], resource?: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.causes = causes;
+    this.resource = resource;
   }
 
   static from(status: number, body: string): ApiError {
     try {
-      const parsed = JSON.parse(body) as { reason?: string; message?: string; details?: { causes?: ApiError['causes'] } };
-      return new ApiError(status, parsed.reason ?? 'Unknown', parsed.message ?? `HTTP ${status}`, parsed.details?.causes ?? []);
+      const parsed = JSON.parse(body) as { reason?: string; message?: string; details?: { causes?: ApiError['causes']; kind?: string } };
+      return new ApiError(status, parsed.reason ?? 'Unknown', parsed.message ?? `HTTP ${status}`, parsed.details?.causes ?? [], parsed.details?.kind);
     } catch {
       return new ApiError(status, 'Unknown', `HTTP ${status}: ${body.slice(0, 200)}`);
     }

@@ -94,6 +94,19 @@ describe('leader election between two operator processes', () => {
     expect(await holder()).toBe('');
     candidates = [];
   });
+
+  it('exits at once, naming the namespace and the flag, when the Lease namespace does not exist', async () => {
+    const port = await freePort();
+    const proc = new ManagedProcess('operator', process.execPath, [
+      `${repoRoot}operator/cli/main.ts`,
+      'run',
+      `--kubeconfig=${env.cp.kubeconfigPath}`,
+      '--leader-election-namespace=no-such-namespace',
+      `--probe-address=127.0.0.1:${port}`,
+    ]);
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/Lease namespace \\"no-such-namespace\\" does not exist.*--leader-election-namespace/);
+  });
 });
 
 describe('a leader whose API server freezes', () => {

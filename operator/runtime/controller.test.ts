@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Controller, TerminalError, stateChanged, type ReconcileResult } from './controller.ts';
 import { silentLogger } from './logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
+import { requestSignal } from './kube/request-scope.ts';
 import type { KubeObject } from './kube/types.ts';
 import { waitFor } from '../../test/harness/process.ts';
 
@@ -80,3 +81,58 @@ describe('stateChanged', () => {
     expect(stateChanged(obj({}), obj(meta))).toBe(true);
   });
 });
+
+describe('Controller and slow reconciles', () => {
+  it('keeps a key taken until its reconcile settles, even past the timeout', async () => {
+    let active = 0;
+    let mostAtOnce = 0;
+    let calls = 0;
+    const metrics = new RuntimeMetrics({ processMetrics: false });
+    const controller = new Controller(
+      'slow',
+      {
+        async reconcile() {
+          calls += 1;
+          active += 1;
+          mostAtOnce = Math.max(mostAtOnce, active);
+          // Ignores its signal: the worst case a timeout must not turn into two reconciles of one object.
+          await new Promise((r) => setTimeout(r, 150));
+          active -= 1;
+          return undefined;
+        },
+      },
+      { log: silentLogger(), metrics, workers: 2, reconcileTimeoutMs: 20, resyncPeriodMs: 3_600_000 },
+    );
+    controller.start();
+    controller.queue.add('ns/a');
+    await waitFor('the first reconcile to run', async () => (calls === 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 50)); // past the timeout, while the reconcile still runs
+    controller.queue.add('ns/a');
+    await waitFor('the second reconcile', async () => (calls === 2 && active === 0 ? true : undefined));
+    await controller.stop();
+    expect(mostAtOnce).toBe(1);
+  });
+
+  it('aborts the API calls of a reconcile that times out, and counts the timeout', async () => {
+    const metrics = new RuntimeMetrics({ processMetrics: false });
+    const seen: Array<AbortSignal | undefined> = [];
+    const controller = new Controller(
+      'aborting',
+      {
+        async reconcile() {
+          const signal = requestSignal();
+          seen.push(signal);
+          await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+          return undefined;
+        },
+      },
+      { log: silentLogger(), metrics, workers: 1, reconcileTimeoutMs: 20, resyncPeriodMs: 3_600_000, backoff: { baseMs: 60_000, maxMs: 60_000 } },
+    );
+    controller.start();
+    controller.queue.add('ns/a');
+    await waitFor('the timeout to be counted', async () => ((await metrics.reconcileTimeouts.get()).values[0]?.value === 1 ? true : undefined));
+    await controller.stop();
+    expect(seen[0]?.aborted).toBe(true);
+  });
+});
+

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Informer } from './informer.ts';
+import { withRequestSignal } from './kube/request-scope.ts';
 import { keyOf, type KubeObject } from './kube/types.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeMetrics } from './metrics.ts';
@@ -138,12 +139,10 @@ export class Controller {
     const timeout = AbortSignal.timeout(this.#opts.reconcileTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#abort.signal]);
     try {
-      const result = await Promise.race([
-        this.#reconciler.reconcile(key, { log, signal }),
-        new Promise<never>((_, reject) =>
-          timeout.addEventListener('abort', () => reject(new Error('reconcile timed out')), { once: true }),
-        ),
-      ]);
+      // The key stays taken until the reconcile has settled, even past its timeout: the timeout aborts every
+      // API call the reconcile makes (request-scope.ts), which ends it; returning early would let a second
+      // worker reconcile the same object while the first still writes.
+      const result = await withRequestSignal(signal, () => this.#reconciler.reconcile(key, { log, signal }));
       if (result?.requeueAfterMs) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfterMs);
@@ -153,6 +152,7 @@ export class Controller {
         metrics?.reconcileTotal.inc({ ...labels, result: 'success' });
       }
     } catch (err) {
+      if (timeout.aborted) metrics?.reconcileTimeouts.inc(labels);
       metrics?.reconcileErrors.inc(labels);
       metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
       if (err instanceof TerminalError) {

@@ -25,6 +25,12 @@ export class RuntimeMetrics {
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
+  readonly reconcileTimeouts = new Counter({
+    name: 'controller_runtime_reconcile_timeouts_total',
+    help: 'Total number of reconciliation timeouts per controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
   readonly reconcileTime = new Histogram({
     name: 'controller_runtime_reconcile_time_seconds',
     help: 'Length of time per reconciliation per controller.',

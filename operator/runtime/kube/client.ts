@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions as HttpsOptions } from 'node:https';
 import { Discovery, type ResourceInfo } from './discovery.ts';
 import { jsonLines } from './json-lines.ts';
+import { requestSignal } from './request-scope.ts';
 import { ApiError, type KubeObject, type ListResult, type ObjectRef, type WatchEvent } from './types.ts';
 
 export const FIELD_MANAGER = 'codex-lb-operator';
@@ -226,7 +227,7 @@ export class KubeClient {
         ...opts.headers,
       },
       body: opts.body,
-      signal: opts.signal,
+      signal: requestSignal(opts.signal),
       headersTimeout: 30_000,
       bodyTimeout: 60_000,
     });

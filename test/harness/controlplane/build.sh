@@ -24,7 +24,7 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 go_version="$(go env GOVERSION)"
 key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$COREDNS_VERSION" "$CRICTL_VERSION" "$go_version" \
-  | cat - "$here/build.sh" "$here/../node/pause/pause.go" | sha256sum | cut -c1-16)"
+  | cat - "$here/build.sh" "$here/../node/pause/pause.go" "$here/../node/coredns/main.go" | sha256sum | cut -c1-16)"
 cache_root="${CODEX_LB_CACHE:-$HOME/.cache/codex-lb}"
 out="$cache_root/testbin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key"
 
@@ -137,9 +137,16 @@ cp "$kwok_src/kustomize/stage/node/fast/node-initialize.yaml" \
    "$kwok_src"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml "$out/kwok-stages/"
 chmod -R u+w "$out/kwok-stages"
 
-# --- CoreDNS (cluster DNS of the real-pod profile): a plain module with its default plugin set -----
-log "compiling coredns $COREDNS_VERSION"
-GOBIN="$out" go install -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" >&2
+# --- CoreDNS (cluster DNS of the real-pod profile): only the plugins the node's Corefile uses --------
+mkdir -p "$work/coredns"
+cp "$here/../node/coredns/main.go" "$work/coredns/main.go"
+printf 'module local.test/coredns-testbin\n\ngo 1.25.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$work/coredns/go.mod"
+(
+  cd "$work/coredns"
+  log "compiling coredns $COREDNS_VERSION"
+  GOFLAGS="$GOFLAGS -mod=mod" go get "github.com/coredns/coredns@$COREDNS_VERSION" >&2
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$out/coredns" . >&2
+)
 
 log "compiling crictl $CRICTL_VERSION"
 GOBIN="$out" go install -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >&2

@@ -49,7 +49,7 @@ export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandle
   router.use('/internal/admin', async (req: Request, res: Response, next: NextFunction) => {
     const expected = await admin?.token();
     let refusal: [number, string, string] | undefined;
-    if (expected === undefined) refusal = [404, 'not_found', 'Not found'];
+    if (expected === undefined) refusal = [404, 'admin_api_disabled', 'Not found'];
     else {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!match?.[1] || !tokenMatches(match[1], expected)) refusal = [401, 'authentication_required', 'Missing or invalid admin token'];

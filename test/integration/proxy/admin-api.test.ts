@@ -38,7 +38,8 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
 
   it('does not exist while the token file is absent (404), then wants exactly its token (401 otherwise)', async () => {
     rmSync(tokenFile, { force: true });
-    expect((await admin('/accounts')).status).toBe(404);
+    const off = await admin('/accounts');
+    expect([off.status, await json(off)]).toEqual([404, { error: { code: 'admin_api_disabled', message: 'Not found' } }]);
     writeFileSync(tokenFile, `${token}\n`);
     const wrong = await admin('/accounts', { token: 'nope' });
     expect([wrong.status, await json(wrong)]).toEqual([401, { error: { code: 'authentication_required', message: 'Missing or invalid admin token' } }]);

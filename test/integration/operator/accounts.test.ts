@@ -117,7 +117,7 @@ describe('ChatGPTAccount controller with a real proxy on PostgreSQL', () => {
     const limited = await waitForReady(pool.env.client, 'ChatGPTAccount', ns, 'bob', 'RateLimited');
     expect(limited.status.state).toBe('rate_limited');
     expect(Math.abs(new Date(limited.status.resetsAt).getTime() / 1000 - resetAt)).toBeLessThanOrEqual(1);
-    expect(condition(limited, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('rate-limited until') });
+    expect(condition(limited as never, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('rate-limited until') });
     await waitForStatus(pool.env.client, 'CodexLB', ns, lbName, 'one rate-limited account in the totals', (o) => o.status?.accounts?.rateLimited === 1);
     const back = await waitForReady(pool.env.client, 'ChatGPTAccount', ns, 'bob', 'Imported', 60_000);
     expect(back.status.state).toBe('active');

@@ -73,7 +73,7 @@ export async function startPoolEnv(namespaces: string[], opts: { kubeConfig?: (e
       endpoints.set(`${namespace}/${name}`, serve.url);
       await env.cp.apply([codexLB(namespace, name, spec)]);
       const tokenSecret = await waitFor(`Secret ${name}-admin-token`, () => get(env.client, 'v1', 'Secret', namespace, `${name}-admin-token`));
-      const token = Buffer.from(tokenSecret.data.token as string, 'base64').toString('utf8');
+      const token = Buffer.from((tokenSecret.data as Record<string, string>).token ?? '', 'base64').toString('utf8');
       writeFileSync(serve.adminTokenFile, token);
       await waitForCondition(env.client, namespace, name, 'Ready', 'True');
       return {
@@ -145,7 +145,7 @@ export function waitForStatus(
 
 /** Waits for Ready with `reason` (and status, when given). */
 export function waitForReady(client: OperatorTestEnv['client'], kind: 'ChatGPTAccount' | 'CodexLBAPIKey', namespace: string, name: string, reason: string, timeoutMs?: number): Promise<Obj> {
-  return waitForStatus(client, kind, namespace, name, `Ready reason ${reason}`, (o) => condition(o, 'Ready')?.reason === reason, timeoutMs);
+  return waitForStatus(client, kind, namespace, name, `Ready reason ${reason}`, (o) => condition(o as never, 'Ready')?.reason === reason, timeoutMs);
 }
 
 /** Events about one object (events.k8s.io/v1), oldest first. */

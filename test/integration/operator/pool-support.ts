@@ -50,7 +50,14 @@ export interface PoolEnv {
   stop(): Promise<void>;
 }
 
-export async function startPoolEnv(namespaces: string[], opts: { kubeConfig?: (env: OperatorTestEnv) => Promise<KubeConfig> } = {}): Promise<PoolEnv> {
+export interface PoolEnvOptions {
+  /** The operator's identity (default admin), built once the namespaces exist. */
+  kubeConfig?: (env: OperatorTestEnv) => Promise<KubeConfig>;
+  /** Run with leader election on a Lease in this namespace. */
+  leaseNamespace?: string;
+}
+
+export async function startPoolEnv(namespaces: string[], opts: PoolEnvOptions = {}): Promise<PoolEnv> {
   const env = await startOperatorTestEnv('cluster');
   const fake = await startFakeUpstream();
   const endpoints = new Map<string, string>();
@@ -61,6 +68,7 @@ export async function startPoolEnv(namespaces: string[], opts: { kubeConfig?: (e
       adminEndpoints: endpoints,
       poolStatusPeriodMs: POOL_PERIOD_MS,
       blockedRetryMs: POOL_PERIOD_MS,
+      leaseNamespace: opts.leaseNamespace,
     });
   const pool: PoolEnv = {
     env,

@@ -9,6 +9,7 @@ import { parseAllDocuments, parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountCredentials } from '../../fakes/fake-upstream.ts';
 import { waitFor } from '../../harness/process.ts';
+import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { codexExec } from '../proxy/support/codex-cli.ts';
 import { waitForCondition } from '../../integration/operator/support.ts';
 import { OPERATOR_NAMESPACE, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
@@ -38,7 +39,7 @@ describe('ChatGPTAccount and CodexLBAPIKey on a real node', () => {
     await env?.stop();
   });
 
-  const read = (kind: string, objName: string) => env.client.get<Obj & { apiVersion: string; kind: string; metadata: Obj }>({ apiVersion: 'codexlb.io/v1alpha1', kind, namespace: ns, name: objName });
+  const read = (kind: string, objName: string) => env.client.get<KubeObject & Obj>({ apiVersion: 'codexlb.io/v1alpha1', kind, namespace: ns, name: objName });
   const readyReason = (obj: Obj | undefined) => (obj?.status?.conditions as Array<{ type: string; reason: string }> | undefined)?.find((c) => c.type === 'Ready')?.reason;
   const waitReady = (kind: string, objName: string, reason: string) =>
     waitFor(`${kind} ${objName} Ready (${reason})`, async () => {

@@ -96,7 +96,7 @@ describe('ChatGPTAccount controller with a real proxy on PostgreSQL', () => {
   it('reports pool totals on the CodexLB, and shows them in kubectl get', async () => {
     const cr = await waitForStatus(pool.env.client, 'CodexLB', ns, lbName, 'pool totals', (o) => o.status?.accounts?.managed === 2);
     expect(cr.status.accounts).toEqual({ total: 2, managed: 2, active: 2, rateLimited: 0, quotaExceeded: 0, paused: 0, reauthRequired: 0, deactivated: 0 });
-    expect(await pool.env.cp.kubectl('get', 'clb', '-n', ns)).toMatch(/lb\s+Standalone\s+SQLite\s+1\s+1\s+2\s+2\s+Ready/);
+    expect(await pool.env.cp.kubectl('get', 'clb', '-n', ns)).toMatch(/lb\s+Standalone\s+SQLite\s+1\s+1\s+Ready\s+2\s+2\s/);
     // The totals belong to the pool monitor: a CodexLB pass that finds nothing else changed writes nothing.
     const seen = pool.op.requests.length;
     await pool.env.cp.kubectl('annotate', 'clb', lbName, '-n', ns, 'resync=1');

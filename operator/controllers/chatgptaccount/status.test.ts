@@ -60,6 +60,14 @@ describe('ChatGPTAccount status', () => {
     expect(ready(s)).toMatchObject({ status: 'False', reason: 'RateLimited', message: expect.stringContaining('2026-08-22T10:05:00.000Z') });
   });
 
+  it.each([
+    ['quota_exceeded', 'False', 'QuotaExceeded'],
+    ['deactivated', 'False', 'Deactivated'],
+    ['paused', 'True', 'Paused'],
+  ] as const)('maps state %s to Ready=%s %s', (state, status, reason) => {
+    expect(ready(accountStatus({ cr: cr(), now, account: account({ status: state }) }))).toMatchObject({ status, reason });
+  });
+
   it('tells how to fix an account that needs a new login', () => {
     const s = accountStatus({ cr: cr(), now, account: account({ status: 'reauth_required', statusReason: 'Refresh token was already used - re-login required' }) });
     expect(s.stateReason).toBe('Refresh token was already used - re-login required');

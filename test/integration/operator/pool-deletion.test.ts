@@ -74,6 +74,22 @@ describe('deleting accounts and keys', () => {
     await gone('Secret', 'ci-key');
   });
 
+  it('with deletionPolicy Delete, takes the previous account out of the pool when the Secret now holds another login', async () => {
+    const first = pool.fake.addAccount();
+    const second = pool.fake.addAccount();
+    await pool.env.cp.apply([authSecret(ns, 'switched', first.authJson()), chatGPTAccount(ns, 'switched', accountSpec('lb', 'switched'))]);
+    const before = await waitForReady(pool.env.client, 'ChatGPTAccount', ns, 'switched', 'Imported');
+    await pool.env.cp.apply([authSecret(ns, 'switched', second.authJson())]);
+    const after = await waitFor('the other login to be imported', async () => {
+      const cr = await get(pool.env.client, API, 'ChatGPTAccount', ns, 'switched');
+      const id = (cr?.status as { accountId?: string } | undefined)?.accountId;
+      return id && id !== before.status.accountId ? id : undefined;
+    });
+    const ids = await poolAccountIds();
+    expect(ids).toContain(after);
+    expect(ids).not.toContain(before.status.accountId);
+  });
+
   it('lets accounts and keys be deleted after their CodexLB is gone', async () => {
     await pool.env.cp.apply([
       authSecret(ns, 'orphan', pool.fake.addAccount().authJson()),

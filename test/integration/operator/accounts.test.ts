@@ -124,7 +124,7 @@ describe('ChatGPTAccount controller with a real proxy on PostgreSQL', () => {
     expect(Math.abs(new Date(limited.status.resetsAt).getTime() / 1000 - resetAt)).toBeLessThanOrEqual(1);
     expect(condition(limited as never, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('rate-limited until') });
     // Routine, not a problem: a Normal event.
-    expect(await eventsFor(pool.env.client, ns, 'bob')).toContainEqual(expect.objectContaining({ reason: 'RateLimited', type: 'Normal' }));
+    expect(await waitForEvent(pool.env.client, ns, 'bob', 'RateLimited')).toMatchObject({ type: 'Normal' });
     await waitForStatus(pool.env.client, 'CodexLB', ns, lbName, 'one rate-limited account in the totals', (o) => o.status?.accounts?.rateLimited === 1);
     const back = await waitForReady(pool.env.client, 'ChatGPTAccount', ns, 'bob', 'Imported', 60_000);
     expect(back.status.state).toBe('active');

@@ -166,7 +166,7 @@ export async function eventsFor(client: OperatorTestEnv['client'], namespace: st
 }
 
 /** Waits until an event with `reason` about the object exists. */
-export function waitForEvent(client: OperatorTestEnv['client'], namespace: string, name: string, reason: string): Promise<{ reason: string; note: string }> {
+export function waitForEvent(client: OperatorTestEnv['client'], namespace: string, name: string, reason: string): Promise<{ reason: string; note: string; type: string }> {
   return waitFor(`event ${reason} about ${namespace}/${name}`, async () => (await eventsFor(client, namespace, name)).find((e) => e.reason === reason));
 }
 

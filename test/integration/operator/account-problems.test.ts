@@ -10,6 +10,7 @@ import {
   chatGPTAccount,
   eventsFor,
   startPoolEnv,
+  waitForEvent,
   waitForReady,
   type AccountCredentials,
   type PoolEnv,
@@ -67,8 +68,8 @@ describe('ChatGPTAccount problems', () => {
     const ready = condition(cr as never, 'Ready')!;
     expect(ready.status).toBe('False');
     expect(ready.message).toContain(text);
+    expect(await waitForEvent(pool.env.client, ns, name, reason)).toMatchObject({ type: 'Warning' });
     const events = await eventsFor(pool.env.client, ns, name);
-    expect(events).toContainEqual(expect.objectContaining({ reason, type: 'Warning' }));
     for (const value of secrets) {
       expect(JSON.stringify(cr)).not.toContain(value);
       expect(JSON.stringify(events)).not.toContain(value);

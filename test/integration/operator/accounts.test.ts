@@ -16,7 +16,6 @@ import {
   API,
   authSecret,
   chatGPTAccount,
-  eventsFor,
   startPoolEnv,
   waitForEvent,
   waitForReady,
@@ -68,7 +67,7 @@ describe('ChatGPTAccount controller with a real proxy on PostgreSQL', () => {
     expect(accounts.map((a) => a.chatgptAccountId).sort()).toEqual([alice.accountId, bob.accountId].sort());
     expect(accounts.find((a) => a.chatgptAccountId === alice.accountId)).toMatchObject({ alias: 'Alice (Pro)', routingPolicy: 'normal' });
     expect(accounts.find((a) => a.chatgptAccountId === bob.accountId)).toMatchObject({ alias: null, routingPolicy: 'burn_first' });
-    expect(await eventsFor(pool.env.client, ns, 'alice')).toContainEqual(expect.objectContaining({ reason: 'Imported' }));
+    await waitForEvent(pool.env.client, ns, 'alice', 'Imported');
   });
 
   it('shows email, plan, state active and the usage windows the upstream reports', async () => {

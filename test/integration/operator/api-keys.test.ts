@@ -111,6 +111,7 @@ describe('CodexLBAPIKey controller with a real proxy', () => {
     await waitForStatus(pool.env.client, 'CodexLBAPIKey', ns, 'rotating', 'the old key revoked', (o) => !o.status?.previousKeys);
     expect(await turn(oldKey)).toEqual({ status: 401, code: 'invalid_api_key' });
     expect((await turn(newKey)).status).toBe(200);
+    await waitForEvent(pool.env.client, ns, 'rotating', 'Revoked');
     const reasons = (await eventsFor(pool.env.client, ns, 'rotating')).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['KeyIssued', 'Rotated', 'Revoked']));
   });

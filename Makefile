@@ -75,5 +75,6 @@ render: check-setup ## print what the operator would apply for FILE=<codexlb.yam
 
 bench: check-setup ## run the benchmarks; reports in bench/results/
 	@$(NODE) bench/operator/run.ts
+	@$(NODE) bench/accounts/run.ts
 	@$(NODE) bench/proxy/run.ts
 	@$(NODE) bench/test-ground/run.ts

@@ -5,7 +5,13 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from './api/common.ts';
-import type { CodexLB } from './api/crds.ts';
+import type { ChatGPTAccount, CodexLB, CodexLBAPIKey } from './api/crds.ts';
+import { ChatGPTAccountReconciler } from './controllers/chatgptaccount/reconciler.ts';
+import { CodexLBAPIKeyReconciler } from './controllers/codexlbapikey/reconciler.ts';
+import { AdminAccess } from './controllers/pool/admin-access.ts';
+import { adminEndpoints, type AdminEndpoints } from './controllers/pool/endpoints.ts';
+import { PoolMonitor } from './controllers/pool/monitor.ts';
+import { PoolSnapshots } from './controllers/pool/snapshots.ts';
 import { DiscoveryCapabilities } from './controllers/codexlb/capabilities.ts';
 import { DEFAULT_INSTALL_POLICY, type InstallPolicy } from './controllers/codexlb/install-policy.ts';
 import { CodexLBReconciler } from './controllers/codexlb/reconciler.ts';
@@ -33,8 +39,14 @@ export interface OperatorOptions {
   metrics?: RuntimeMetrics;
   /** What CodexLBs may ask for (operator flags); the safe defaults when undefined. */
   policy?: InstallPolicy;
-  /** How soon a CodexLB blocked by a problem is looked at again (default 30 s). */
+  /** How soon a CodexLB, account or API key blocked by a problem is looked at again (default 30 s). */
   blockedRetryMs?: number;
+  /** Where each installation's admin API is reached (default: its Service, in-cluster). */
+  adminEndpoints?: AdminEndpoints;
+  /** How often each installation's pool is read for account and API-key status (default 30 s). */
+  poolStatusPeriodMs?: number;
+  /** The operator's own namespace: NetworkPolicies admit its pods only (default codex-lb-system). */
+  operatorNamespace?: string;
   /**
    * Called the moment the Lease is lost (renew deadline passed), before the controllers stop. The
    * CLI exits here, as controller-runtime does; without it the process stops its controllers and
@@ -75,7 +87,7 @@ export class Operator {
   readonly #log: Logger;
   #client: KubeClient | undefined;
   #stopProbes: (() => Promise<void>) | undefined;
-  #running: { controller: Controller; informers: Informer[] } | undefined;
+  #running: { controllers: Controller[]; informers: Informer[]; monitor: PoolMonitor } | undefined;
   #leader: LeaderElector | undefined;
   readonly #abort = new AbortController();
   #campaign: Promise<void> | undefined;
@@ -171,7 +183,9 @@ export class Operator {
     // Installing the Gateway API or prometheus-operator later must not wait for a resync.
     const crds = new Informer(client, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadataOnly: true }, log, this.metrics);
 
+    const events = new ApiEventRecorder(client, `codex-lb-operator-${hostname()}`, log);
     const reconciler = new CodexLBReconciler({
+      operatorNamespace: this.#opts.operatorNamespace,
       client,
       codexlbs,
       children,
@@ -179,7 +193,7 @@ export class Operator {
       capabilities: new DiscoveryCapabilities(client),
       policy: this.#opts.policy ?? DEFAULT_INSTALL_POLICY,
       blockedRetryMs: this.#opts.blockedRetryMs,
-      events: new ApiEventRecorder(client, `codex-lb-operator-${hostname()}`, log),
+      events,
       operatorVersion: this.#opts.operatorVersion,
     });
     const controller = new Controller('codexlb', reconciler, {
@@ -204,8 +218,50 @@ export class Operator {
       return codexlbs.list().map((cr) => `${cr.metadata.namespace}/${cr.metadata.name}`);
     });
 
-    const informers = [codexlbs as Informer, ...children.values(), generatedSecrets, grantedSecrets, pods, crds];
-    this.#running = { controller, informers };
+    // Accounts and API keys: reconciled against each installation's pool through its admin API.
+    const accounts = new Informer<ChatGPTAccount & KubeObject>(client, { apiVersion: API_VERSION, kind: 'ChatGPTAccount', namespace }, log, this.metrics);
+    const apiKeys = new Informer<CodexLBAPIKey & KubeObject>(client, { apiVersion: API_VERSION, kind: 'CodexLBAPIKey', namespace }, log, this.metrics);
+    const period = this.#opts.poolStatusPeriodMs ?? 30_000;
+    const snapshots = new PoolSnapshots({ maxAgeMs: 2 * period });
+    const access = new AdminAccess({
+      client,
+      endpoints: this.#opts.adminEndpoints ?? adminEndpoints(),
+      generatedSecrets,
+      observe: (operation, code) => this.metrics.adminRequests.inc({ operation, code }),
+    });
+    const poolDeps = { client, codexlbs, access, snapshots, events, retryMs: this.#opts.blockedRetryMs };
+    const accountReconciler = new ChatGPTAccountReconciler({ ...poolDeps, accounts });
+    const keyReconciler = new CodexLBAPIKeyReconciler({ ...poolDeps, apiKeys });
+    const controllerOpts = { workers: this.#opts.workers ?? 2, resyncPeriodMs: this.#opts.resyncPeriodMs, metrics: this.metrics, log };
+    const accountController = new Controller('chatgptaccount', accountReconciler, controllerOpts);
+    accountController.watchPrimary(accounts as Informer);
+    accountController.watchMapped(codexlbs as Informer, (lb) => accountReconciler.dependentsOfCodexLB(lb.metadata.namespace ?? '', lb.metadata.name));
+    accountController.watchMapped(grantedSecrets, (s) => accountReconciler.dependentsOfSecret(s.metadata.namespace ?? '', s.metadata.name));
+    const keyController = new Controller('codexlbapikey', keyReconciler, controllerOpts);
+    keyController.watchPrimary(apiKeys as Informer);
+    keyController.watchMapped(codexlbs as Informer, (lb) => keyReconciler.dependentsOfCodexLB(lb.metadata.namespace ?? '', lb.metadata.name));
+    keyController.watchOwned(generatedSecrets, { apiVersion: API_VERSION, kind: 'CodexLBAPIKey' });
+    const monitor = new PoolMonitor({
+      client,
+      codexlbs,
+      access,
+      snapshots,
+      periodMs: period,
+      log,
+      managed: (lb) => ({
+        accountIds: new Set(accounts.list(lb.metadata.namespace).filter((a) => a.spec.codexLBRef.name === lb.metadata.name).flatMap((a) => a.status?.accountId ?? [])),
+        apiKeyIds: new Set(apiKeys.list(lb.metadata.namespace).filter((k) => k.spec.codexLBRef.name === lb.metadata.name).flatMap((k) => k.status?.keyId ?? [])),
+      }),
+      refreshed: (lb) => {
+        const ns = lb.metadata.namespace ?? '';
+        for (const key of accountReconciler.dependentsOfCodexLB(ns, lb.metadata.name)) accountController.queue.add(key);
+        for (const key of keyReconciler.dependentsOfCodexLB(ns, lb.metadata.name)) keyController.queue.add(key);
+      },
+    });
+
+    const informers = [codexlbs as Informer, ...children.values(), generatedSecrets, grantedSecrets, pods, crds, accounts as Informer, apiKeys as Informer];
+    const controllers = [controller, accountController, keyController];
+    this.#running = { controllers, informers, monitor };
     for (const informer of informers) informer.start();
     // A leader that loses its Lease while the caches still sync (say, the API server froze) must not wait for
     // them: it steps down at once and never starts a worker.
@@ -216,14 +272,16 @@ export class Operator {
     await Promise.race([Promise.all(informers.map((i) => i.synced)), ended]);
     if (leadership.aborted) return;
     log.info('caches synced, starting workers', { informers: informers.length });
-    controller.start();
+    for (const c of controllers) c.start();
+    monitor.start();
   }
 
   async #stopLeading(): Promise<void> {
     const running = this.#running;
     this.#running = undefined;
     if (!running) return;
-    await running.controller.stop();
+    await running.monitor.stop();
+    await Promise.all(running.controllers.map((c) => c.stop()));
     await Promise.all(running.informers.map((i) => i.stop()));
   }
 }

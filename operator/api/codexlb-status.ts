@@ -45,6 +45,26 @@ export const codexLBStatus = object(
       },
       { description: 'Where to reach the installation.' },
     ),
+    accounts: object(
+      {
+        total: integer({ description: 'Accounts in the pool.', minimum: 0 }),
+        managed: integer({ description: 'Accounts managed by a ChatGPTAccount.', minimum: 0 }),
+        active: integer({ description: 'Accounts requests are routed to.', minimum: 0 }),
+        rateLimited: integer({ description: 'Accounts waiting for a short rate-limit window to reset.', minimum: 0 }),
+        quotaExceeded: integer({ description: 'Accounts waiting for a long quota window to reset.', minimum: 0 }),
+        paused: integer({ description: 'Accounts paused by an administrator.', minimum: 0 }),
+        reauthRequired: integer({ description: 'Accounts that need a new login (codex login, then update the Secret).', minimum: 0 }),
+        deactivated: integer({ description: 'Accounts deactivated upstream.', minimum: 0 }),
+      },
+      { description: 'Pool totals by state, refreshed from the admin API on the account status period.' },
+    ),
+    apiKeys: object(
+      {
+        total: integer({ description: 'API keys in the pool.', minimum: 0 }),
+        managed: integer({ description: 'API keys managed by a CodexLBAPIKey.', minimum: 0 }),
+      },
+      { description: 'API key totals, refreshed with the pool totals.' },
+    ),
     skipped: object(
       {
         gatewayAPI: boolean({ description: 'Routes were requested but the Gateway API CRDs are not installed.' }),

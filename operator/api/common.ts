@@ -38,6 +38,9 @@ export const conditions = array(condition, {
   listMapKeys: ['type'],
 });
 
+/** An RFC 3339 timestamp field. */
+export const dateTime = (description: string) => string({ description, format: 'date-time' });
+
 export function secretKeyRef(what: string, defaultKey: string) {
   return object(
     {
@@ -53,6 +56,15 @@ export const localObjectReference = object(
   { description: 'A reference to an object in the same namespace.' },
 );
 
+/** The CodexLB a ChatGPTAccount or CodexLBAPIKey belongs to: same namespace, immutable. */
+export const codexLBRef = object(
+  { name: string({ description: 'Name of the CodexLB (same namespace).', required: true, minLength: 1, maxLength: 253 }) },
+  {
+    description: 'The CodexLB (same namespace) whose pool this belongs to. Immutable: create a new resource to move it.',
+    required: true,
+    rules: [{ rule: 'self == oldSelf', message: 'codexLBRef is immutable' }],
+  },
+);
 
 /**
  * The opt-in a Secret carries before any CodexLB in its namespace may use it (database URL or password,

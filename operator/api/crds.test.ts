@@ -35,6 +35,12 @@ describe('CustomResourceDefinitions', () => {
     expect(unbounded).toEqual([]);
   });
 
+  it('shows an account\'s email, plan, state, usage windows and reset time in kubectl get (issue 9)', () => {
+    const account = allCrds().find((c) => c.spec.names.kind === 'ChatGPTAccount')!;
+    const columns = account.spec.versions[0]!.additionalPrinterColumns.filter((c) => !c.priority).map((c) => c.name.toUpperCase());
+    expect(columns).toEqual(['EMAIL', 'PLAN', 'STATE', 'PRIMARY%', 'SECONDARY%', 'RESETS', 'AGE']);
+  });
+
   it('gives CodexLB status and scale subresources, short names and printer columns', () => {
     const [codexlb] = allCrds();
     const version = codexlb!.spec.versions[0]!;
@@ -43,6 +49,6 @@ describe('CustomResourceDefinitions', () => {
       scale: { specReplicasPath: '.spec.topology.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
     });
     expect(codexlb!.spec.names.shortNames).toEqual(['clb']);
-    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Mode', 'Database', 'Replicas', 'Ready', 'Status', 'Image', 'Age']);
+    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Mode', 'Database', 'Replicas', 'Ready', 'Status', 'Accounts', 'Active', 'Image', 'Age']);
   });
 });

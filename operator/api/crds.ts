@@ -3,6 +3,7 @@
  * crds/; a test fails when crds/ differs from what this module builds.
  */
 import { chatGPTAccountSpec, chatGPTAccountStatus, type ChatGPTAccountSpec, type ChatGPTAccountStatus } from './chatgptaccount.ts';
+import { codexLBAPIKeySpec, codexLBAPIKeyStatus, type CodexLBAPIKeySpec, type CodexLBAPIKeyStatus } from './codexlbapikey.ts';
 import { codexLBRootRules, codexLBSpecRules } from './codexlb-rules.ts';
 import { codexLBSpec, type CodexLBSpec } from './codexlb-spec.ts';
 import { codexLBStatus, type CodexLBStatus } from './codexlb-status.ts';
@@ -36,6 +37,14 @@ export interface ChatGPTAccount {
   metadata: ObjectMeta;
   spec: ChatGPTAccountSpec;
   status?: ChatGPTAccountStatus;
+}
+
+export interface CodexLBAPIKey {
+  apiVersion: typeof API_VERSION;
+  kind: 'CodexLBAPIKey';
+  metadata: ObjectMeta;
+  spec: CodexLBAPIKeySpec;
+  status?: CodexLBAPIKeyStatus;
 }
 
 interface PrinterColumn {
@@ -128,6 +137,8 @@ export function codexLBCrd() {
       { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas' },
       { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
       { name: 'Status', type: 'string', jsonPath: readyReason },
+      { name: 'Accounts', type: 'integer', jsonPath: '.status.accounts.total' },
+      { name: 'Active', type: 'integer', jsonPath: '.status.accounts.active' },
       { name: 'Image', type: 'string', jsonPath: '.status.image.current', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
@@ -144,10 +155,32 @@ export function chatGPTAccountCrd() {
     spec: chatGPTAccountSpec.json,
     status: chatGPTAccountStatus.json,
     columns: [
-      { name: 'CodexLB', type: 'string', jsonPath: '.spec.codexLBRef.name' },
       { name: 'Email', type: 'string', jsonPath: '.status.email' },
       { name: 'Plan', type: 'string', jsonPath: '.status.planType' },
       { name: 'State', type: 'string', jsonPath: '.status.state' },
+      { name: 'Primary%', type: 'number', jsonPath: '.status.usage.primary.usedPercent' },
+      { name: 'Secondary%', type: 'number', jsonPath: '.status.usage.secondary.usedPercent' },
+      { name: 'Resets', type: 'string', jsonPath: '.status.resetsAt' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      { name: 'CodexLB', type: 'string', jsonPath: '.spec.codexLBRef.name', priority: 1 },
+      { name: 'Status', type: 'string', jsonPath: readyReason, priority: 1 },
+    ],
+  });
+}
+
+export function codexLBAPIKeyCrd() {
+  return crd({
+    kind: 'CodexLBAPIKey',
+    plural: 'codexlbapikeys',
+    singular: 'codexlbapikey',
+    shortNames: ['clbkey'],
+    description: 'CodexLBAPIKey is one client API key of a CodexLB, written into a Secret the operator owns.',
+    spec: codexLBAPIKeySpec.json,
+    status: codexLBAPIKeyStatus.json,
+    columns: [
+      { name: 'CodexLB', type: 'string', jsonPath: '.spec.codexLBRef.name' },
+      { name: 'Prefix', type: 'string', jsonPath: '.status.prefix' },
+      { name: 'Secret', type: 'string', jsonPath: '.spec.secret.name' },
       { name: 'Status', type: 'string', jsonPath: readyReason },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
@@ -155,5 +188,5 @@ export function chatGPTAccountCrd() {
 }
 
 export function allCrds() {
-  return [codexLBCrd(), chatGPTAccountCrd()];
+  return [codexLBCrd(), chatGPTAccountCrd(), codexLBAPIKeyCrd()];
 }

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { renderDocuments } from './render.ts';
 import { DEFAULT_INSTALL_POLICY } from '../controllers/codexlb/install-policy.ts';
+import { adminEndpoints, parseEndpointFlag, type EndpointFallback } from '../controllers/pool/endpoints.ts';
 import { Operator } from '../manager.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { OPERATOR_VERSION } from '../version.ts';
@@ -19,6 +20,20 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
   return n;
+}
+
+function endpoint(value: string, previous: Map<string, string>): Map<string, string> {
+  try {
+    const [installation, url] = parseEndpointFlag(value);
+    return new Map(previous).set(installation, url);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function fallback(value: string): EndpointFallback {
+  if (value !== 'in-cluster' && value !== 'none') throw new InvalidArgumentError('must be in-cluster or none');
+  return value;
 }
 
 const program = new Command('codex-lb-operator').description('Kubernetes operator for codex-lb').version(OPERATOR_VERSION);
@@ -51,6 +66,19 @@ program
     DEFAULT_INSTALL_POLICY.allowedUpstreamHosts,
   )
   .option('--allow-insecure-upstream', 'allow http:// upstream and OAuth token URLs (tokens then travel unencrypted)', false)
+  .option(
+    '--admin-endpoint <namespace/name=url>',
+    "reach this CodexLB's admin API at url (repeatable), e.g. through kubectl port-forward when running outside the cluster",
+    endpoint,
+    new Map<string, string>(),
+  )
+  .option(
+    '--admin-endpoint-fallback <mode>',
+    'CodexLBs without --admin-endpoint: in-cluster (their Service) or none (not called: accounts and keys report AdminAPIUnreachable)',
+    fallback,
+    'in-cluster' as EndpointFallback,
+  )
+  .option('--pool-status-seconds <n>', 'how often each installation\'s pool is read for account and API-key status', positiveInt, 30)
   .action(async (opts) => {
     const log = createLogger(opts.logLevel);
     const kc = new KubeConfig();
@@ -79,6 +107,9 @@ program
         allowedUpstreamHosts: opts.allowedUpstreamHosts,
         allowInsecureUpstream: opts.allowInsecureUpstream,
       },
+      adminEndpoints: adminEndpoints(opts.adminEndpoint, opts.adminEndpointFallback),
+      poolStatusPeriodMs: Math.max(1, opts.poolStatusSeconds) * 1000,
+      operatorNamespace: process.env.POD_NAMESPACE ?? opts.leaderElectionNamespace,
       // controller-runtime's semantics: a leader that lost its Lease exits, and its Deployment
       // restarts it as a candidate; nothing it still had in flight runs on.
       onLeadershipLost: () => process.exit(1),
@@ -107,6 +138,8 @@ program
       allowedImages: opts.allowedImages,
       allowedUpstreamHosts: opts.allowedUpstreamHosts,
       allowInsecureUpstream: opts.allowInsecureUpstream,
+      adminEndpoints: [...opts.adminEndpoint.keys()],
+      adminEndpointFallback: opts.adminEndpointFallback,
     });
   });
 

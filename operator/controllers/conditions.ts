@@ -33,6 +33,61 @@ export const DegradedReason = {
 } as const;
 export type DegradedReason = (typeof DegradedReason)[keyof typeof DegradedReason];
 
+/**
+ * Reasons of the `Ready` condition of ChatGPTAccounts and CodexLBAPIKeys. The first group describes a
+ * resource in place (its account's state in the pool, its key); the rest stop a pass and say what a
+ * human must fix. Secret and ownership problems share their names with DegradedReason.
+ */
+export const PoolReason = {
+  /** The account is in the pool and active. */
+  Imported: 'Imported',
+  /** The account is in the pool and paused, as the spec asks. */
+  Paused: 'Paused',
+  RateLimited: 'RateLimited',
+  QuotaExceeded: 'QuotaExceeded',
+  /** The refresh token is dead: `codex login` again and update the Secret. */
+  ReauthRequired: 'ReauthRequired',
+  Deactivated: 'Deactivated',
+  /** The API key exists and its Secret holds it. */
+  KeyIssued: 'KeyIssued',
+  /** The API key's expiresAt has passed. */
+  Expired: 'Expired',
+  CodexLBNotFound: 'CodexLBNotFound',
+  /** The CodexLB has no ready replica to call yet. */
+  CodexLBNotReady: 'CodexLBNotReady',
+  /** The admin API did not answer, refused the operator's token, or has no endpoint configured. */
+  AdminAPIUnreachable: 'AdminAPIUnreachable',
+  /** The admin API refused a request (4xx); the message is the proxy's, which never carries secrets. */
+  AdminAPIRejected: 'AdminAPIRejected',
+  SecretNotFound: DegradedReason.SecretNotFound,
+  SecretKeyNotFound: DegradedReason.SecretKeyNotFound,
+  SecretAccessNotGranted: DegradedReason.SecretAccessNotGranted,
+  NameConflict: DegradedReason.NameConflict,
+  /** The Secret's auth.json is not usable (not JSON, no refresh token, no id token...). */
+  InvalidAuthJSON: 'InvalidAuthJSON',
+  /** importPolicy Never (or Once, after the account was removed) and the account is not in the pool. */
+  AccountNotInPool: 'AccountNotInPool',
+  /** An older ChatGPTAccount already manages the same pool account. */
+  DuplicateAccount: 'DuplicateAccount',
+} as const;
+export type PoolReason = (typeof PoolReason)[keyof typeof PoolReason];
+
+/** Why a ChatGPTAccount or CodexLBAPIKey pass stopped: becomes `Ready=False` with this reason and message. */
+export interface PoolProblem {
+  reason: PoolReason;
+  message: string;
+}
+
+/** Thrown where a ChatGPTAccount or CodexLBAPIKey pass cannot go on; the reconciler reports it. */
+export class PoolBlocked extends Error {
+  readonly problem: PoolProblem;
+  constructor(problem: PoolProblem) {
+    super(problem.message);
+    this.name = 'PoolBlocked';
+    this.problem = problem;
+  }
+}
+
 /** A problem that needs a human: becomes `Degraded=True` with this reason and message. */
 export interface Problem {
   reason: DegradedReason;

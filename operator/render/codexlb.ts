@@ -17,7 +17,7 @@ export function renderCodexLB(input: RenderInput): KubeObject[] {
     renderConfigMap(input),
     ...renderServices(cr),
     renderDataVolume(cr),
-    renderNetworkPolicy(cr),
+    renderNetworkPolicy(cr, input.operatorNamespace),
     input.migrationJob && renderMigrationJob(input, input.migrationJob),
     input.workloadImage ? renderStatefulSet(input, input.workloadImage) : undefined,
     renderPodDisruptionBudget(cr),

@@ -27,6 +27,8 @@ export interface RenderInput {
   workloadImage?: string;
   /** The migration Job to run now, if one is due. */
   migrationJob?: { name: string; image: string };
+  /** The operator's own namespace, whose operator pods alone the NetworkPolicy admits to the admin API. */
+  operatorNamespace?: string;
   /** Optional APIs present in the cluster. Objects of absent APIs are not rendered. */
   capabilities: { gatewayAPI: boolean; monitoring: boolean };
 }

@@ -43,7 +43,10 @@ export function renderAutoscaler(cr: CodexLB): KubeObject | undefined {
   };
 }
 
-export function renderNetworkPolicy(cr: CodexLB): KubeObject | undefined {
+/** Where the operator runs unless told otherwise (config/default installs it there). */
+export const DEFAULT_OPERATOR_NAMESPACE = 'codex-lb-system';
+
+export function renderNetworkPolicy(cr: CodexLB, operatorNamespace = DEFAULT_OPERATOR_NAMESPACE): KubeObject | undefined {
   const { networkPolicy, metrics } = cr.spec;
   if (!networkPolicy.enabled) return undefined;
   const selector = selectorLabels(cr.metadata.name);
@@ -51,9 +54,15 @@ export function renderNetworkPolicy(cr: CodexLB): KubeObject | undefined {
   const ingress: object[] = [
     // Replicas forward session turns to their owner pod.
     { from: [{ podSelector: { matchLabels: selector } }], ports: api },
-    // The operator calls the admin API and health endpoints.
+    // The operator calls the admin API: its own pods, in its own namespace (a pod elsewhere wearing the
+    // operator's label does not qualify; the namespace name label is set by the API server).
     {
-      from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'codex-lb-operator' } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': operatorNamespace } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'codex-lb-operator' } },
+        },
+      ],
       ports: api,
     },
   ];

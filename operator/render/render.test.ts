@@ -108,6 +108,22 @@ describe('renderCodexLB', () => {
     expect(policy.spec.ingress[2]).toEqual({ from: [{ namespaceSelector: { matchLabels: { team: 'edge' } } }], ports: [{ port: 2455, protocol: 'TCP' }] });
   });
 
+  it('admits to the admin API port exactly the operator pods of the operator namespace, not look-alikes elsewhere', () => {
+    const spec = { ...replicatedSpec, networkPolicy: { enabled: true } };
+    const operatorRule = {
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'codex-lb-operator' } },
+        },
+      ],
+      ports: [{ port: 2455, protocol: 'TCP' }],
+    };
+    expect(find(render(spec, { operatorNamespace: 'ops' }), 'NetworkPolicy', 'lb').spec.ingress).toContainEqual(operatorRule);
+    const byDefault = find(render(spec), 'NetworkPolicy', 'lb').spec.ingress[1];
+    expect(byDefault.from[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'codex-lb-system' } });
+  });
+
   it('renders monitoring objects scoped to the installation, only when that API exists', () => {
     const spec = { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } };
     const rule = find(render(spec), 'PrometheusRule', 'lb');

@@ -107,6 +107,13 @@ export class RuntimeMetrics {
     registers: [this.registry],
   });
 
+  readonly adminRequests = new Counter({
+    name: 'codexlb_operator_admin_requests_total',
+    help: 'Calls to installations\' admin APIs by operation and HTTP status ("error": no answer).',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }

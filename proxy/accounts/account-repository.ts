@@ -14,6 +14,15 @@ import { applyEvent, isRoutable, type AccountEvent, type StatusState } from './s
 import type { TokenCipher } from './token-cipher.ts';
 import { forUpdate, withTransaction } from '../store/transaction.ts';
 
+/** What an import does to an account already stored (see upsertImported). */
+export type OnExisting = 'replace' | 'keepNewer' | 'keep';
+export interface ImportPolicy {
+  readonly onExisting: OnExisting;
+  readonly createMissing: boolean;
+}
+export const DEFAULT_IMPORT_POLICY: ImportPolicy = { onExisting: 'replace', createMissing: true };
+export type ImportOutcome = 'created' | 'replaced' | 'kept';
+
 export type AccountSnapshot = Readonly<Omit<AccountRow, 'accessTokenEncrypted' | 'refreshTokenEncrypted' | 'idTokenEncrypted'>>;
 
 /** Decrypted tokens of one account, for the refresher only. */
@@ -88,16 +97,22 @@ export class AccountRepository {
   /**
    * Inserts a new account or, for an identity already stored, replaces its tokens and identity labels and lifts
    * auth/usage blocks (`reimported`); alias, routing policy, installation id and a pause survive.
+   *
+   * `policy` lets a caller that only holds an import seed (the operator's Secret) avoid overwriting tokens the
+   * proxy rotated since: `keepNewer` keeps the stored tokens when they were refreshed at or after the seed's
+   * `last_refresh`, `keep` never touches a stored account, and `createMissing: false` only resolves the identity.
+   * Null when the account is missing and may not be created.
    */
   async upsertImported(
     identity: AccountIdentity,
     tokens: OAuthTokens,
     lastRefreshAt: Date | null,
-  ): Promise<{ account: AccountSnapshot; created: boolean }> {
+    policy: ImportPolicy = DEFAULT_IMPORT_POLICY,
+  ): Promise<{ account: AccountSnapshot; outcome: ImportOutcome } | null> {
     const now = this.#now();
     return withTransaction(this.#dataSource, async (manager) => {
       const repository = manager.getRepository(AccountEntity);
-      const existing = await repository.findOneBy({ id: identity.id });
+      const existing = await repository.findOne({ where: { id: identity.id }, ...forUpdate(this.#dataSource) });
       const fields = {
         ...identityFields(identity),
         ...this.#encrypted(tokens),
@@ -105,10 +120,12 @@ export class AccountRepository {
         updatedAt: now,
       };
       if (existing !== null) {
+        if (keepsStored(policy.onExisting, existing.lastRefreshAt, lastRefreshAt)) return { account: snapshot(existing), outcome: 'kept' };
         const row = { ...existing, ...fields, ...applyEvent(statusState(existing), { type: 'reimported' }, now) };
         await repository.save(row);
-        return { account: snapshot(row), created: false };
+        return { account: snapshot(row), outcome: 'replaced' };
       }
+      if (!policy.createMissing) return null;
       const row: AccountRow = {
         ...fields,
         id: identity.id,
@@ -134,7 +151,7 @@ export class AccountRepository {
         createdAt: now,
       };
       await repository.insert(row);
-      return { account: snapshot(row), created: true };
+      return { account: snapshot(row), outcome: 'created' };
     });
   }
 
@@ -246,6 +263,13 @@ export class AccountRepository {
       idTokenEncrypted: this.#cipher.encrypt(tokens.idToken),
     };
   }
+}
+
+/** A seed without `last_refresh` is older than anything stored. */
+function keepsStored(onExisting: OnExisting, stored: Date | null, seed: Date | null): boolean {
+  if (onExisting === 'replace') return false;
+  if (onExisting === 'keep') return true;
+  return stored !== null && (seed === null || stored.getTime() >= seed.getTime());
 }
 
 function identityFields(identity: AccountIdentity): Pick<AccountRow, Exclude<keyof AccountIdentity, 'id'>> {

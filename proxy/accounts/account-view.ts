@@ -18,6 +18,10 @@ export interface AccountView {
   readonly email: string;
   readonly planType: string;
   readonly status: AccountStatus;
+  /** Why the account is not usable (reauth_required, deactivated, paused), for admins; never token material. */
+  readonly statusReason: string | null;
+  /** When a rate_limited / quota_exceeded account becomes routable again; null in any other status. */
+  readonly blockedUntil: string | null;
   readonly alias: string | null;
   readonly routingPolicy: RoutingPolicy;
   readonly usage: { readonly primary: UsageWindowView | null; readonly secondary: UsageWindowView | null };
@@ -25,12 +29,15 @@ export interface AccountView {
 }
 
 export function accountView(account: AccountSnapshot, now: Date): AccountView {
+  const status = effectiveStatus(account, now);
   return {
     id: account.id,
     chatgptAccountId: account.chatgptAccountId,
     email: account.email,
     planType: account.planType,
-    status: effectiveStatus(account, now),
+    status,
+    statusReason: status === 'active' ? null : account.statusReason,
+    blockedUntil: status === 'rate_limited' || status === 'quota_exceeded' ? (account.resetAt?.toISOString() ?? null) : null,
     alias: account.alias,
     routingPolicy: account.routingPolicy,
     usage: {

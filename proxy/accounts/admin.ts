@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import { AdminError } from '../store/admin-error.ts';
 import { ACCOUNT_STATUSES, ROUTING_POLICIES, type AccountStatus, type RoutingPolicy } from '../store/entities/account.ts';
-import type { AccountRepository } from './account-repository.ts';
+import { DEFAULT_IMPORT_POLICY, type AccountRepository, type ImportOutcome, type ImportPolicy } from './account-repository.ts';
 import { accountView, type AccountView } from './account-view.ts';
 import { InvalidAuthJsonError, parseAuthJson } from './auth-json.ts';
 import { accountIdentity } from './identity.ts';
@@ -25,6 +25,15 @@ const validateUpdate = new Ajv({ allErrors: true, strict: true }).compile<Update
     alias: { type: ['string', 'null'], maxLength: 128 },
     routingPolicy: { type: 'string', enum: [...ROUTING_POLICIES] },
     paused: { type: 'boolean' },
+  },
+});
+
+const validateImportOptions = new Ajv({ allErrors: true, strict: true }).compile<Partial<ImportPolicy>>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    onExisting: { type: 'string', enum: ['replace', 'keepNewer', 'keep'] },
+    createMissing: { type: 'boolean' },
   },
 });
 
@@ -47,9 +56,14 @@ export class AccountAdmin {
 
   /**
    * Imports a Codex CLI auth.json (object or text). Upserts by identity: the same ChatGPT account/seat replaces its
-   * tokens. Nothing is stored when the document is invalid.
+   * tokens, unless `options` says otherwise (AccountRepository.upsertImported). Nothing is stored when the document
+   * is invalid; a missing account that may not be created is 404 `not_found`.
    */
-  async importAuthJson(authJson: unknown): Promise<{ account: AccountView; created: boolean }> {
+  async importAuthJson(authJson: unknown, options: unknown = {}): Promise<{ account: AccountView; outcome: ImportOutcome }> {
+    if (!validateImportOptions(options)) {
+      const problems = (validateImportOptions.errors ?? []).map((e) => `${e.instancePath || 'body'} ${e.message ?? 'is invalid'}`);
+      throw AdminError.validation(problems.join('; '));
+    }
     let parsed;
     try {
       parsed = parseAuthJson(authJson);
@@ -58,8 +72,10 @@ export class AccountAdmin {
       throw err;
     }
     const identity = accountIdentity(parsed.claims, parsed.accountId);
-    const { account, created } = await this.#accounts.upsertImported(identity, parsed.tokens, parsed.lastRefreshAt);
-    return { account: accountView(account, this.#now()), created };
+    const policy = { ...DEFAULT_IMPORT_POLICY, ...options };
+    const result = await this.#accounts.upsertImported(identity, parsed.tokens, parsed.lastRefreshAt, policy);
+    if (result === null) throw AdminError.notFound('account', identity.id);
+    return { account: accountView(result.account, this.#now()), outcome: result.outcome };
   }
 
   async list(): Promise<AccountView[]> {

@@ -39,8 +39,8 @@ async function importAccount(file: string): Promise<number> {
     const { dataLayer, warnings } = await openDataLayer(settings);
     for (const warning of warnings) console.error(`warning: ${warning}`);
     try {
-      const { account, created } = await dataLayer.accountAdmin.importAuthJson(document);
-      console.error(created ? `imported account ${account.id}` : `updated account ${account.id}`);
+      const { account, outcome } = await dataLayer.accountAdmin.importAuthJson(document);
+      console.error(outcome === 'created' ? `imported account ${account.id}` : `updated account ${account.id}`);
       console.log(JSON.stringify(account, null, 2));
       return 0;
     } finally {

@@ -166,6 +166,15 @@ export class AccountRegistry {
     return { ok: true, accountId };
   }
 
+  /**
+   * A new `codex login` of the same account: a fresh token family (access, id and refresh token), as a
+   * user running `codex login` again gets. Tokens issued before stay as they are.
+   */
+  login(accountId: string): AccountCredentials {
+    this.#issueTokens(this.#record(accountId), ACCESS_TOKEN_TTL_SECONDS);
+    return this.credentials(accountId);
+  }
+
   /** Every access token issued to the account so far stops working with `reason`. */
   revokeAccessTokens(accountId: string, reason: 'token_expired' | 'token_invalidated' = 'token_invalidated'): void {
     this.#record(accountId);

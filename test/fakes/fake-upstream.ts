@@ -47,6 +47,8 @@ export interface FakeUpstream {
   readonly url: string;
   readonly port: number;
   addAccount(options?: AccountOptions): AccountCredentials;
+  /** A new `codex login`: fresh tokens for the account (the earlier ones keep their state). */
+  login(accountId: string): AccountCredentials;
   /** Current credentials of an account (they change on every refresh). */
   account(accountId: string): AccountCredentials;
   accounts(): AccountCredentials[];
@@ -88,6 +90,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     port: 0,
     addAccount: (accountOptions) => state.accounts.add(accountOptions),
     account: (accountId) => state.accounts.credentials(accountId),
+    login: (accountId) => state.accounts.login(accountId),
     accounts: () => state.accounts.list(),
     setUsage: (accountId, patch) => state.accounts.setUsage(accountId, patch),
     revokeAccessTokens: (accountId, reason) => state.accounts.revokeAccessTokens(accountId, reason),

@@ -12,6 +12,7 @@ import { startControlPlane } from './controlplane/controlplane.ts';
 import { startPostgres } from './postgres.ts';
 import { waitFor } from './process.ts';
 import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../operator/api/common.ts';
+import { adminEndpoints } from '../../operator/controllers/pool/endpoints.ts';
 import { Operator } from '../../operator/manager.ts';
 import { createLogger } from '../../operator/runtime/logger.ts';
 import { OPERATOR_VERSION } from '../../operator/version.ts';
@@ -44,7 +45,13 @@ try {
   await kubectl('wait', '--for=condition=Established', 'crd/codexlbs.codexlb.io');
 
   say('starting the operator (logs below are its JSON logs at warn level)');
-  operator = new Operator({ kubeConfig: cp.kubeConfig(), log: createLogger('warn'), operatorVersion: OPERATOR_VERSION });
+  // kwok pods serve nothing: no admin API is called (in-cluster Service names would go to the host's DNS).
+  operator = new Operator({
+    kubeConfig: cp.kubeConfig(),
+    log: createLogger('warn'),
+    operatorVersion: OPERATOR_VERSION,
+    adminEndpoints: adminEndpoints(new Map(), 'none'),
+  });
   await operator.start();
 
   say('applying samples/codexlb-standalone.yaml and samples/codexlb-replicated.yaml (database: a throwaway PostgreSQL)');

@@ -64,6 +64,8 @@ export interface CodexLBReconcilerDeps {
   now?: () => Date;
   /** How soon a blocked CodexLB is looked at again (DEFAULT_BLOCKED_RETRY_MS). */
   blockedRetryMs?: number;
+  /** The operator's namespace, admitted by the NetworkPolicy (render/policy.ts). */
+  operatorNamespace?: string;
 }
 
 interface StatefulSet extends KubeObject {
@@ -151,6 +153,7 @@ export class CodexLBReconciler implements Reconciler {
       databaseUrl: secrets.databaseUrl,
       secretsHash: secrets.secretsHash,
       capabilities: pass.capabilities,
+      operatorNamespace: this.#deps.operatorNamespace,
     };
     const strategy = migrationStrategy(cr.spec);
     const target = migrationTarget(cr, { database: secrets.databaseHash, encryption: secrets.encryptionHash });
@@ -317,7 +320,9 @@ export class CodexLBReconciler implements Reconciler {
   /** Writes status only when it differs from what is stored, and records an Event per transition. */
   async #writeStatus(cr: CodexLB, inputs: StatusInputs): Promise<void> {
     const status = computeStatus(inputs);
-    if (stableStringify(status) === stableStringify(cr.status ?? {})) return;
+    // The pool totals are the pool monitor's (own field manager): not part of what this pass decides.
+    const { accounts: _accounts, apiKeys: _apiKeys, ...ours } = cr.status ?? {};
+    if (stableStringify(status) === stableStringify(ours)) return;
     await this.#deps.client.applyStatus({
       apiVersion: cr.apiVersion,
       kind: cr.kind,

@@ -6,7 +6,6 @@
  * this module except inside Secret objects: callers get names, keys, hashes and problems.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../api/common.ts';
 import type { CodexLB } from '../../api/crds.ts';
 import type { SecretKeyRef } from '../../render/input.ts';
 import { names } from '../../render/names.ts';
@@ -22,6 +21,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, type KubeObject, type ObjectRef } from '../../runtime/kube/types.ts';
 import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
 import { Blocked, DegradedReason, type Problem } from '../conditions.ts';
+import { accessGranted, accessNotGrantedMessage } from '../secret-access.ts';
 import { ownershipConflict, withUid } from './ownership.ts';
 
 interface Secret extends KubeObject {
@@ -76,17 +76,8 @@ function digest(values: Array<[string, string | undefined]>): string {
 
 const secretRef = (namespace: string, name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', namespace, name });
 
-export function accessGranted(secret: KubeObject): boolean {
-  return secret.metadata.labels?.[SECRET_ACCESS_LABEL] === SECRET_ACCESS_VALUE;
-}
-
 function notGranted(ref: SecretReference, namespace: string): Problem {
-  return {
-    reason: DegradedReason.SecretAccessNotGranted,
-    message:
-      `Secret "${ref.name}" (${ref.field}) does not allow CodexLBs to use it: its owner must label it ` +
-      `(kubectl -n ${namespace} label secret ${ref.name} ${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE})`,
-  };
+  return { reason: DegradedReason.SecretAccessNotGranted, message: accessNotGrantedMessage(ref.name, ref.field, namespace) };
 }
 
 export class SecretResolver {

@@ -163,11 +163,23 @@ export class KubeClient {
   }
 
   /** Server-side apply of the status subresource (send only apiVersion, kind, metadata name/namespace, status). */
-  async applyStatus<T extends KubeObject>(obj: KubeObject): Promise<T> {
+  async applyStatus<T extends KubeObject>(obj: KubeObject, opts: { fieldManager?: string } = {}): Promise<T> {
     const path = await this.#objectPath(refOf(obj));
-    return this.#json<T>('PATCH', `${path}/status?${applyQuery(true)}`, obj.kind, {
+    return this.#json<T>('PATCH', `${path}/status?${applyQuery(true, opts.fieldManager)}`, obj.kind, {
       body: JSON.stringify(obj),
       contentType: 'application/apply-patch+yaml',
+    });
+  }
+
+  /**
+   * JSON merge patch. With `metadata.resourceVersion` in the body it is an optimistic update (409 when
+   * the object changed), the way finalizer lists are edited.
+   */
+  async mergePatch<T extends KubeObject>(ref: ObjectRef, body: object): Promise<T> {
+    const path = await this.#objectPath(ref);
+    return this.#json<T>('PATCH', `${path}?fieldManager=${FIELD_MANAGER}`, ref.kind, {
+      body: JSON.stringify(body),
+      contentType: 'application/merge-patch+json',
     });
   }
 

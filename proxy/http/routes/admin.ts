@@ -49,7 +49,7 @@ export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandle
   router.use('/internal/admin', async (req: Request, res: Response, next: NextFunction) => {
     const expected = await admin?.token();
     let refusal: [number, string, string] | undefined;
-    if (expected === undefined) refusal = [404, 'not_found', 'Not found'];
+    if (expected === undefined) refusal = [404, 'admin_api_disabled', 'Not found'];
     else {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!match?.[1] || !tokenMatches(match[1], expected)) refusal = [401, 'authentication_required', 'Missing or invalid admin token'];
@@ -62,11 +62,11 @@ export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandle
   if (!admin) return router;
 
   router.post('/internal/admin/accounts/import', async (req, res) => {
-    const { authJson } = bodyObject(req);
+    const { authJson, ...options } = bodyObject(req);
     if (authJson === undefined) throw new AdminError(400, 'invalid_auth_json', 'authJson is required');
-    const { account } = await admin.accounts.importAuthJson(authJson);
-    admin.imported?.(account.id);
-    sendJson(res, 201, { account });
+    const { account, outcome } = await admin.accounts.importAuthJson(authJson, options);
+    if (outcome !== 'kept') admin.imported?.(account.id);
+    sendJson(res, outcome === 'created' ? 201 : 200, { account, outcome });
   });
   router.get('/internal/admin/accounts', async (_req, res) => {
     sendJson(res, 200, { accounts: await admin.accounts.list() });
@@ -90,6 +90,11 @@ export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandle
   router.delete('/internal/admin/api-keys/:id', async (req, res) => {
     await admin.apiKeys.delete(String(req.params.id));
     res.status(204).end();
+  });
+  // Everything the operator's status refresh needs, in one call per installation and period.
+  router.get('/internal/admin/state', async (_req, res) => {
+    const [accounts, apiKeys] = await Promise.all([admin.accounts.list(), admin.apiKeys.list()]);
+    sendJson(res, 200, { accounts, apiKeys });
   });
   router.get('/internal/admin/summary', async (_req, res) => {
     const [counts, apiKeys, schema] = await Promise.all([admin.accounts.counts(), admin.apiKeys.count(), admin.schema()]);

@@ -3,41 +3,36 @@
  * its whole job, while that identity cannot do what the operator never needs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  codexLB,
-  createNamespace,
-  repoRoot,
-  secret,
-  startOperator,
-  startOperatorTestEnv,
-  waitForCondition,
-  type OperatorTestEnv,
-  type RunningOperator,
-} from './support.ts';
+import { waitFor } from '../../harness/process.ts';
+import { codexLB, get, repoRoot, secret, waitForCondition } from './support.ts';
+import { accountSpec, API, apiKey, authSecret, chatGPTAccount, startPoolEnv, waitForReady, type PoolEnv } from './pool-support.ts';
 
 const operatorNs = 'codex-lb-system';
 const serviceAccount = `system:serviceaccount:${operatorNs}:codex-lb-operator`;
 const ns = 'tenant';
 
 describe('operator under its least-privilege RBAC', () => {
-  let env: OperatorTestEnv;
-  let op: RunningOperator;
+  let pool: PoolEnv;
 
   beforeAll(async () => {
-    env = await startOperatorTestEnv('cluster');
-    await createNamespace(env.cp, operatorNs);
-    await createNamespace(env.cp, ns);
-    await env.cp.kubectl('apply', '-n', operatorNs, '-k', `${repoRoot}config/rbac`);
-    const token = (await env.cp.kubectl('create', 'token', 'codex-lb-operator', '-n', operatorNs, '--duration=1h')).trim();
-    op = await startOperator(env.cp.kubeConfigForToken(token, 'codex-lb-operator'), { leaseNamespace: operatorNs });
+    pool = await startPoolEnv([operatorNs, ns], {
+      leaseNamespace: operatorNs,
+      kubeConfig: async (env) => {
+        await env.cp.kubectl('apply', '-n', operatorNs, '-k', `${repoRoot}config/rbac`);
+        const token = (await env.cp.kubectl('create', 'token', 'codex-lb-operator', '-n', operatorNs, '--duration=1h')).trim();
+        return env.cp.kubeConfigForToken(token, 'codex-lb-operator');
+      },
+    });
   });
 
   afterAll(async () => {
-    await op?.stop();
-    await env?.stop();
+    await pool?.stop();
   });
 
+  const forbidden = () => pool.op.requests.filter((r) => / 40[13]$/.test(r));
+
   it('reconciles Standalone and Replicated installations to Ready without a single forbidden request', async () => {
+    const env = pool.env;
     await env.cp.apply([
       secret(ns, 'db', { 'database-url': 'postgresql://u:p@db:5432/codexlb' }),
       codexLB(ns, 'solo', { oauth: { callbackService: { enabled: true } } }),
@@ -54,9 +49,27 @@ describe('operator under its least-privilege RBAC', () => {
     // Exercise pruning (delete) too.
     await env.cp.kubectl('patch', 'clb', 'fleet', '-n', ns, '--type=merge', '-p', '{"spec":{"networkPolicy":{"enabled":false}}}');
     await waitForCondition(env.client, ns, 'fleet', 'Ready', 'True');
-    expect(op.requests.filter((r) => / 40[13]$/.test(r))).toEqual([]);
+    expect(forbidden()).toEqual([]);
     const lease = await env.cp.kubectl('get', 'lease', 'codex-lb-operator', '-n', operatorNs, '-o', 'jsonpath={.spec.holderIdentity}');
     expect(lease).not.toBe('');
+  });
+
+  it('imports an account, issues an API key and cleans both up on deletion without a forbidden request', async () => {
+    const env = pool.env;
+    await pool.installation(ns, 'pooled');
+    await env.cp.apply([
+      authSecret(ns, 'auth', pool.fake.addAccount().authJson()),
+      chatGPTAccount(ns, 'acct', accountSpec('pooled', 'auth')),
+      apiKey(ns, 'key', { codexLBRef: { name: 'pooled' }, secret: { name: 'key-secret' } }),
+    ]);
+    await waitForReady(env.client, 'ChatGPTAccount', ns, 'acct', 'Imported');
+    await waitForReady(env.client, 'CodexLBAPIKey', ns, 'key', 'KeyIssued');
+    await env.cp.kubectl('delete', 'cgacct', 'acct', '-n', ns, '--wait=false');
+    await env.cp.kubectl('delete', 'clbkey', 'key', '-n', ns, '--wait=false');
+    for (const kind of ['ChatGPTAccount', 'CodexLBAPIKey']) {
+      await waitFor(`${kind} to be deleted`, async () => ((await get(env.client, API, kind, ns, kind === 'ChatGPTAccount' ? 'acct' : 'key')) ? undefined : true));
+    }
+    expect(forbidden()).toEqual([]);
   });
 
   it.each([
@@ -67,9 +80,12 @@ describe('operator under its least-privilege RBAC', () => {
     ['create', 'clusterrolebindings'],
     ['update', 'codexlbs.codexlb.io'],
     ['delete', 'codexlbs.codexlb.io'],
+    ['update', 'chatgptaccounts.codexlb.io'],
+    ['delete', 'chatgptaccounts.codexlb.io'],
+    ['create', 'codexlbapikeys.codexlb.io'],
     ['create', 'leases.coordination.k8s.io'],
   ])('cannot %s %s', async (verb, resource) => {
-    const answer = await env.cp.kubectl('auth', 'can-i', verb, resource, '-n', ns, `--as=${serviceAccount}`).catch((e: Error) => e.message);
+    const answer = await pool.env.cp.kubectl('auth', 'can-i', verb, resource, '-n', ns, `--as=${serviceAccount}`).catch((e: Error) => e.message);
     expect(answer).toMatch(/\bno\b/);
   });
 });

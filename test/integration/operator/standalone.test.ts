@@ -142,7 +142,7 @@ describe('Standalone CodexLB with SQLite', () => {
 
   it('shows mode, database and readiness in kubectl get', async () => {
     const out = await env.cp.kubectl('get', 'clb', '-n', ns);
-    expect(out).toMatch(/NAME\s+MODE\s+DATABASE\s+REPLICAS\s+READY\s+STATUS\s+AGE/);
+    expect(out).toMatch(/NAME\s+MODE\s+DATABASE\s+REPLICAS\s+READY\s+STATUS\s+ACCOUNTS\s+ACTIVE\s+AGE/);
     expect(out).toMatch(/codex-lb\s+Standalone\s+SQLite\s+1\s+1\s+Ready/);
   });
 });

@@ -8,6 +8,7 @@ import { startControlPlane, type ControlPlane, type Profile } from '../../harnes
 import { waitFor } from '../../harness/process.ts';
 import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../../operator/api/common.ts';
 import { DEFAULT_INSTALL_POLICY, type InstallPolicy } from '../../../operator/controllers/codexlb/install-policy.ts';
+import { adminEndpoints } from '../../../operator/controllers/pool/endpoints.ts';
 import { Operator } from '../../../operator/manager.ts';
 import { KubeClient } from '../../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
@@ -27,7 +28,10 @@ export async function startOperatorTestEnv(profile: Profile): Promise<OperatorTe
   const cp = await startControlPlane({ profile });
   try {
     await cp.kubectl('apply', '--server-side', '-k', `${repoRoot}crds`);
-    await cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/codexlbs.codexlb.io', 'crd/chatgptaccounts.codexlb.io');
+    await cp.kubectl(
+      'wait', '--for=condition=Established', '--timeout=60s',
+      'crd/codexlbs.codexlb.io', 'crd/chatgptaccounts.codexlb.io', 'crd/codexlbapikeys.codexlb.io',
+    );
     const client = await KubeClient.fromKubeConfig(cp.kubeConfig());
     return {
       cp,
@@ -68,6 +72,14 @@ export async function startOperator(
     logStream?: NodeJS.WritableStream;
     policy?: Partial<InstallPolicy>;
     blockedRetryMs?: number;
+    /**
+     * Admin API URLs of installations (`namespace/name` → a real `codex-lb-proxy serve` on loopback).
+     * Others are never called: kwok pods serve nothing, and the in-cluster Service names would be
+     * looked up in DNS outside the test's network.
+     */
+    adminEndpoints?: Map<string, string>;
+    poolStatusPeriodMs?: number;
+    operatorNamespace?: string;
   } = {},
 ): Promise<RunningOperator> {
   const operator = new Operator({
@@ -79,6 +91,9 @@ export async function startOperator(
     leaderElection: opts.leaseNamespace ? { namespace: opts.leaseNamespace, name: 'codex-lb-operator' } : undefined,
     policy: { ...DEFAULT_INSTALL_POLICY, ...opts.policy },
     blockedRetryMs: opts.blockedRetryMs,
+    adminEndpoints: adminEndpoints(opts.adminEndpoints ?? new Map(), 'none'),
+    poolStatusPeriodMs: opts.poolStatusPeriodMs,
+    operatorNamespace: opts.operatorNamespace,
   });
   const requests: string[] = [];
   await operator.start();

@@ -185,4 +185,37 @@ describe('CodexLB admission validation', () => {
     const err = await env.client.replace(account).catch((e: unknown) => e);
     expect(String((err as Error).message)).toContain('codexLBRef is immutable');
   });
+
+  it('validates CodexLBAPIKey limits and keeps its CodexLB and Secret name', async () => {
+    const key = (name: string, spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'codexlb.io/v1alpha1',
+      kind: 'CodexLBAPIKey',
+      metadata: { name, namespace: ns },
+      spec: { codexLBRef: { name: 'one' }, secret: { name: `${name}-key` }, ...spec },
+    });
+    expect(await rejection(key(uniqueName(), { limits: [{ type: 'total_tokens', window: 'daily', max: 1.5 }] }))).toContain(
+      'max must be a whole number for token and credit limits',
+    );
+    expect(await rejection(key(uniqueName(), { limits: [{ type: 'cost_usd', window: 'hourly', max: 1 }] }))).toContain('spec.limits[0].window');
+    expect(await rejection(key(uniqueName(), { limits: [{ type: 'cost_usd', window: 'daily', max: 0 }] }))).toContain('max must be positive');
+    const created = await env.client.create<KubeObject & Record<string, any>>(key(uniqueName(), { limits: [{ type: 'cost_usd', window: 'weekly', max: 12.5 }] }));
+    expect(created.spec).toMatchObject({ secret: { key: 'api-key' }, rotationGracePeriodSeconds: 3600 });
+    created.spec.secret.name = 'elsewhere';
+    created.spec.codexLBRef.name = 'two';
+    const err = await env.client.replace(created).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain('secret.name is immutable');
+    expect(String((err as Error).message)).toContain('codexLBRef is immutable');
+  });
+
+  it('documents every field of the three kinds for kubectl explain', async () => {
+    // kubectl wraps descriptions: compare with whitespace collapsed.
+    const explain = async (...args: string[]) => (await env.cp.kubectl('explain', ...args)).replace(/\s+/g, ' ');
+    expect(await explain('chatgptaccount.spec.credentials.importPolicy')).toContain('Periodic resyncs never re-import');
+    const key = await explain('codexlbapikey.spec', '--recursive');
+    for (const field of ['codexLBRef', 'displayName', 'secret', 'allowedModels', 'limits', 'expiresAt', 'rotationToken', 'rotationGracePeriodSeconds']) {
+      expect(key).toContain(field);
+    }
+    expect(await explain('codexlbapikey.spec.limits.max')).toContain('US dollars');
+    expect(await explain('codexlb.status.accounts.reauthRequired')).toContain('need a new login');
+  });
 });

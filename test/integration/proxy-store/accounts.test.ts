@@ -29,14 +29,16 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
 
   it('imports an auth.json into the redacted Account shape', async () => {
     const document = fakeAuthJson({ email: 'dev@example.test', chatgptAccountId: 'acct-1', planType: 'pro' });
-    const { account, created } = await admin.importAuthJson(document);
-    expect(created).toBe(true);
+    const { account, outcome } = await admin.importAuthJson(document);
+    expect(outcome).toBe('created');
     expect(account).toEqual({
       id: expect.stringMatching(/^acct-1_[0-9a-f]{8}$/),
       chatgptAccountId: 'acct-1',
       email: 'dev@example.test',
       planType: 'pro',
       status: 'active',
+      statusReason: null,
+      blockedUntil: null,
       alias: null,
       routingPolicy: 'normal',
       usage: { primary: null, secondary: null },
@@ -61,10 +63,35 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     await accounts.applyEvent(account.id, { type: 'auth_failed', code: 'refresh_token_reused' });
     const again = fakeAuthJson({ chatgptAccountId: 'acct-1' });
     const result = await admin.importAuthJson(again);
-    expect(result.created).toBe(false);
+    expect(result.outcome).toBe('replaced');
     expect(result.account).toMatchObject({ id: account.id, alias: 'primary', routingPolicy: 'preserve', status: 'active' });
     expect((await accounts.readCredentials(account.id)).refreshToken).toBe((again.tokens as Record<string, string>).refresh_token);
     expect(await admin.list()).toHaveLength(1);
+  });
+
+  it('keeps tokens the proxy refreshed after a seed was written (keepNewer), and replaces older ones', async () => {
+    const seed = fakeAuthJson({ chatgptAccountId: 'acct-1' }, '2026-05-01T10:00:00Z');
+    const { account } = await admin.importAuthJson(seed);
+    const stale = fakeAuthJson({ chatgptAccountId: 'acct-1' }, '2026-04-01T10:00:00Z');
+    const kept = await admin.importAuthJson(stale, { onExisting: 'keepNewer' });
+    expect(kept).toMatchObject({ outcome: 'kept', account: { id: account.id } });
+    expect((await accounts.readCredentials(account.id)).refreshToken).toBe((seed.tokens as Record<string, string>).refresh_token);
+    const newer = fakeAuthJson({ chatgptAccountId: 'acct-1' }, '2026-06-01T10:00:00Z');
+    expect((await admin.importAuthJson(newer, { onExisting: 'keepNewer' })).outcome).toBe('replaced');
+    expect((await accounts.readCredentials(account.id)).refreshToken).toBe((newer.tokens as Record<string, string>).refresh_token);
+  });
+
+  it('resolves an identity without importing (keep, createMissing: false): 404 when the account is absent', async () => {
+    const seed = fakeAuthJson({ chatgptAccountId: 'acct-1' });
+    await expect(admin.importAuthJson(seed, { onExisting: 'keep', createMissing: false })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    expect(await admin.list()).toEqual([]);
+    const { account } = await admin.importAuthJson(seed);
+    await accounts.applyEvent(account.id, { type: 'rate_limited', resetAt: new Date(Date.now() + 600_000) });
+    const other = fakeAuthJson({ chatgptAccountId: 'acct-1' }, '2027-01-01T00:00:00Z');
+    const resolved = await admin.importAuthJson(other, { onExisting: 'keep', createMissing: false });
+    expect(resolved).toMatchObject({ outcome: 'kept', account: { id: account.id, status: 'rate_limited', blockedUntil: expect.any(String) } });
+    expect((await accounts.readCredentials(account.id)).refreshToken).toBe((seed.tokens as Record<string, string>).refresh_token);
+    await expect(admin.importAuthJson(seed, { onExisting: 'sometimes' })).rejects.toMatchObject({ status: 422 });
   });
 
   it('keeps separate rows for two seats of one workspace', async () => {

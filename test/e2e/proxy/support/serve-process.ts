@@ -16,17 +16,26 @@ export interface ServeProcess {
   readonly url: string;
   readonly proc: ManagedProcess;
   readonly dataDir: string;
+  /** CODEX_LB_ADMIN_TOKEN_FILE: read per admin call, so writing it turns the admin API on (or changes its token). */
+  readonly adminTokenFile: string;
   /** Imports a fake account through the admin API; returns the proxy's account id. */
   importAccount(account: AccountCredentials): Promise<string>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** `dataDir`: reuse a previous run's data directory (its SQLite database and key), as a restarted pod does. */
-export async function startServe(fake: FakeUpstream, env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServeProcess> {
+/**
+ * `dataDir`: reuse a previous run's data directory (its SQLite database and key), as a restarted pod does.
+ * `adminToken: null` starts with the admin API off (no token file), as a pod before its Secret exists.
+ */
+export async function startServe(
+  fake: FakeUpstream,
+  env: Record<string, string> = {},
+  options: { dataDir?: string; adminToken?: string | null } = {},
+): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'codexlb-serve-'));
-  const adminToken = 'e2e-admin-token';
-  writeFileSync(join(dataDir, 'admin-token'), adminToken);
+  const adminToken = options.adminToken === undefined ? 'e2e-admin-token' : options.adminToken;
+  if (adminToken !== null) writeFileSync(join(dataDir, 'admin-token'), adminToken);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const proc = new ManagedProcess('codex-lb-proxy serve', process.execPath, [CLI, 'serve', '--host', '127.0.0.1'], {
@@ -54,10 +63,11 @@ export async function startServe(fake: FakeUpstream, env: Record<string, string>
       url,
       proc,
       dataDir,
+      adminTokenFile: join(dataDir, 'admin-token'),
       async importAccount(account) {
         const res = await fetch(`${url}/internal/admin/accounts/import`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${adminToken ?? ''}`, 'content-type': 'application/json' },
           body: JSON.stringify({ authJson: account.authJson() }),
         });
         if (res.status !== 201) throw new Error(`import failed: HTTP ${res.status} ${await res.text()}`);

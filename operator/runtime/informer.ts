@@ -97,7 +97,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     let backoff = MIN_BACKOFF_MS;
     while (!signal.aborted) {
       try {
-        if (this.#resourceVersion === undefined) await this.#relist();
+        if (this.#resourceVersion === undefined) await this.#relist(signal);
         await this.#watch(signal);
         backoff = MIN_BACKOFF_MS;
       } catch (err) {
@@ -117,8 +117,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  async #relist(): Promise<void> {
-    const { items, resourceVersion } = await this.#client.list<T>(this.options.apiVersion, this.options.kind, this.options);
+  /** A list the informer's stop aborts: a stop must not wait for an unresponsive API server. */
+  async #relist(signal: AbortSignal): Promise<void> {
+    const { items, resourceVersion } = await this.#client.list<T>(this.options.apiVersion, this.options.kind, { ...this.options, signal });
     this.#metrics?.informerRelists.inc({ informer: this.name });
     const seen = new Set<string>();
     for (const obj of items) {

@@ -20,12 +20,13 @@ export interface ListOptions {
   labelSelector?: string;
   /** Ask for PartialObjectMetadata: names, labels and resourceVersions without the (possibly large) bodies. */
   metadataOnly?: boolean;
+  /** Aborts the request (e.g. an informer being stopped). */
+  signal?: AbortSignal;
 }
 
 export interface WatchOptions extends ListOptions {
   resourceVersion: string;
   timeoutSeconds?: number;
-  signal?: AbortSignal;
 }
 
 /** Per-request options for single-object calls. */
@@ -115,6 +116,7 @@ export class KubeClient {
     const headers = opts.metadataOnly ? { accept: METADATA_ACCEPT } : undefined;
     const out = await this.#json<{ items: T[] | null; metadata: { resourceVersion: string } }>('GET', `${path}?${query}`, kind, {
       headers,
+      signal: opts.signal,
     });
     // PartialObjectMetadata items carry no apiVersion/kind of the real type; restore them.
     const items = (out.items ?? []).map((item) => ({ ...item, apiVersion, kind }));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startControlPlane } from './controlplane/controlplane.ts';
 import { sweepOrphanedNodes } from './node/node.ts';
 import { startRealCluster } from './node/real-cluster.ts';
-import { waitFor } from './process.ts';
+import { isAlive, waitFor } from './process.ts';
 
 const local = resolve(process.env.CODEX_LB_LOCAL ?? '.local');
 const home = join(local, 'cluster');
@@ -24,19 +24,10 @@ const files = {
   kubeconfig: join(local, 'kubeconfig'),
 };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function runningPid(): Promise<number | undefined> {
   if (!existsSync(files.pid)) return undefined;
   const pid = Number((await readFile(files.pid, 'utf8')).trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
 type ClusterProfile = 'cluster' | 'real';
@@ -90,7 +81,7 @@ async function down(): Promise<void> {
   }
   process.kill(pid, 'SIGTERM');
   try {
-    await waitFor('the control plane to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: 120_000 });
+    await waitFor('the control plane to stop', async () => (isAlive(pid) ? undefined : true), { timeoutMs: 120_000 });
   } catch {
     process.kill(-pid, 'SIGKILL'); // the whole process group: serve and every component
   }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess, run, waitFor } from '../process.ts';
+import { isAlive, ManagedProcess, run, waitFor } from '../process.ts';
 import { unmountUnder } from './mounts.ts';
 import type { ImageArchive } from './node.ts';
 
@@ -128,7 +128,7 @@ async function withLock<T>(lock: string, body: () => Promise<T>): Promise<T> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
-      if (owner > 0 && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      if (owner > 0 && !isAlive(owner)) await rm(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`${lock} is held by process ${owner} for more than 10 minutes`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -138,14 +138,5 @@ async function withLock<T>(lock: string, body: () => Promise<T>): Promise<T> {
     return await body();
   } finally {
     await rm(lock, { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManagedProcess, run, waitFor } from '../process.ts';
+import { isAlive, ManagedProcess, run, waitFor } from '../process.ts';
 import type { ControlPlaneBinaries } from '../controlplane/binaries.ts';
 import { createCgroup, enterCgroupScript, killCgroup, nodeCgroups, removeCgroup } from './cgroups.ts';
 import { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, podResolvConf, type NodeLayout } from './configs.ts';
@@ -191,15 +191,6 @@ async function teardown(record: NodeRecord, processes: ManagedProcess[] = []): P
   running.delete(record.index);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A netns is claimed before its record is written; give a claim this long before calling it orphaned. */
 const UNRECORDED_GRACE_MS = 120_000;
 
@@ -214,7 +205,7 @@ export async function sweepOrphanedNodes(): Promise<number[]> {
     for (const name of await readdir(RECORDS)) {
       const record = JSON.parse(await readFile(join(RECORDS, name), 'utf8')) as NodeRecord;
       recorded.add(record.index);
-      if (alive(record.ownerPid)) continue;
+      if (isAlive(record.ownerPid)) continue;
       await teardown(record);
       swept.push(record.index);
     }

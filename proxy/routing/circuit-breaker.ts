@@ -107,6 +107,13 @@ export class CircuitBreakers {
     return refused;
   }
 
+  /** Accounts whose circuit is not closed (metrics). */
+  openCount(): number {
+    let count = 0;
+    for (const circuit of this.#circuits.values()) if (circuit.state !== 'closed') count += 1;
+    return count;
+  }
+
   state(accountId: string): CircuitState {
     return this.#circuits.get(accountId)?.state ?? 'closed';
   }

@@ -126,7 +126,7 @@ async function serve(options: ServeOptions): Promise<number> {
     cluster: { ring, owners, signer: new ForwardSigner(dataLayer.bridgeKey) },
     pending,
     ports: dataPorts(dataLayer, settings, logger, pending),
-    health: healthProbes(dataLayer, () => started),
+    health: { ...healthProbes(dataLayer, () => started), ringMembers: async () => (await ring.members()).length },
     admin: adminApi(dataLayer, settings, logger),
     logger,
     accountCounts: async () => {

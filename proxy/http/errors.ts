@@ -236,6 +236,17 @@ export function bridgeOwnerUnreachable(): ProxyError {
   });
 }
 
+/** The owner's connection broke after it may have started the turn: not retried elsewhere (no double dispatch). */
+export function bridgeOwnerLost(): ProxyError {
+  return new ProxyError({
+    status: 502,
+    code: 'bridge_owner_lost',
+    type: 'server_error',
+    message: 'The replica serving this session failed while starting the turn; retry',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
 /** A draining replica takes no new session (the origin then serves it elsewhere). */
 export function bridgeDrainActive(): ProxyError {
   return new ProxyError({

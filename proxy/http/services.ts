@@ -54,6 +54,8 @@ export interface HealthProbes {
   schemaAtHead(): Promise<boolean>;
   /** Startup finished (migrations, listeners). */
   started(): boolean;
+  /** Live replicas in the ring (a view at most a few seconds old); reported by readiness, never failing it. */
+  ringMembers?(): Promise<number>;
 }
 
 export interface ProxyServices {

@@ -6,12 +6,13 @@
  *
  * A forward the owner never started — connection refused or timed out, or refused because it is draining
  * or is not the addressee — is an OwnerRefused: the caller may serve the turn itself when the request can
- * start afresh. Anything the owner answered after taking the turn is the client's answer.
+ * start afresh. A connection that broke after the request went out is ambiguous (the owner may have
+ * dispatched it) and is not replayed (502 bridge_owner_lost). Anything the owner answered is the client's.
  */
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
-import { ProxyError } from '../../http/errors.ts';
+import { bridgeOwnerLost, ProxyError } from '../../http/errors.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
@@ -26,6 +27,15 @@ import { ACCOUNT_HEADER, BRIDGE_PATH, claimHeaders, encodeContext, UPSTREAM_STAT
 /** The owner did not take the turn: nothing was dispatched upstream. */
 export class OwnerRefused extends Error {
   override readonly name = 'OwnerRefused';
+}
+
+/** Errors that mean the connection to the owner was never made: nothing reached it. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverConnected(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+  return NEVER_CONNECTED.has(String(code)) || NEVER_CONNECTED.has(String(cause));
 }
 
 /** Refusals that mean "not here" rather than "not possible". */
@@ -78,7 +88,10 @@ export class Forwarder {
     } catch (err) {
       detach();
       if (request.signal.aborted) throw new RequestAborted('client went away');
-      throw new OwnerRefused(`owner ${target.instanceId} unreachable: ${(err as Error).message}`);
+      if (neverConnected(err)) throw new OwnerRefused(`owner ${target.instanceId} unreachable: ${(err as Error).message}`);
+      // The owner may have dispatched the turn before its connection broke: replaying it elsewhere could run it twice.
+      this.#logger.warn('session owner connection broke before it answered', { owner: target.instanceId, err });
+      throw bridgeOwnerLost();
     }
     if (response.status !== 200) {
       const text = await response.text(ERROR_BODY_LIMIT).catch(() => '');

@@ -26,7 +26,8 @@ export function healthRoutes(health: HealthProbes, drain: DrainState, processId:
     if (!database) return sendJson(res, 503, { detail: 'Database is unreachable', checks: { database: 'error' } });
     const schema = await health.schemaAtHead().catch(() => false);
     if (!schema) return sendJson(res, 503, { detail: 'Database schema is not at head', checks: { database: 'ok', schema: 'behind' } });
-    sendJson(res, 200, { status: 'ok', checks: { database: 'ok', schema: 'ok' } });
+    const members = await health.ringMembers?.().catch(() => undefined);
+    sendJson(res, 200, { status: 'ok', checks: { database: 'ok', schema: 'ok', ...(members === undefined ? {} : { ring_members: String(members) }) } });
   });
   return router;
 }

@@ -33,7 +33,7 @@ import { CircuitBreakers, type CircuitProbe } from './circuit-breaker.ts';
 import { allowsFailover, classifyFailure, isServerSideFailure, type FailureClass } from './classify.ts';
 import { AccountUnusableError, type AccountPool, type AffinityStore, type ResponseOwners, type UsageIngest } from './ports.ts';
 import { quotaResetAt, rateLimitResetAt } from './reset-time.ts';
-import type { RuntimeRegistry } from './runtime-state.ts';
+import type { Lease, RuntimeRegistry } from './runtime-state.ts';
 import { selectAccount, type NoAccountReason, type Pin, type Selection } from './select.ts';
 
 /** Accounts tried per request before the last failure is surfaced (§7.6 `_STREAM_MAX_ACCOUNT_ATTEMPTS`). */
@@ -224,11 +224,13 @@ export class Dispatcher {
         throw this.#noAccountError(selection.reason, nowSeconds, strictOwner !== undefined);
       }
       const accountId = selection.accountId;
-      // Before anything awaits: a half-open circuit admits exactly one probe.
+      // Before anything awaits: the account's slots are taken now (concurrent selections see them), and a
+      // half-open circuit admits exactly one probe.
+      const lease = this.#deps.runtime.acquire(accountId);
       const probe = this.#breakers.begin(accountId);
       tried.add(accountId);
       this.#deps.runtime.markSelected(accountId, nowSeconds);
-      const attempt = await this.#attemptAccount(accountId, request, probe);
+      const attempt = await this.#attemptAccount(accountId, request, probe, lease);
       if (attempt.ok) {
         this.#deps.observer?.accepted(accountId);
         // A followed durable pin is already stored; TTL pins are rewritten to refresh their age.
@@ -288,16 +290,20 @@ export class Dispatcher {
   }
 
   /** One account: a forced refresh + single retry on 401, same-account retries on transient failures. */
-  async #attemptAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe): Promise<Attempt> {
+  /** `lease` is held for the whole attempt; an accepted stream releases it when it finishes, anything else here. */
+  async #attemptAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe, lease: Lease): Promise<Attempt> {
     try {
-      return await this.#tryAccount(accountId, request, probe);
+      const attempt = await this.#tryAccount(accountId, request, probe, lease);
+      if (!attempt.ok) lease.release();
+      return attempt;
     } catch (err) {
       probe.abandon();
+      lease.release();
       throw err;
     }
   }
 
-  async #tryAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe): Promise<Attempt> {
+  async #tryAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe, lease: Lease): Promise<Attempt> {
     let refreshed = false;
     let transientRetries = 0;
     let identity: UpstreamIdentity;
@@ -309,7 +315,7 @@ export class Dispatcher {
     }
     for (;;) {
       this.#checkAlive(request);
-      const attempt = await this.#send(accountId, identity, request);
+      const attempt = await this.#send(accountId, identity, request, lease);
       if (attempt.ok) {
         probe.success();
         return attempt;
@@ -386,17 +392,13 @@ export class Dispatcher {
     this.#deps.observer?.attemptFailed(accountId, kind, failure);
   }
 
-  async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest): Promise<Attempt> {
+  async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest, lease: Lease): Promise<Attempt> {
     const { usage, runtime, settings } = this.#deps;
     const transport = request.transport ?? this.#http;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     request.signal.addEventListener('abort', onAbort, { once: true });
-    const lease = runtime.acquire(accountId);
-    const cleanup = (): void => {
-      request.signal.removeEventListener('abort', onAbort);
-      lease.release();
-    };
+    const cleanup = (): void => request.signal.removeEventListener('abort', onAbort);
     const headers = buildUpstreamHeaders(request.headers, identity, {
       requestId: request.requestId,
       clientVersion: settings.clientVersion,
@@ -434,13 +436,17 @@ export class Dispatcher {
     const pump = new EventPump(response.events(), (event) => {
       if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
     });
+    const close = (success: boolean): void => {
+      pump.close();
+      response.release(success);
+      cleanup();
+    };
     let finished = false;
     const finish = (outcome: StreamOutcome): void => {
       if (finished) return;
       finished = true;
-      pump.close();
-      response.release(outcome.kind === 'success');
-      cleanup();
+      close(outcome.kind === 'success');
+      lease.release();
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
       else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);
     };
@@ -461,7 +467,8 @@ export class Dispatcher {
         },
       };
     }
-    finish({ kind: 'neutral' });
+    // Not accepted: the stream goes, the account's slots stay with the attempt (it may retry here).
+    close(false);
     if (probed.aborted) throw new RequestAborted('client went away');
     return { ok: false, kind: classifyFailure(probed.failure), failure: probed.failure };
   }

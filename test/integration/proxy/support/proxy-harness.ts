@@ -43,6 +43,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Overrides the firewall allow-list (by default read from CODEX_LB_FIREWALL_ALLOWLIST). */
   firewall?: FirewallAllowlist;
+  /** The request path's clock (epoch ms), e.g. to cross the circuit breaker's recovery time. */
+  clock?: () => number;
 }
 
 export async function migrate(settings: Settings): Promise<void> {
@@ -91,6 +93,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     health: healthProbes(dataLayer, () => true),
     admin: adminApi(dataLayer, settings, logger),
     logger,
+    clock: options.clock,
   });
   const server = await serveProxy(composed.services, { host: '127.0.0.1', port: 0 });
   return {

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { startFakeUpstream, type AccountCredentials, type FakeUpstream, type RecordedRequest } from '../../fakes/fake-upstream.ts';
 import { openSocket, readSse, responsesBody, socketBody, type Frame } from '../../fakes/upstream-client.ts';
+import { freePort } from '../../harness/ports.ts';
 import { startPostgres, type PostgresServer } from '../../harness/postgres.ts';
 import { CodexSession } from '../proxy/support/codex-cli.ts';
 import { startReplicaSet, type Replica, type ReplicaSet } from './support/replica-set.ts';
@@ -228,3 +229,30 @@ async function socketTurn(replica: Replica, id: string, text: string, payloads: 
   ws.close();
   return types;
 }
+
+describe('ring membership', () => {
+  it('a replica without an advertise URL refuses to start while others are live', async () => {
+    const joined = await set.tryJoin({ instanceId: 'replica-x', host: '127.0.0.9', advertise: null });
+    expect(joined.code).toBe(1);
+    expect(joined.output).toContain('CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL is unset but other replicas are live (replica-0, replica-1, replica-2)');
+  });
+
+  it('a replica advertising localhost refuses to start while others are live', async () => {
+    const port = await freePort();
+    const joined = await set.tryJoin({ instanceId: 'replica-x', host: '127.0.0.1', port, advertise: `http://localhost:${port}` });
+    expect(joined.code).toBe(1);
+    expect(joined.output).toMatch(/ADVERTISE_BASE_URL http:\/\/localhost:\d+ names no particular machine but other replicas are live/);
+  });
+
+  it('a replica whose advertise URL reaches another replica refuses to start', async () => {
+    const joined = await set.tryJoin({ instanceId: 'replica-x', host: '127.0.0.9', advertise: set.replicas[1]?.url ?? '' });
+    expect(joined.code).toBe(1);
+    expect(joined.output).toContain(`${set.replicas[1]?.url} reaches another codex-lb process, not this one`);
+  });
+
+  it('a stopped replica leaves the ring at once: the others see two members without waiting for its heartbeat to age', async () => {
+    const victim = set.replicas[2] as Replica;
+    expect(await victim.stop('SIGTERM')).toBe(0);
+    await set.waitForRing(2);
+  });
+});

@@ -50,6 +50,11 @@ export interface ReplicaSet {
   sessionOwners(): Promise<SessionOwnerRow[]>;
   /** Waits until every running replica sees `count` live members in the ring. */
   waitForRing(count: number): Promise<void>;
+  /**
+   * Starts another replica process on `host` (e.g. 127.0.0.9) with this instance id and advertise URL
+   * (unset when null) and returns how it exited — for replicas that must refuse to start.
+   */
+  tryJoin(options: { instanceId: string; host: string; port?: number; advertise: string | null }): Promise<{ code: number | null; output: string }>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +127,15 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
         return true;
       }, { timeoutMs: 30_000, intervalMs: 500 });
     },
+    async tryJoin({ instanceId, host, port: own, advertise }) {
+      const dataDir = join(dir, instanceId);
+      const env = replicaEnv(options, dir, dataDir, { port: own ?? port, instanceId, advertise });
+      const proc = new ManagedProcess(`codex-lb-proxy serve (${instanceId})`, process.execPath, [CLI, 'serve', '--host', host], { env });
+      const timer = setTimeout(() => void proc.stop(0, 'SIGKILL'), 90_000);
+      const code = await proc.exited;
+      clearTimeout(timer);
+      return { code, output: proc.output() };
+    },
     async stop() {
       await front.close();
       await Promise.all(replicas.map((r) => r.stop('SIGTERM')));
@@ -144,6 +158,32 @@ async function admin(baseUrl: string, path: string, body: unknown): Promise<Resp
   });
   if (res.status !== 201) throw new Error(`admin ${path}: HTTP ${res.status} ${await res.text()}`);
   return res;
+}
+
+/** What a CodexLB pod gets: the shared database, key and admin token, its own identity and advertise URL. */
+function replicaEnv(
+  options: ReplicaSetOptions,
+  dir: string,
+  dataDir: string,
+  self: { port: number; instanceId: string; advertise: string | null },
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: dataDir,
+    PORT: String(self.port),
+    CODEX_LB_DATA_DIR: dataDir,
+    CODEX_LB_DATABASE_URL: options.databaseUrl,
+    CODEX_LB_ENCRYPTION_KEY_FILE: join(dir, 'encryption.key'),
+    CODEX_LB_ADMIN_TOKEN_FILE: join(dir, 'admin-token'),
+    CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: self.instanceId,
+    ...(self.advertise === null ? {} : { CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL: self.advertise }),
+    CODEX_LB_API_KEY_AUTH_ENABLED: 'true',
+    CODEX_LB_UPSTREAM_BASE_URL: `${options.fake.url}/backend-api`,
+    CODEX_LB_OAUTH_TOKEN_URL: `${options.fake.url}/oauth/token`,
+    CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
+    CODEX_LB_LOG_FORMAT: 'json',
+    ...options.env,
+  };
 }
 
 class ReplicaHandle implements Replica {
@@ -180,25 +220,8 @@ class ReplicaHandle implements Replica {
 
   async start(): Promise<void> {
     const dataDir = join(this.#dir, this.instanceId);
-    const proc = new ManagedProcess(`codex-lb-proxy serve (${this.instanceId})`, process.execPath, [CLI, 'serve', '--host', this.host], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: dataDir,
-        PORT: String(this.#port()),
-        CODEX_LB_DATA_DIR: dataDir,
-        CODEX_LB_DATABASE_URL: this.#options.databaseUrl,
-        CODEX_LB_ENCRYPTION_KEY_FILE: join(this.#dir, 'encryption.key'),
-        CODEX_LB_ADMIN_TOKEN_FILE: join(this.#dir, 'admin-token'),
-        CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: this.instanceId,
-        CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL: this.url,
-        CODEX_LB_API_KEY_AUTH_ENABLED: 'true',
-        CODEX_LB_UPSTREAM_BASE_URL: `${this.#options.fake.url}/backend-api`,
-        CODEX_LB_OAUTH_TOKEN_URL: `${this.#options.fake.url}/oauth/token`,
-        CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
-        CODEX_LB_LOG_FORMAT: 'json',
-        ...this.#options.env,
-      },
-    });
+    const env = replicaEnv(this.#options, this.#dir, dataDir, { port: this.#port(), instanceId: this.instanceId, advertise: this.url });
+    const proc = new ManagedProcess(`codex-lb-proxy serve (${this.instanceId})`, process.execPath, [CLI, 'serve', '--host', this.host], { env });
     this.#proc = proc;
     await waitFor(`${this.instanceId} to be ready`, async () => ((await fetch(`${this.url}/health/ready`).catch(() => undefined))?.ok ? true : undefined), {
       proc,

@@ -58,7 +58,8 @@ export class Forwarder {
     this.#agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
   }
 
-  async open(target: RingMember, key: SessionKey, request: TurnRequest): Promise<OpenStream> {
+  /** `ownerEpoch`: the epoch of the live owner row naming `target`, when that is how it was chosen. */
+  async open(target: RingMember, key: SessionKey, request: TurnRequest, ownerEpoch?: number): Promise<OpenStream> {
     const endpoint = new URL(target.endpoint ?? '');
     const body = JSON.stringify(request.body);
     const context = encodeContext({
@@ -68,6 +69,7 @@ export class Forwarder {
       budgetMs: Math.max(0, request.deadline - Date.now()),
       probeMs: request.probeMs,
       surfaceStaleAnchor: request.surfaceStaleAnchor ?? false,
+      ownerEpoch: ownerEpoch ?? null,
     });
     const claims = { origin: this.#self, target: target.instanceId, timestamp: Date.now(), nonce: randomUUID(), sessionKey: key.id, context, bodyDigest: bodyDigest(body) };
     const controller = new AbortController();

@@ -86,10 +86,12 @@ export class BridgeSessions {
   }
 
   /**
-   * Waits for the session's turn slot (in arrival order) and records this replica as its owner.
+   * Waits for the session's turn slot (in arrival order) and records this replica as its owner — unless
+   * `seenEpoch`, the epoch of a live owner row naming this replica that the caller just read, is the one
+   * this session already holds (then the row is right as it is, and the turn saves a write).
    * Throws 429s when the replica or the session's queue is full, RequestAborted when the client left.
    */
-  async enter(sessionKey: string, route: RequestRoute, signal: AbortSignal): Promise<SessionTurn> {
+  async enter(sessionKey: string, route: RequestRoute, signal: AbortSignal, seenEpoch?: number): Promise<SessionTurn> {
     const session = this.#session(sessionKey);
     if (session.busy > this.#settings.queueLimit) throw bridgeQueueFull(this.#settings.queueLimit);
     session.busy += 1;
@@ -108,7 +110,7 @@ export class BridgeSessions {
     };
     try {
       await waitFor(previous, signal);
-      await this.#claim(sessionKey, session, route);
+      if (seenEpoch === undefined || seenEpoch !== session.epoch) await this.#claim(sessionKey, session, route);
     } catch (err) {
       leave();
       throw err;

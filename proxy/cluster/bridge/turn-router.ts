@@ -51,16 +51,18 @@ export class TurnRouter {
       row,
       freshStart,
     });
+    // A live row naming the replica that serves the turn: its epoch lets that replica skip re-claiming.
+    const seenEpoch = (owner: string): number | undefined => (row?.leaseLive && row.instanceId === owner ? row.epoch : undefined);
     if (decision.kind === 'local') {
       this.#deps.observe?.('local');
-      return this.serveSession(key.id, request);
+      return this.serveSession(key.id, request, seenEpoch(cluster.ring.self.instanceId));
     }
     if (decision.kind === 'unavailable') {
       this.#deps.observe?.('refused');
       throw bridgeOwnerUnreachable();
     }
     try {
-      const stream = await cluster.forwarder.open(decision.target, key, request);
+      const stream = await cluster.forwarder.open(decision.target, key, request, seenEpoch(decision.target.instanceId));
       this.#deps.observe?.('forwarded');
       return stream;
     } catch (err) {
@@ -81,10 +83,10 @@ export class TurnRouter {
    * turn, uses its upstream socket and account, and frees the session when the stream is finished.
    * Forwarded turns come straight here, so a turn is never forwarded twice.
    */
-  async serveSession(sessionKey: string, request: TurnRequest): Promise<OpenStream> {
+  async serveSession(sessionKey: string, request: TurnRequest, seenEpoch?: number): Promise<OpenStream> {
     const sessions = this.#deps.sessions;
     if (!sessions) return this.#deps.dispatcher.open(request);
-    const turn = await sessions.enter(sessionKey, request.route, request.signal);
+    const turn = await sessions.enter(sessionKey, request.route, request.signal, seenEpoch);
     let stream: OpenStream;
     try {
       // The session's socket and account, not the client connection's: the session may span many connections.

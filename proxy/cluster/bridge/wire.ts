@@ -8,7 +8,7 @@
  *   x-codex-bridge-timestamp                            epoch ms
  *   x-codex-bridge-nonce                                unique per forward
  *   x-codex-bridge-session                              the session key id
- *   x-codex-bridge-context                              base64url JSON: route, API key id, request id, budget, probe
+ *   x-codex-bridge-context                              base64url JSON: route, API key id, request id, budget, probe, owner epoch
  *   x-codex-bridge-signature                            base64url HMAC-SHA256 (bridge-auth.ts)
  *
  * The owner answers 200 `text/event-stream` with the upstream's events verbatim (plus
@@ -45,6 +45,8 @@ export interface ForwardContext {
   /** How long to hold for the upstream's first event before answering 200. */
   probeMs: number;
   surfaceStaleAnchor: boolean;
+  /** The epoch of the owner row naming the target that the origin read, if that is how it chose it. */
+  ownerEpoch: number | null;
 }
 
 export function encodeContext(context: ForwardContext): string {
@@ -67,7 +69,8 @@ export function decodeContext(text: string): ForwardContext | undefined {
     typeof c.requestId !== 'string' ||
     typeof c.budgetMs !== 'number' ||
     typeof c.probeMs !== 'number' ||
-    typeof c.surfaceStaleAnchor !== 'boolean'
+    typeof c.surfaceStaleAnchor !== 'boolean' ||
+    (c.ownerEpoch !== null && typeof c.ownerEpoch !== 'number')
   ) {
     return undefined;
   }

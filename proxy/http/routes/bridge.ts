@@ -86,7 +86,7 @@ export function bridgeRoutes(services: ProxyServices): Router {
         route: context.route,
         apiKeyId,
         bridgeable: true,
-      });
+      }, context.ownerEpoch ?? undefined);
     } catch (err) {
       if (isRequestAborted(err) || controller.signal.aborted) {
         res.destroy();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_ACCOUNT, startFakeUpstream, type AccountCredentials, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { readSse, responsesBody } from '../../fakes/upstream-client.ts';
 import { startPostgres, type PostgresServer } from '../../harness/postgres.ts';
-import { startReplicaSet, type ReplicaSet } from './support/replica-set.ts';
+import { startReplicaSet, type ReplicaSet } from '../../harness/replica-set.ts';
 
 const STREAM_CAP = 4;
 const SESSIONS = 50;
@@ -24,10 +24,10 @@ let accounts: AccountCredentials[];
 beforeAll(async () => {
   fake = await startFakeUpstream();
   postgres = await startPostgres();
-  set = await startReplicaSet({ fake, databaseUrl: await postgres.createDatabase('caps'), env: { CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT: String(STREAM_CAP) } });
+  set = await startReplicaSet({ upstreamUrl: fake.url, databaseUrl: await postgres.createDatabase('caps'), env: { CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT: String(STREAM_CAP) } });
   accounts = [fake.addAccount({ plan: 'pro' }), fake.addAccount({ plan: 'pro' })];
-  for (const account of accounts) await set.importAccount(account);
-  apiKey = await set.createApiKey();
+  for (const account of accounts) await set.importAccount(account.authJson());
+  apiKey = (await set.createApiKey()).key;
   await set.waitForRing(3);
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { openSocket, readSse, responsesBody, socketBody, type Frame } from '../.
 import { freePort } from '../../harness/ports.ts';
 import { startPostgres, type PostgresServer } from '../../harness/postgres.ts';
 import { CodexSession } from '../proxy/support/codex-cli.ts';
-import { startReplicaSet, type Replica, type ReplicaSet } from './support/replica-set.ts';
+import { startReplicaSet, type Replica, type ReplicaSet } from '../../harness/replica-set.ts';
 
 let fake: FakeUpstream;
 let postgres: PostgresServer;
@@ -23,10 +23,10 @@ let accounts: AccountCredentials[];
 beforeAll(async () => {
   fake = await startFakeUpstream();
   postgres = await startPostgres();
-  set = await startReplicaSet({ fake, databaseUrl: await postgres.createDatabase('replicas') });
+  set = await startReplicaSet({ upstreamUrl: fake.url, databaseUrl: await postgres.createDatabase('replicas') });
   accounts = [fake.addAccount({ plan: 'pro' }), fake.addAccount({ plan: 'pro' })];
-  for (const account of accounts) await set.importAccount(account);
-  apiKey = await set.createApiKey();
+  for (const account of accounts) await set.importAccount(account.authJson());
+  apiKey = (await set.createApiKey()).key;
   await set.waitForRing(3);
 });
 afterEach(async () => {
@@ -158,6 +158,16 @@ describe.each([
     const events = await turn.done;
     expect(events.at(-1)).toBe('response.failed');
     expect(turn.failure()).toMatchObject({ code: 'stream_incomplete' });
+
+    // A continuation of a response only the killed owner's socket held fails closed; nothing else serves it.
+    const continuation = await fetch(`${origin.url}/backend-api/codex/responses`, {
+      method: 'POST',
+      headers: { ...sessionHeaders(codex.id as string), 'content-type': 'application/json' },
+      body: JSON.stringify(responsesBody('continue', { previous_response_id: 'resp_held_by_the_killed_owner' })),
+    });
+    expect(continuation.status).toBe(503);
+    expect(continuation.headers.get('retry-after')).toBe('5');
+    expect(((await continuation.json()) as { error: { code: string } }).error.code).toBe('bridge_owner_unreachable');
 
     const run = await codex.turn('after the owner was killed');
     expect(run.code, run.output).toBe(0);

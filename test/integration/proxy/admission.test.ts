@@ -81,4 +81,21 @@ describe('admission', () => {
     expect((await json(refused)).error).toMatchObject({ code: 'bridge_queue_full' });
     await collectSse(running);
   });
+
+  it('holds at most CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS sessions: a new one evicts an idle one, and is refused while all are busy', async () => {
+    const { url, accountId } = await start({ CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS: '1' });
+    suite.fake.script(accountId, { kind: 'slow', delayMs: 50 });
+    const busy = await stream(url, 'a turn that keeps its session busy for a while', { 'thread-id': 'thread-a' });
+    const refused = await stream(url, 'another session', { 'thread-id': 'thread-b' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect((await json(refused)).error).toMatchObject({ type: 'rate_limit_error', code: 'capacity_exhausted_active_sessions' });
+    await collectSse(busy);
+    const admitted = await stream(url, 'another session, now that the first is idle', { 'thread-id': 'thread-b' });
+    expect(admitted.status).toBe(200);
+    await collectSse(admitted);
+    // Its upstream socket is a new one: the idle session it replaced closed its own.
+    const turns = suite.fake.requests.filter((r) => r.endpoint === 'responses');
+    expect(turns.map((t) => t.connection)[0]).not.toBe(turns.at(-1)?.connection);
+  });
 });

@@ -8,13 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { AccountCredentials, FakeUpstream } from '../../../fakes/fake-upstream.ts';
-import { ManagedProcess, waitFor } from '../../../harness/process.ts';
-import { freePort, isAddressInUse } from '../../../harness/ports.ts';
-import { startRoundRobinFront, type RoundRobinFront } from '../../../harness/round-robin-front.ts';
-import { generateFernetKey } from '../../../../proxy/accounts/fernet.ts';
+import { ManagedProcess, waitFor } from './process.ts';
+import { freePort, isAddressInUse } from './ports.ts';
+import { startRoundRobinFront, type RoundRobinFront } from './round-robin-front.ts';
+import { generateFernetKey } from '../../proxy/accounts/fernet.ts';
 
-const CLI = join(import.meta.dirname, '../../../../proxy/cli/main.ts');
+const CLI = join(import.meta.dirname, '../../proxy/cli/main.ts');
 const ADMIN_TOKEN = 'replicas-admin-token';
 
 export interface Replica {
@@ -23,6 +22,8 @@ export interface Replica {
   /** `http://127.0.0.<index + 1>:<port>`, also its advertise URL. */
   readonly url: string;
   readonly running: boolean;
+  /** The serve process's pid while it runs. */
+  readonly pid: number | undefined;
   /** Starts (again) and waits until ready. */
   start(): Promise<void>;
   /** Sends `signal` and waits for the exit code. */
@@ -42,10 +43,10 @@ export interface ReplicaSet {
   readonly front: RoundRobinFront;
   readonly databaseUrl: string;
   replica(instanceId: string): Replica;
-  /** Imports a fake account through one replica's admin API (the database is shared). */
-  importAccount(account: AccountCredentials): Promise<string>;
+  /** Imports a Codex CLI auth.json through one replica's admin API (the database is shared); returns the account id. */
+  importAccount(authJson: unknown): Promise<string>;
   /** Creates an `sk-clb-…` key. */
-  createApiKey(): Promise<string>;
+  createApiKey(): Promise<{ key: string; id: string }>;
   /** Rows of `http_bridge_sessions`, most recently updated first. */
   sessionOwners(): Promise<SessionOwnerRow[]>;
   /** Waits until every running replica sees `count` live members in the ring. */
@@ -59,7 +60,8 @@ export interface ReplicaSet {
 }
 
 export interface ReplicaSetOptions {
-  fake: FakeUpstream;
+  /** The fake upstream's base URL (`http://127.0.0.1:<port>`). */
+  upstreamUrl: string;
   databaseUrl: string;
   count?: number;
   env?: Record<string, string>;
@@ -97,13 +99,14 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
       if (!found) throw new Error(`no replica ${instanceId}`);
       return found;
     },
-    async importAccount(account) {
-      const res = await admin(running(replicas).url, 'accounts/import', { authJson: account.authJson() });
+    async importAccount(authJson) {
+      const res = await admin(running(replicas).url, 'accounts/import', { authJson });
       return ((await res.json()) as { account: { id: string } }).account.id;
     },
     async createApiKey() {
       const res = await admin(running(replicas).url, 'api-keys', { name: 'replicas' });
-      return ((await res.json()) as { key: string }).key;
+      const created = (await res.json()) as { key: string; apiKey: { id: string } };
+      return { key: created.key, id: created.apiKey.id };
     },
     async sessionOwners() {
       const client = new pg.Client({ connectionString: options.databaseUrl });
@@ -178,8 +181,8 @@ function replicaEnv(
     CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: self.instanceId,
     ...(self.advertise === null ? {} : { CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL: self.advertise }),
     CODEX_LB_API_KEY_AUTH_ENABLED: 'true',
-    CODEX_LB_UPSTREAM_BASE_URL: `${options.fake.url}/backend-api`,
-    CODEX_LB_OAUTH_TOKEN_URL: `${options.fake.url}/oauth/token`,
+    CODEX_LB_UPSTREAM_BASE_URL: `${options.upstreamUrl}/backend-api`,
+    CODEX_LB_OAUTH_TOKEN_URL: `${options.upstreamUrl}/oauth/token`,
     CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
     CODEX_LB_LOG_FORMAT: 'json',
     ...options.env,
@@ -212,6 +215,10 @@ class ReplicaHandle implements Replica {
 
   get running(): boolean {
     return this.#proc?.running ?? false;
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.#proc?.child.pid : undefined;
   }
 
   logs(): string {

@@ -24,7 +24,10 @@ export interface BridgeSettings {
   idleTtlMs: number;
 }
 
-/** A lease outlives the session's idle TTL by this much, so a live owner is never second-guessed. */
+/**
+ * A lease outlives the session's idle TTL by this much, so a live owner is never second-guessed; it is
+ * renewed after a turn once this much of it has passed (not after every turn: one write saved per turn).
+ */
 const LEASE_SLACK_MS = 60_000;
 
 /** One turn's hold on its session. */
@@ -42,6 +45,8 @@ class Session {
   transport: SocketTransport | undefined;
   account: string | undefined;
   epoch: number | undefined;
+  /** When this replica last wrote the lease (claim or renewal), epoch ms. */
+  leasedAt = 0;
   /** The running turn plus those waiting. */
   busy = 0;
   tail: Promise<void> = Promise.resolve();
@@ -162,6 +167,7 @@ export class BridgeSessions {
       session.account = undefined;
     }
     session.epoch = epoch;
+    session.leasedAt = Date.now();
   }
 
   #ttl(route: RequestRoute): number {
@@ -173,8 +179,10 @@ export class BridgeSessions {
     clearTimeout(session.timer);
     session.timer = setTimeout(() => this.#close(id, session), this.#ttl(route));
     session.timer.unref();
-    // The lease counts from the end of the last turn, so a long turn does not leave the session unowned.
-    if (this.#owners && session.epoch !== undefined) {
+    // Renewed once a minute of the lease has gone: it then still covers the whole idle TTL from here, and a
+    // turn longer than the lease does not leave the session unowned afterwards.
+    if (this.#owners && session.epoch !== undefined && session.idleSince - session.leasedAt >= LEASE_SLACK_MS) {
+      session.leasedAt = session.idleSince;
       this.#owners
         .renew(id, this.#self, session.epoch, this.#ttl(route) + LEASE_SLACK_MS)
         .catch((err: unknown) => this.#logger.warn('could not renew a session lease', { err }));

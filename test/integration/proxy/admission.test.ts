@@ -1,7 +1,7 @@
 /**
- * Local admission (reference/proxy-contract.md §7.5, §11.1): per-account stream caps with a bounded wait
- * for a free slot, the global response-create gate, and one turn at a time per session with a bounded
- * queue. Every refusal is a 429 `rate_limit_error` with Retry-After, never charged to an account.
+ * Local admission (reference/proxy-contract.md §7.5): per-account stream caps with a bounded wait for a
+ * free slot, and the global response-create gate. Every refusal is a 429 `rate_limit_error` with
+ * Retry-After, never charged to an account. (Session limits: session-bridge.test.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/process.ts';
@@ -57,45 +57,5 @@ describe('admission', () => {
     expect(refused.headers.get('retry-after')).toBe('5');
     expect((await json(refused)).error).toMatchObject({ type: 'rate_limit_error', code: 'global_admission_timeout' });
     expect((await held).status).toBe(200);
-  });
-
-  it('runs one turn of a session at a time: a second concurrent turn waits and then reuses the session’s upstream socket', async () => {
-    const { url, accountId } = await start({});
-    suite.fake.script(accountId, { kind: 'slow', delayMs: 30 }, { times: 2 });
-    const session = { 'thread-id': 'thread-1', 'session-id': 'thread-1' };
-    const [a, b] = await Promise.all([stream(url, 'turn a', session), stream(url, 'turn b', session)]);
-    await Promise.all([collectSse(a), collectSse(b)]);
-    expect(suite.fake.streams(accountId).max).toBe(1);
-    const turns = suite.fake.requests.filter((r) => r.endpoint === 'responses');
-    expect(turns).toHaveLength(2);
-    expect(new Set(turns.map((t) => t.connection)).size).toBe(1);
-  });
-
-  it('refuses a turn beyond the session’s queue limit with 429 bridge_queue_full', async () => {
-    const { url, accountId } = await start({ CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_QUEUE_LIMIT: '0' });
-    suite.fake.script(accountId, { kind: 'slow', delayMs: 50 });
-    const session = { 'thread-id': 'thread-2' };
-    const running = await stream(url, 'the running turn of this session', session);
-    const refused = await stream(url, 'queued', session);
-    expect(refused.status).toBe(429);
-    expect((await json(refused)).error).toMatchObject({ code: 'bridge_queue_full' });
-    await collectSse(running);
-  });
-
-  it('holds at most CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS sessions: a new one evicts an idle one, and is refused while all are busy', async () => {
-    const { url, accountId } = await start({ CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS: '1' });
-    suite.fake.script(accountId, { kind: 'slow', delayMs: 50 });
-    const busy = await stream(url, 'a turn that keeps its session busy for a while', { 'thread-id': 'thread-a' });
-    const refused = await stream(url, 'another session', { 'thread-id': 'thread-b' });
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('5');
-    expect((await json(refused)).error).toMatchObject({ type: 'rate_limit_error', code: 'capacity_exhausted_active_sessions' });
-    await collectSse(busy);
-    const admitted = await stream(url, 'another session, now that the first is idle', { 'thread-id': 'thread-b' });
-    expect(admitted.status).toBe(200);
-    await collectSse(admitted);
-    // Its upstream socket is a new one: the idle session it replaced closed its own.
-    const turns = suite.fake.requests.filter((r) => r.endpoint === 'responses');
-    expect(turns.map((t) => t.connection)[0]).not.toBe(turns.at(-1)?.connection);
   });
 });

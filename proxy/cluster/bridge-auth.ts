@@ -61,6 +61,11 @@ export class ForwardSigner {
     this.#maxRemembered = options.maxRemembered ?? 100_000;
   }
 
+  /** Whether a forward signed at `timestamp` may still be accepted at `now` (checked again by verify()). */
+  isFresh(timestamp: number, now: number): boolean {
+    return Math.abs(now - timestamp) <= this.#maxAgeMs;
+  }
+
   sign(claims: ForwardClaims): string {
     return createHmac('sha256', this.#key).update(canonical(claims)).digest('base64url');
   }
@@ -71,7 +76,7 @@ export class ForwardSigner {
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
     if (claims.target !== self) return { ok: false, reason: 'target' };
-    if (Math.abs(now - claims.timestamp) > this.#maxAgeMs) return { ok: false, reason: 'expired' };
+    if (!this.isFresh(claims.timestamp, now)) return { ok: false, reason: 'expired' };
     this.#forgetOld(now);
     if (this.#seen.has(claims.nonce)) return { ok: false, reason: 'replayed' };
     this.#seen.set(claims.nonce, claims.timestamp);

@@ -48,6 +48,7 @@ export function bridgeRoutes(services: ProxyServices): Router {
     const read = readClaims(req.headers);
     if (!read) throw bridgeForwardInvalid('Internal bridge forward marker is required');
     if (read.claims.target !== receiver.self) throw bridgeOwnerForwardFailed(`This forward is addressed to ${read.claims.target}, not to this replica`);
+    if (!receiver.signer.isFresh(read.claims.timestamp, Date.now())) throw bridgeForwardInvalid(WHY.expired);
     services.memory.checkPressure();
     res.locals.bridge = read;
     next();

@@ -4,8 +4,8 @@
  * `CODEX_LB_DATABASE_MIGRATE_ON_STARTUP`, else wait for head within the startup budget and exit 1
  * without it) → data layer (encryption key fingerprint: a key the database was not first used with
  * exits 5 and writes `startup_error=encryption_key_mismatch` to the termination log) → listeners →
- * ring membership (the advertise URL must reach this process and no live replica may use it; exit 1
- * otherwise) → heartbeat and leader-gated usage polling.
+ * ring membership (the advertise URL must not reach another process, and no live replica may use it;
+ * exit 1 otherwise) → heartbeat and leader-gated usage polling.
  * SIGTERM/SIGINT: drain (the ring learns this replica takes no new sessions), let in-flight work
  * finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`, leave the ring (session leases released),
  * close, exit 0.
@@ -137,7 +137,7 @@ async function serve(options: ServeOptions): Promise<number> {
   });
   const { services } = composed;
   const api = await serveProxy(services, { host: options.host, port: settings.port });
-  const refused = await joinRing(ring, settings, Math.min(options.startupWaitSeconds, 30) * 1000);
+  const refused = await joinRing(ring, settings, logger, Math.min(options.startupWaitSeconds, 10) * 1000);
   if (refused) {
     logger.error('refusing to serve: this replica cannot join the ring', { reason: refused });
     await api.shutdown(0);
@@ -177,13 +177,15 @@ async function serve(options: ServeOptions): Promise<number> {
 
 /**
  * Joins the ring; the reason when this replica must not serve. With the session bridge on, peers will
- * forward sessions to the advertise URL, so it must reach this process (checked first) and be this
- * replica's alone. With the bridge off the ring only partitions the account caps.
+ * forward sessions to the advertise URL: it must not reach another process (checked first; a URL that
+ * does not answer yet only warns) and must be this replica's alone. With the bridge off the ring only
+ * partitions the account caps.
  */
-async function joinRing(ring: Ring, settings: Settings, probeMs: number): Promise<string | undefined> {
+async function joinRing(ring: Ring, settings: Settings, logger: Logger, probeMs: number): Promise<string | undefined> {
   if (settings.sessionBridgeEnabled && ring.self.endpoint !== null) {
-    const problem = await probeAdvertised(ring.self.endpoint, ring.self.processId, { timeoutMs: probeMs });
-    if (problem) return problem;
+    const verdict = await probeAdvertised(ring.self.endpoint, ring.self.processId, { timeoutMs: probeMs });
+    if (verdict.kind === 'other') return verdict.problem;
+    if (verdict.kind === 'silent') logger.warn('other replicas may not reach this one; they serve its sessions themselves when they can', { reason: verdict.problem });
   }
   try {
     if (settings.sessionBridgeEnabled) await ring.join();

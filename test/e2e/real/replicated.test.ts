@@ -66,6 +66,9 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     const manifest = withFakeUpstream(parse(await sample('codexlb-replicated.yaml')), env.fake);
     // A shorter preStop dwell keeps the suite quick; drain time covers the longest stream the tests hold open.
     manifest.spec.shutdown = { preStopSleepSeconds: 5, drainTimeoutSeconds: 90, terminationGracePeriodSeconds: 125 };
+    // One fake account carries every stream the suite opens at once (six during the rollout); the default
+    // per-account cap (8 across the replicas, one slot per replica kept for bound conversations) would hold some back.
+    manifest.spec.env = [...(manifest.spec.env ?? []), { name: 'CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT', value: '32' }];
     await env.apply([manifest]);
     await waitForCondition(env.client, ns, name, 'Ready', 'True', undefined, 300_000).catch(fail);
     account = env.fake.addAccount({ plan: 'pro' });

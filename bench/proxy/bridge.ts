@@ -13,10 +13,10 @@
  *      steps while a probe measures turn latency on them; the run stops at the pod memory limit (1 GiB)
  *      or when the p99 time to first event passes 250 ms.
  *
- * Writes bench/results/bridge.md and bench/results/bridge.json.
+ * Writes bench/results/bridge.md and bench/results/bridge.json (`--report` rewrites the .md from the .json).
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -161,6 +161,7 @@ const rss = (replicas: Replica[]): number => replicas.reduce((sum, r) => sum + (
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 3000));
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0] ?? 0;
   const fake = await startFake(4);
   const postgres = await startPostgres();
   const set = await startReplicaSet({
@@ -244,6 +245,8 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Other work on the machine while the benchmark ran (1-minute load average, before and after).
+    load: `${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
   };
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   await mkdir(dir, { recursive: true });
@@ -262,7 +265,7 @@ function report(
   const lines = [
     '# Replicated-mode benchmark',
     '',
-    `Run ${String(environment.when)} on ${String(environment.cpu)}, ${String(environment.memoryGiB)} GiB, Node ${String(environment.node)}.`,
+    `Run ${String(environment.when)} on ${String(environment.cpu)}, ${String(environment.memoryGiB)} GiB, Node ${String(environment.node)}; 1-minute load average ${String(environment.load)} (other work shares the machine).`,
     'Two `codex-lb-proxy serve` replicas (127.0.0.1, 127.0.0.2) on one PostgreSQL, the fake upstream and this client, each in its own process on this machine (2 shared cores). API-key auth on; per-account caps off (the bridge is measured, not the caps).',
     '',
     '## Forwarding: time to first event, local vs forwarded turn',
@@ -298,8 +301,22 @@ function report(
     '|---|---|---|---|',
   );
   for (const step of results.capacity) lines.push(`| ${step.sessions} | ${step.rssMiB.toFixed(0)} MiB | ${ms(step.ttfe.p50)} / ${ms(step.ttfe.p99)} | ${step.failures} |`);
+  const [first, last] = [results.capacity[0], results.capacity.at(-1)];
+  if (first && last && last.sessions > first.sessions) {
+    const slope = ((last.rssMiB - first.rssMiB) * 1024) / (last.sessions - first.sessions);
+    lines.push(
+      '',
+      `RSS growth per added idle session on this warmed replica (${first.sessions} → ${last.sessions} sessions): **${slope.toFixed(1)} KiB** — the retained cost of a session once the heap has grown to its working size (the control-corrected figure above also carries the garbage of the turns that opened the sessions).`,
+    );
+  }
   lines.push('', `Stopped because ${results.capacityStop ?? 'n/a'}.`, '', 'Compare columns within this run, not across runs: the client, the upstream, PostgreSQL and the replicas share two cores.', '');
   return lines.join('\n');
 }
 
-await main();
+if (process.argv.includes('--report')) {
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  const saved = JSON.parse(await readFile(`${dir}bridge.json`, 'utf8')) as { environment: Record<string, unknown>; results: Parameters<typeof report>[1] };
+  await writeFile(`${dir}bridge.md`, report(saved.environment, saved.results));
+} else {
+  await main();
+}

@@ -43,3 +43,14 @@ describe('loadEncryptionKey', () => {
     expect(error.message).not.toContain('fake-not-a-key-material');
   });
 });
+
+describe('TokenCipher.deriveKey', () => {
+  it('derives the same purpose key from the same Fernet key, and different keys per purpose or Fernet key', () => {
+    const key = generateFernetKey();
+    const a = createTokenCipher(key).deriveKey('codex-lb bridge forward v1');
+    expect(a).toHaveLength(32);
+    expect(createTokenCipher(key).deriveKey('codex-lb bridge forward v1').equals(a)).toBe(true);
+    expect(createTokenCipher(key).deriveKey('another purpose').equals(a)).toBe(false);
+    expect(createTokenCipher(generateFernetKey()).deriveKey('codex-lb bridge forward v1').equals(a)).toBe(false);
+  });
+});

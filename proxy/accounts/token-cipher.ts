@@ -5,7 +5,7 @@
  * exist it is generated once, like upstream: written exclusively (`wx`) with mode 0600, so two processes starting
  * together cannot both write different keys: the loser reads the winner's.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fernetDecrypt, fernetEncrypt, generateFernetKey, parseFernetKey, type FernetKey } from './fernet.ts';
@@ -16,6 +16,12 @@ export interface TokenCipher {
   decrypt(ciphertext: string): string;
   /** sha256 of the raw key bytes, hex: identifies the key without revealing it. */
   readonly fingerprint: string;
+  /**
+   * A 32-byte key for another purpose (HKDF-SHA256 over the raw key, `purpose` as the info label): every
+   * replica shares the Fernet key already, so a purpose key needs no secret of its own, and it reveals
+   * nothing about the key that encrypts the tokens.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 export function createTokenCipher(encodedKey: string): TokenCipher {
@@ -24,6 +30,7 @@ export function createTokenCipher(encodedKey: string): TokenCipher {
     encrypt: (plaintext) => fernetEncrypt(key, plaintext),
     decrypt: (ciphertext) => fernetDecrypt(key, ciphertext).toString('utf8'),
     fingerprint: createHash('sha256').update(Buffer.concat([key.signingKey, key.encryptionKey])).digest('hex'),
+    deriveKey: (purpose) => Buffer.from(hkdfSync('sha256', Buffer.concat([key.signingKey, key.encryptionKey]), 'codex-lb', purpose, 32)),
   };
 }
 

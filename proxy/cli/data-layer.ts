@@ -13,6 +13,7 @@ import { TokenRefresher } from '../accounts/token-refresher.ts';
 import { ApiKeyAdmin } from '../apikeys/admin.ts';
 import { ApiKeyService } from '../apikeys/api-key-service.ts';
 import { ReservationKeeper } from '../apikeys/reservation-keeper.ts';
+import { BRIDGE_KEY_PURPOSE } from '../cluster/bridge-auth.ts';
 import type { Settings } from '../config/settings.ts';
 import { openDataSource } from '../store/data-source.ts';
 import { RequestLogWriter } from '../usage/request-log.ts';
@@ -32,6 +33,8 @@ export interface DataLayer {
   readonly requestLogs: RequestLogWriter;
   readonly usage: UsageRecorder;
   readonly usagePoller: UsagePoller;
+  /** Signs forwards between replicas: derived from the encryption key every replica shares. */
+  readonly bridgeKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,7 @@ export function buildDataLayer(
       intervalMs: settings.usageRefreshIntervalSeconds * 1000,
       authFailureCooldownMs: settings.usageRefreshAuthFailureCooldownSeconds * 1000,
     }),
+    bridgeKey: cipher.deriveKey(BRIDGE_KEY_PURPOSE),
     close: () => dataSource.destroy(),
   };
 }

@@ -4,15 +4,23 @@
  * `CODEX_LB_DATABASE_MIGRATE_ON_STARTUP`, else wait for head within the startup budget and exit 1
  * without it) → data layer (encryption key fingerprint: a key the database was not first used with
  * exits 5 and writes `startup_error=encryption_key_mismatch` to the termination log) → listeners →
- * leader-gated usage polling.
- * SIGTERM/SIGINT: drain, let in-flight work finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`,
+ * ring membership (the advertise URL must not reach another process, and no live replica may use it;
+ * exit 1 otherwise) → heartbeat and leader-gated usage polling.
+ * SIGTERM/SIGINT: drain (the ring learns this replica takes no new sessions), let in-flight work
+ * finish within `CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS`, leave the ring (session leases released),
  * close, exit 0.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
+import { normalizeEndpoint } from '../cluster/advertise.ts';
+import { probeAdvertised } from '../cluster/advertise-probe.ts';
+import { ForwardSigner } from '../cluster/bridge-auth.ts';
 import { LeaderElector } from '../cluster/leader.ts';
 import { PendingWork } from '../cluster/pending-work.ts';
+import { Ring, RingJoinError } from '../cluster/ring.ts';
+import { RingStore } from '../cluster/ring-store.ts';
+import { SessionOwnerStore } from '../cluster/session-owners.ts';
 import type { Settings } from '../config/settings.ts';
 import { composeProxy } from '../http/compose.ts';
 import { adminApi, dataPorts, healthProbes } from '../http/data-ports.ts';
@@ -110,11 +118,15 @@ async function serve(options: ServeOptions): Promise<number> {
 
   let started = false;
   const pending = new PendingWork();
+  const endpoint = settings.sessionBridgeAdvertiseBaseUrl === null ? null : normalizeEndpoint(settings.sessionBridgeAdvertiseBaseUrl);
+  const owners = new SessionOwnerStore(dataLayer.dataSource);
+  const ring = new Ring({ store: new RingStore(dataLayer.dataSource), owners, instanceId: settings.sessionBridgeInstanceId, endpoint, logger });
   const composed = composeProxy({
     settings,
+    cluster: { ring, owners, signer: new ForwardSigner(dataLayer.bridgeKey) },
     pending,
     ports: dataPorts(dataLayer, settings, logger, pending),
-    health: healthProbes(dataLayer, () => started),
+    health: { ...healthProbes(dataLayer, () => started), ringMembers: async () => (await ring.members()).length },
     admin: adminApi(dataLayer, settings, logger),
     logger,
     accountCounts: async () => {
@@ -125,12 +137,21 @@ async function serve(options: ServeOptions): Promise<number> {
   });
   const { services } = composed;
   const api = await serveProxy(services, { host: options.host, port: settings.port });
+  const refused = await joinRing(ring, settings, logger, Math.min(options.startupWaitSeconds, 10) * 1000);
+  if (refused) {
+    logger.error('refusing to serve: this replica cannot join the ring', { reason: refused });
+    await api.shutdown(0);
+    await composed.close();
+    await dataLayer.close();
+    return 1;
+  }
+  services.drain.onDrain(() => void ring.startDraining());
   let metricsServer: Server | undefined;
   if (settings.metricsEnabled) metricsServer = await startMetricsServer(services.metrics.registry, { host: options.host, port: settings.metricsPort });
   logger.info('listening', { api: api.url, metrics: settings.metricsEnabled ? settings.metricsPort : null });
 
   const background = new AbortController();
-  const jobs: Promise<void>[] = [];
+  const jobs: Promise<void>[] = [ring.run(background.signal)];
   if (settings.leaderElectionEnabled) {
     elector = new LeaderElector({ dataSource: dataLayer.dataSource, ttlSeconds: settings.leaderElectionTtlSeconds, logger });
     jobs.push(elector.run(background.signal));
@@ -146,9 +167,32 @@ async function serve(options: ServeOptions): Promise<number> {
   await api.shutdown(settings.shutdownDrainTimeoutSeconds * 1000);
   background.abort();
   await Promise.allSettled(jobs);
+  await ring.leave();
   metricsServer?.close();
   await composed.close();
   await dataLayer.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Joins the ring; the reason when this replica must not serve. With the session bridge on, peers will
+ * forward sessions to the advertise URL: it must not reach another process (checked first; a URL that
+ * does not answer yet only warns) and must be this replica's alone. With the bridge off the ring only
+ * partitions the account caps.
+ */
+async function joinRing(ring: Ring, settings: Settings, logger: Logger, probeMs: number): Promise<string | undefined> {
+  if (settings.sessionBridgeEnabled && ring.self.endpoint !== null) {
+    const verdict = await probeAdvertised(ring.self.endpoint, ring.self.processId, { timeoutMs: probeMs });
+    if (verdict.kind === 'other') return verdict.problem;
+    if (verdict.kind === 'silent') logger.warn('other replicas may not reach this one; they serve its sessions themselves when they can', { reason: verdict.problem });
+  }
+  try {
+    if (settings.sessionBridgeEnabled) await ring.join();
+    else await ring.register();
+    return undefined;
+  } catch (err) {
+    if (err instanceof RingJoinError) return err.message;
+    return `ring registration failed: ${messageOf(err)}`;
+  }
 }

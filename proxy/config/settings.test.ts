@@ -190,4 +190,15 @@ describe('loadSettings', () => {
       },
     ]);
   });
+
+  it('replicated mode: caps and the circuit breaker are real settings (0 caps = unlimited), and a static ring must list this replica', () => {
+    const settings = loadSettings({ CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT: '0', CODEX_LB_CIRCUIT_BREAKER_ENABLED: 'true' });
+    expect(settings.proxyAccountStreamLimit).toBe(0);
+    expect(settings.circuitBreakerEnabled).toBe(true);
+    expect(settings.warnings).toEqual([]);
+    expect(loadSettings({}).circuitBreakerEnabled).toBe(false);
+    expect(problemsOf({ CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: 'pod-3', CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING: 'pod-0,pod-1' })).toEqual([
+      { variable: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING', message: 'does not list this replica\'s instance id "pod-3"' },
+    ]);
+  });
 });

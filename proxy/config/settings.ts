@@ -101,6 +101,13 @@ export function loadSettings(env: Env): Settings {
     }
   }
 
+  const instanceId = (values.sessionBridgeInstanceId as string | null | undefined) ?? env.HOSTNAME ?? 'codex-lb';
+  const staticRing = values.sessionBridgeInstanceRing as readonly string[] | undefined;
+  if (staticRing && staticRing.length > 0 && !staticRing.includes(instanceId)) {
+    // Upstream's rule for its legacy static ring; the live ring in the database decides routing.
+    problems.push({ variable: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING', message: `does not list this replica's instance id ${JSON.stringify(instanceId)}` });
+  }
+
   if (problems.length > 0 || database === undefined) throw new SettingsError(problems);
 
   delete values.databaseUrl;
@@ -109,7 +116,7 @@ export function loadSettings(env: Env): Settings {
     dataDir,
     database: Object.freeze(database),
     encryptionKeyFile: (values.encryptionKeyFile as string | null) ?? join(dataDir, 'encryption.key'),
-    sessionBridgeInstanceId: (values.sessionBridgeInstanceId as string | null) ?? env.HOSTNAME ?? 'codex-lb',
+    sessionBridgeInstanceId: instanceId,
     warnings: Object.freeze(warnings),
   };
   return Object.freeze(settings);

@@ -117,8 +117,9 @@ export const VARIABLES = {
   // --- routing, admission, affinity ----------------------------------------------------------------------------
   /** Ours (upstream: dashboard `routingStrategy`). */
   routingStrategy: oneOf('CODEX_LB_ROUTING_STRATEGY', ROUTING_STRATEGIES, 'capacity_weighted'),
-  proxyAccountResponseCreateLimit: integer('CODEX_LB_PROXY_ACCOUNT_RESPONSE_CREATE_LIMIT', 4, { minimum: 1 }),
-  proxyAccountStreamLimit: integer('CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT', 8, { minimum: 1 }),
+  /** Cluster-wide per-account caps (each replica enforces its share, §7.5); 0 = unlimited. */
+  proxyAccountResponseCreateLimit: integer('CODEX_LB_PROXY_ACCOUNT_RESPONSE_CREATE_LIMIT', 4, NON_NEGATIVE),
+  proxyAccountStreamLimit: integer('CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT', 8, NON_NEGATIVE),
   proxyAccountStreamRecoveryReserve: integer('CODEX_LB_PROXY_ACCOUNT_STREAM_RECOVERY_RESERVE', 1, NON_NEGATIVE),
   proxyAccountCapsScope: oneOf('CODEX_LB_PROXY_ACCOUNT_CAPS_SCOPE', ['partitioned', 'replica'], 'partitioned'),
   proxyAccountCapPartitionScaleDownSeconds: number('CODEX_LB_PROXY_ACCOUNT_CAP_PARTITION_SCALE_DOWN_SECONDS', 60, NON_NEGATIVE),
@@ -139,6 +140,8 @@ export const VARIABLES = {
   /** Ours: `response.create` frames one client socket may queue behind its running turn (upstream's bridge queue limit). */
   proxyDownstreamWebsocketQueueLimit: integer('CODEX_LB_PROXY_DOWNSTREAM_WEBSOCKET_QUEUE_LIMIT', 8, NON_NEGATIVE),
   proxyRefreshFailureCooldownSeconds: number('CODEX_LB_PROXY_REFRESH_FAILURE_COOLDOWN_SECONDS', 5, NON_NEGATIVE),
+  /** Per-account circuit breaker (§7.6, §11.6); thresholds are fixed constants, as upstream. */
+  circuitBreakerEnabled: boolean('CODEX_LB_CIRCUIT_BREAKER_ENABLED', false),
   softDrainEnabled: boolean('CODEX_LB_SOFT_DRAIN_ENABLED', true),
   deterministicFailoverEnabled: boolean('CODEX_LB_DETERMINISTIC_FAILOVER_ENABLED', true),
   stickySessionCleanupEnabled: boolean('CODEX_LB_STICKY_SESSION_CLEANUP_ENABLED', true),
@@ -211,7 +214,6 @@ export const UNIMPLEMENTED_UPSTREAM_VARIABLES: readonly string[] = [
   'CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER',
   'CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN',
   'CODEX_LB_WORKERS_PER_INSTANCE',
-  'CODEX_LB_CIRCUIT_BREAKER_ENABLED',
   'CODEX_LB_OTEL_ENABLED',
   'CODEX_LB_OTEL_EXPORTER_ENDPOINT',
   'CODEX_LB_CONVERSATION_ARCHIVE_ENABLED',

@@ -1,7 +1,7 @@
 /**
  * The express application: middleware order is the contract's (§1.1) — alias rewrite, request id,
  * metrics, drain barrier, browser-origin check; then health and drain (no auth, no firewall), the
- * admin API (its own token), and the proxy routes behind the memory gate, the firewall and API-key
+ * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), and the proxy routes behind the memory gate, the firewall and API-key
  * auth. Bodies are read only after a caller is admitted (body/read-json.ts).
  */
 import express, { type Express } from 'express';
@@ -15,6 +15,7 @@ import { originGuard } from './middleware/origin-guard.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { requestContext } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { bridgeRoutes } from './routes/bridge.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { drainRoutes } from './routes/drain.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -40,9 +41,11 @@ export function createApp(services: ProxyServices): Express {
   app.use(drainGate(services.drain));
   app.use(originGuard(settings.origins));
 
-  app.use(healthRoutes(services.health, services.drain));
+  app.use(healthRoutes(services.health, services.drain, services.processId));
   app.use(drainRoutes(services.drain));
   app.use(adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory)));
+  // Replica to replica: signed forwards of session turns, not client traffic (no API key, no allow-list).
+  app.use(bridgeRoutes(services));
 
   const checkPressure = (_req: unknown, _res: unknown, next: () => void): void => {
     services.memory.checkPressure();

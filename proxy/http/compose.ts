@@ -3,10 +3,19 @@
  * `codex-lb-proxy serve` and by the server tests, so both run the same wiring.
  */
 import type { Settings } from '../config/settings.ts';
+import type { ForwardSigner } from '../cluster/bridge-auth.ts';
+import { Forwarder } from '../cluster/bridge/forwarder.ts';
+import { BridgeSessions } from '../cluster/bridge/sessions.ts';
+import { TurnRouter } from '../cluster/bridge/turn-router.ts';
+import { CapPartition } from '../cluster/cap-partition.ts';
 import { DrainState } from '../cluster/drain.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
+import { soloRing, type RingView } from '../cluster/ring.ts';
+import type { SessionOwnerStore } from '../cluster/session-owners.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
+import { AdmissionGate } from '../routing/admission.ts';
+import { CircuitBreakers } from '../routing/circuit-breaker.ts';
 import { Dispatcher } from '../routing/dispatch.ts';
 import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '../routing/ports.ts';
 import { RuntimeRegistry } from '../routing/runtime-state.ts';
@@ -31,8 +40,19 @@ export interface DataPorts {
   firewall: FirewallAllowlist;
 }
 
+/** A replica in a ring of replicas sharing one database (serve wires it; a lone test proxy has none). */
+export interface ClusterWiring {
+  ring: RingView;
+  owners: SessionOwnerStore;
+  /** Signs and checks forwards between replicas (key derived from the shared encryption key). */
+  signer: ForwardSigner;
+}
+
 export interface ComposeOptions {
   settings: Settings;
+  cluster?: ClusterWiring;
+  /** Epoch ms; tests move it to cross the circuit breaker's recovery time. */
+  clock?: () => number;
   ports: DataPorts;
   /** Background writes (shared with the ports that make them); close() waits for them. */
   pending: PendingWork;
@@ -83,10 +103,41 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     maxEventBytes: settings.maxSseEventBytes,
   });
   const runtime = new RuntimeRegistry();
+  const clock = options.clock ?? Date.now;
+  const ring = options.cluster?.ring ?? soloRing(settings.sessionBridgeInstanceId);
+  const caps = new CapPartition(ring, {
+    stream: settings.proxyAccountStreamLimit,
+    create: settings.proxyAccountResponseCreateLimit,
+    streamReserve: settings.proxyAccountStreamRecoveryReserve,
+    scope: settings.proxyAccountCapsScope,
+    growAfterMs: seconds(settings.proxyAccountCapPartitionScaleDownSeconds),
+  });
+  const breakers = new CircuitBreakers({ enabled: settings.circuitBreakerEnabled, now: clock });
+  const upstreamSockets =
+    settings.upstreamStreamTransport === 'http'
+      ? undefined
+      : () => new SocketTransport(client, { connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds), maxPayload: settings.maxSseEventBytes });
+  const sessions = settings.sessionBridgeEnabled
+    ? new BridgeSessions({
+        settings: {
+          maxSessions: settings.sessionBridgeMaxSessions,
+          queueLimit: settings.sessionBridgeQueueLimit,
+          codexIdleTtlMs: seconds(settings.sessionBridgeCodexIdleTtlSeconds),
+          idleTtlMs: seconds(settings.sessionBridgeIdleTtlSeconds),
+        },
+        owners: options.cluster?.owners,
+        self: settings.sessionBridgeInstanceId,
+        newTransport: () => upstreamSockets?.(),
+        logger,
+      })
+    : undefined;
   const accountCounts = options.accountCounts;
   const metrics = new ProxyMetrics({
     inflight: () => runtime.inflightTotal(),
     accounts: accountCounts ? { byStatus: accountCounts } : undefined,
+    bridgeSessions: () => sessions?.size ?? 0,
+    ring,
+    openCircuits: () => breakers.openCount(),
   });
   const dispatcher = new Dispatcher({
     client,
@@ -96,6 +147,14 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     usage: ports.usage,
     affinity: ports.affinity,
     owners: ports.owners,
+    breakers,
+    limits: () => caps.limits(),
+    admission: {
+      responses: new AdmissionGate(settings.proxyResponseCreateLimit),
+      compact: new AdmissionGate(settings.proxyCompactResponseCreateLimit),
+      waitMs: seconds(settings.proxyAdmissionWaitTimeoutSeconds),
+    },
+    now: clock,
     settings: {
       strategy: settings.routingStrategy,
       replicaSalt: settings.sessionBridgeInstanceId,
@@ -117,9 +176,29 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       },
     },
   });
+  const cluster = options.cluster;
+  const forwarder =
+    cluster && sessions
+      ? new Forwarder({
+          self: settings.sessionBridgeInstanceId,
+          signer: cluster.signer,
+          connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds),
+          maxEventBytes: settings.maxSseEventBytes,
+          logger,
+        })
+      : undefined;
+  const turns = new TurnRouter({
+    dispatcher,
+    sessions,
+    cluster: cluster && forwarder ? { ring: cluster.ring, owners: cluster.owners, forwarder } : undefined,
+    logger,
+    observe: (outcome) => metrics.sessionTurns.inc({ outcome }),
+  });
   const services: ProxyServices = {
     settings: httpSettingsFrom(settings),
-    dispatcher,
+    turns,
+    processId: ring.self.processId,
+    bridge: cluster && sessions ? { self: settings.sessionBridgeInstanceId, signer: cluster.signer, router: turns, sessions } : undefined,
     affinity: ports.affinity,
     owners: ports.owners,
     apiKeys: ports.apiKeys,
@@ -133,18 +212,17 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     metrics,
     logger,
     admin: options.admin,
-    upstreamSockets:
-      settings.upstreamStreamTransport === 'http'
-        ? undefined
-        : () => new SocketTransport(client, { connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds), maxPayload: settings.maxSseEventBytes }),
+    upstreamSockets,
   };
   return {
     services,
     runtime,
     /** Call after the listeners stopped: waits for background writes, then releases the upstream pool. */
     async close() {
+      sessions?.closeAll();
       await options.pending.settle();
       metrics.close();
+      await forwarder?.close();
       await client.close();
     },
   };

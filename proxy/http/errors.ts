@@ -176,6 +176,98 @@ export function continuityOwnerUnavailable(): ProxyError {
   });
 }
 
+// --- local overload (§7.5): always 429 rate_limit_error, never counted against an account ------------
+
+/** Every account this request could use is at this replica's share of a per-account concurrency cap. */
+export function accountCapReached(code: 'account_stream_cap' | 'account_response_create_cap'): ProxyError {
+  const what = code === 'account_stream_cap' ? 'streams' : 'response creates';
+  return new ProxyError({
+    status: 429,
+    code,
+    type: 'rate_limit_error',
+    message: `Every account is at its limit of concurrent ${what}; retry shortly`,
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** This replica's global response-create gate stayed full for the whole admission wait. */
+export function globalAdmissionTimeout(): ProxyError {
+  return new ProxyError({
+    status: 429,
+    code: 'global_admission_timeout',
+    type: 'rate_limit_error',
+    message: 'The proxy is at its limit of concurrent requests; retry shortly',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** A session already has this many turns waiting behind its running one (§11.1 queue limit). */
+export function bridgeQueueFull(limit: number): ProxyError {
+  return new ProxyError({
+    status: 429,
+    code: 'bridge_queue_full',
+    type: 'rate_limit_error',
+    message: `At most ${limit} requests of one session may wait behind its running turn`,
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** This replica holds its maximum of sessions and none of them is idle. */
+export function activeSessionsExhausted(limit: number): ProxyError {
+  return new ProxyError({
+    status: 429,
+    code: 'capacity_exhausted_active_sessions',
+    type: 'rate_limit_error',
+    message: `This replica serves its maximum of ${limit} active sessions; retry shortly`,
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+// --- replicated mode (§11.3, §11.4) -----------------------------------------------------------------
+
+/** The replica that owns the session cannot be reached, and the request needs its upstream socket. */
+export function bridgeOwnerUnreachable(): ProxyError {
+  return new ProxyError({
+    status: 503,
+    code: 'bridge_owner_unreachable',
+    type: 'server_error',
+    message: 'The replica serving this session is unreachable and the request continues a response only it holds; retry later',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** The owner's connection broke after it may have started the turn: not retried elsewhere (no double dispatch). */
+export function bridgeOwnerLost(): ProxyError {
+  return new ProxyError({
+    status: 502,
+    code: 'bridge_owner_lost',
+    type: 'server_error',
+    message: 'The replica serving this session failed while starting the turn; retry',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** A draining replica takes no new session (the origin then serves it elsewhere). */
+export function bridgeDrainActive(): ProxyError {
+  return new ProxyError({
+    status: 503,
+    code: 'bridge_drain_active',
+    type: 'server_error',
+    message: 'This replica is draining and takes no new sessions',
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** A forward that is not addressed to this replica (§11.4). */
+export function bridgeOwnerForwardFailed(message: string): ProxyError {
+  return new ProxyError({ status: 503, code: 'bridge_owner_forward_failed', type: 'server_error', message, retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS });
+}
+
+/** A forward without valid bridge authentication (§11.4); says which check failed, never what was expected. */
+export function bridgeForwardInvalid(message: string): ProxyError {
+  return new ProxyError({ status: 400, code: 'bridge_forward_invalid', type: 'invalid_request_error', message });
+}
+
 export function upstreamStreamTruncated(): ProxyError {
   return new ProxyError({
     status: 502,

@@ -6,7 +6,8 @@
  */
 import { streamIdleTimeout, streamIncomplete, upstreamRequestTimeout, type ProxyError } from './errors.ts';
 import { endsStream, type ResponseEvent } from '../upstream/events.ts';
-import type { OpenStream } from '../routing/dispatch.ts';
+import type { OpenStream, StreamOutcome } from '../routing/dispatch.ts';
+import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { ClientGoneError } from './sse-writer.ts';
 
 export interface RelaySink {
@@ -76,4 +77,16 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
 async function failWith(sink: RelaySink, error: ProxyError, cause: 'truncated' | 'idle' | 'budget'): Promise<RelayEnd> {
   await sink.fail(error);
   return { kind: 'failed', error, cause };
+}
+
+/** What a relay's end says about the account that served it (dispatch records it on finish). */
+export function streamOutcome(end: RelayEnd): StreamOutcome {
+  if (end.kind === 'terminal') {
+    const failure = failureFromEvent(end.event);
+    return failure ? { kind: 'failure', failure } : { kind: 'success' };
+  }
+  if (end.kind === 'failed' && end.cause === 'truncated') {
+    return { kind: 'failure', failure: { status: undefined, code: end.error.code, type: end.error.type, message: end.error.message } };
+  }
+  return { kind: 'neutral' };
 }

@@ -8,12 +8,12 @@ import type { Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
 import type { Reservation } from './ports.ts';
-import { relay, type RelayEnd } from './relay.ts';
+import { relay, streamOutcome, type RelayEnd } from './relay.ts';
 import type { RequestContext } from './request-context.ts';
 import type { ProxyServices } from './services.ts';
 import type { AnswerSink } from './sinks/sink.ts';
 import { UsageMeter } from './usage-meter.ts';
-import { isRequestAborted, type OpenStream, type StreamOutcome } from '../routing/dispatch.ts';
+import { isRequestAborted, type OpenStream } from '../routing/dispatch.ts';
 import { mintTurnState, resolveAffinity } from '../routing/affinity.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
@@ -40,6 +40,10 @@ export interface TurnJob {
   transport?: UpstreamTransport;
   /** Report a stale previous_response_id as such (Codex-native sockets) instead of masking it. */
   surfaceStaleAnchor?: boolean;
+  /** A Responses turn that may belong to a Codex session (served on the session's owner); not compaction. */
+  bridgeable?: boolean;
+  /** Compaction (its own global admission gate). */
+  compact?: boolean;
   /** Builds the answer once the upstream accepted; `headers` go on the response. */
   sink(headers: Record<string, string>): AnswerSink;
   /** Answers a request that failed before the upstream accepted it. */
@@ -47,9 +51,9 @@ export interface TurnJob {
 }
 
 /** Upstream response headers a client may rely on (model actually used, reasoning included, turn state). */
-const FORWARDED_UPSTREAM_HEADERS = ['openai-model', 'x-reasoning-included', 'x-models-etag', 'x-codex-turn-state'];
+export const FORWARDED_UPSTREAM_HEADERS = ['openai-model', 'x-reasoning-included', 'x-models-etag', 'x-codex-turn-state'];
 
-function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+export function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -113,7 +117,7 @@ class Turn {
   }
 
   async run(): Promise<void> {
-    const { settings, dispatcher } = this.#services;
+    const { settings, turns } = this.#services;
     const { body } = this.#job;
     const deadline = this.#ctx.startedAt + this.#job.budgetMs;
     const plan = {
@@ -126,7 +130,7 @@ class Turn {
     };
     let stream: OpenStream;
     try {
-      stream = await dispatcher.open({
+      stream = await turns.open({
         body,
         headers: this.#headers,
         requestId: this.#ctx.requestId,
@@ -138,6 +142,10 @@ class Turn {
         deadline,
         transport: this.#job.transport,
         surfaceStaleAnchor: this.#job.surfaceStaleAnchor,
+        compact: this.#job.compact,
+        route: this.#job.affinityRoute,
+        apiKeyId: this.#ctx.apiKey?.id,
+        bridgeable: this.#job.bridgeable ?? false,
       });
     } catch (err) {
       if (isRequestAborted(err) || this.#signal.aborted) {
@@ -170,7 +178,7 @@ class Turn {
       this.#finish({ status: 'error', accountId: stream.accountId, error: asProxyError(err) });
       return;
     }
-    stream.finish(this.#streamOutcome(end));
+    stream.finish(streamOutcome(end));
     await stream.bound;
     sink.complete(end);
     this.#finishRelay(stream, end);
@@ -192,17 +200,6 @@ class Turn {
       headers['x-codex-turn-state'] ??= single(this.#headers, 'x-codex-turn-state') ?? mintTurnState('http_turn');
     }
     return headers;
-  }
-
-  #streamOutcome(end: RelayEnd): StreamOutcome {
-    if (end.kind === 'terminal') {
-      const failure = failureFromEvent(end.event);
-      return failure ? { kind: 'failure', failure } : { kind: 'success' };
-    }
-    if (end.kind === 'failed' && end.cause === 'truncated') {
-      return { kind: 'failure', failure: { status: undefined, code: end.error.code, type: end.error.type, message: end.error.message } };
-    }
-    return { kind: 'neutral' };
   }
 
   #finishRelay(stream: OpenStream, end: RelayEnd): void {

@@ -7,7 +7,7 @@ import type { DrainState } from '../cluster/drain.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
-import type { Dispatcher } from '../routing/dispatch.ts';
+import type { TurnRouter } from '../cluster/bridge/turn-router.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
@@ -17,6 +17,7 @@ import type { FirewallGate } from './middleware/firewall.ts';
 import type { OriginPolicy } from './middleware/origin-guard.ts';
 import type { ApiKeys, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
+import type { BridgeReceiver } from './routes/bridge.ts';
 
 export interface HttpSettings {
   /** ≤ 0 disables keepalives; also how long a streaming answer is held for the upstream's verdict. */
@@ -53,11 +54,18 @@ export interface HealthProbes {
   schemaAtHead(): Promise<boolean>;
   /** Startup finished (migrations, listeners). */
   started(): boolean;
+  /** Live replicas in the ring (a view at most a few seconds old); reported by readiness, never failing it. */
+  ringMembers?(): Promise<number>;
 }
 
 export interface ProxyServices {
   settings: HttpSettings;
-  dispatcher: Dispatcher;
+  /** Where each turn runs: dispatched here, through this replica's session bridge, or on the session's owner. */
+  turns: TurnRouter;
+  /** This process's id in the ring (answered on `/health/live` for the advertise-URL self-check). */
+  processId: string;
+  /** Receives turns other replicas forward (`/internal/bridge/responses`); absent when the bridge is off. */
+  bridge: BridgeReceiver | undefined;
   affinity: AffinityStore;
   owners: ResponseOwners;
   apiKeys: ApiKeys;

@@ -39,6 +39,7 @@ export class StreamWriter {
   #batch: string[] = [];
   #batchBytes = 0;
   #flushScheduled = false;
+  #wrote = false;
   /** Set while the socket is over its high-water mark: the next write waits for `drain`. */
   #blocked: Promise<void> | undefined;
 
@@ -50,11 +51,13 @@ export class StreamWriter {
     return this.#res.headersSent;
   }
 
-  /** Sends status and headers now, so intermediaries see the stream open. */
+  /**
+   * Sets status and headers; they leave with the first write, which every caller makes at once (and which
+   * is not batched), so the answer opens in one packet instead of two.
+   */
   commit(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.#res.headersSent) return;
     this.#res.writeHead(status, headers);
-    this.#res.flushHeaders();
   }
 
   /**
@@ -69,7 +72,9 @@ export class StreamWriter {
     if (res.destroyed || res.writableEnded) throw new ClientGoneError('client closed the connection');
     this.#batch.push(text);
     this.#batchBytes += text.length;
-    if (this.#batchBytes >= BATCH_BYTES) {
+    // The first event goes out at once: time to first event is what a client waits on; later ones batch.
+    if (!this.#wrote || this.#batchBytes >= BATCH_BYTES) {
+      this.#wrote = true;
       this.#flush();
     } else if (!this.#flushScheduled) {
       this.#flushScheduled = true;

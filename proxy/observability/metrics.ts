@@ -6,6 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RingView } from '../cluster/ring.ts';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 7200];
 const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
@@ -24,9 +25,19 @@ export class ProxyMetrics {
   readonly rateLimitHits: Counter<'kind'>;
   readonly tokenRefreshes: Counter<'reason'>;
   readonly streamsInflight: Gauge;
+  /** Session turns by where they ran: local, forwarded, taken_over (owner unreachable), refused. */
+  readonly sessionTurns: Counter<'outcome'>;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
-  constructor(options: { accounts?: AccountCounts; inflight?: () => number } = {}) {
+  constructor(
+    options: {
+      accounts?: AccountCounts;
+      inflight?: () => number;
+      bridgeSessions?: () => number;
+      ring?: RingView;
+      openCircuits?: () => number;
+    } = {},
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: 'codex_lb_requests_total', help: 'Proxy requests by route template and HTTP status', labelNames: ['route', 'method', 'status'], registers });
@@ -43,6 +54,29 @@ export class ProxyMetrics {
       registers,
       collect() {
         if (inflight) this.set(inflight());
+      },
+    });
+    this.sessionTurns = new Counter({ name: 'codex_lb_bridge_turns_total', help: 'Session turns by where they ran (local, forwarded, taken_over, refused)', labelNames: ['outcome'], registers });
+    const bridgeSessions = options.bridgeSessions;
+    new Gauge({
+      name: 'codex_lb_bridge_sessions',
+      help: 'Sessions whose upstream socket this replica holds',
+      registers,
+      collect() {
+        this.set(bridgeSessions?.() ?? 0);
+      },
+    });
+    const ringMembers = new Gauge({ name: 'codex_lb_bridge_ring_members', help: 'Live replicas in the ring, as this replica last read it', registers });
+    options.ring?.onChange((members) => {
+      if (members) ringMembers.set(members.length);
+    });
+    const openCircuits = options.openCircuits;
+    new Gauge({
+      name: 'codex_lb_circuit_breaker_open_accounts',
+      help: 'Accounts whose circuit breaker is open or probing',
+      registers,
+      collect() {
+        this.set(openCircuits?.() ?? 0);
       },
     });
     const loopDelay = this.#loopDelay;

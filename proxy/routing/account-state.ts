@@ -47,8 +47,12 @@ export interface RuntimeView {
   errorCount: number;
   lastErrorAt: number;
   lastSelectedAt: number;
-  /** Streams and response creates in flight on this replica. */
+  /** Routing pressure: response creates plus streams in flight on this replica (§7.1). */
   inflight: number;
+  /** Upstream streams open on this replica (held for the whole stream). */
+  streams: number;
+  /** Responses not yet accepted by the upstream (held from dispatch to the first real event). */
+  creates: number;
 }
 
 export const IDLE_RUNTIME: RuntimeView = Object.freeze({
@@ -56,4 +60,18 @@ export const IDLE_RUNTIME: RuntimeView = Object.freeze({
   lastErrorAt: 0,
   lastSelectedAt: 0,
   inflight: 0,
+  streams: 0,
+  creates: 0,
 });
+
+/**
+ * This replica's per-account concurrency limits (§7.5), already partitioned across the ring; 0 = unlimited.
+ * A new session leaves `streamReserve` slots for conversations already bound to the account.
+ */
+export interface AccountLimits {
+  stream: number;
+  create: number;
+  streamReserve: number;
+}
+
+export const UNLIMITED: AccountLimits = Object.freeze({ stream: 0, create: 0, streamReserve: 0 });

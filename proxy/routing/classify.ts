@@ -72,3 +72,14 @@ export function classifyFailure(failure: UpstreamFailure): FailureClass {
 export function allowsFailover(kind: FailureClass): boolean {
   return kind === 'rate_limit' || kind === 'quota' || kind === 'transient' || kind === 'reauth' || kind === 'deactivated';
 }
+
+/**
+ * Failures that say the server side is unhealthy, for the circuit breaker (§11.6): 5xx answers,
+ * timeouts, transport errors and streams cut short. Rate limits and request errors do not count.
+ */
+const SERVER_SIDE_CODES = new Set([...TRANSIENT_CODES, 'stream_idle_timeout', 'upstream_request_timeout']);
+
+export function isServerSideFailure(failure: UpstreamFailure): boolean {
+  if (failure.status !== undefined && failure.status >= 500) return true;
+  return failure.status === undefined && SERVER_SIDE_CODES.has(failure.code);
+}

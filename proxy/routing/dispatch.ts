@@ -7,7 +7,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  accountCapReached,
   continuityOwnerUnavailable,
+  globalAdmissionTimeout,
   noAccounts,
   streamIdleTimeout,
   streamIncomplete,
@@ -24,12 +26,14 @@ import { withInstallationId } from '../upstream/request-body.ts';
 import { failureFromEvent, failureFromHttp, toProxyError, type UpstreamFailure } from '../upstream/upstream-error.ts';
 import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
 import { httpTransport, type UpstreamTransport } from '../upstream/transport.ts';
-import type { AccountView, RoutingStrategy } from './account-state.ts';
+import { UNLIMITED, type AccountLimits, type AccountView, type RoutingStrategy } from './account-state.ts';
+import type { AdmissionGate } from './admission.ts';
 import type { AffinityPlan } from './affinity.ts';
-import { allowsFailover, classifyFailure, type FailureClass } from './classify.ts';
+import { CircuitBreakers, type CircuitProbe } from './circuit-breaker.ts';
+import { allowsFailover, classifyFailure, isServerSideFailure, type FailureClass } from './classify.ts';
 import { AccountUnusableError, type AccountPool, type AffinityStore, type ResponseOwners, type UsageIngest } from './ports.ts';
 import { quotaResetAt, rateLimitResetAt } from './reset-time.ts';
-import type { RuntimeRegistry } from './runtime-state.ts';
+import type { Lease, RuntimeRegistry } from './runtime-state.ts';
 import { selectAccount, type NoAccountReason, type Pin, type Selection } from './select.ts';
 
 /** Accounts tried per request before the last failure is surfaced (§7.6 `_STREAM_MAX_ACCOUNT_ATTEMPTS`). */
@@ -63,9 +67,22 @@ export interface DispatchDeps {
   observer?: DispatchObserver;
   /** Where account marks learned after the stream started are written in the background. */
   pending: PendingWork;
+  /** Per-account circuits; disabled when absent. */
+  breakers?: CircuitBreakers;
+  /** This replica's per-account concurrency limits (partitioned across the ring); unlimited when absent. */
+  limits?: () => AccountLimits;
+  /** Global response-create gates and how long a request waits for them or for an account slot. */
+  admission?: Admission;
   /** Epoch milliseconds. */
   now?: () => number;
   random?: () => number;
+}
+
+export interface Admission {
+  responses: AdmissionGate;
+  compact: AdmissionGate;
+  /** `CODEX_LB_PROXY_ADMISSION_WAIT_TIMEOUT_SECONDS` in ms. */
+  waitMs: number;
 }
 
 export interface DispatchRequest {
@@ -87,6 +104,8 @@ export interface DispatchRequest {
   transport?: UpstreamTransport;
   /** Report a stale `previous_response_id` as such (Codex-native sockets) instead of masking it. */
   surfaceStaleAnchor?: boolean;
+  /** A compaction request (its own global gate). */
+  compact?: boolean;
 }
 
 export type StreamOutcome = { kind: 'success' } | { kind: 'failure'; failure: UpstreamFailure } | { kind: 'neutral' };
@@ -109,7 +128,7 @@ export interface OpenStream {
 
 type Attempt = { ok: true; stream: OpenStream } | { ok: false; kind: FailureClass; failure: UpstreamFailure };
 
-class RequestAborted extends Error {
+export class RequestAborted extends Error {
   override readonly name = 'RequestAborted';
 }
 
@@ -126,17 +145,49 @@ export class Dispatcher {
   readonly #http: UpstreamTransport;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #breakers: CircuitBreakers;
 
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
     this.#http = httpTransport(deps.client);
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
+    this.#breakers = deps.breakers ?? new CircuitBreakers({ enabled: false });
   }
 
-  /** Resolves with an accepted stream, or rejects with the ProxyError the client should get. */
+  get breakers(): CircuitBreakers {
+    return this.#breakers;
+  }
+
+  /**
+   * Resolves with an accepted stream, or rejects with the ProxyError the client should get. The
+   * global response-create gate is held until the upstream accepted (or the request failed).
+   */
   async open(request: DispatchRequest): Promise<OpenStream> {
+    const admission = this.#deps.admission;
+    let leave: (() => void) | undefined;
+    if (admission) {
+      leave = await (request.compact ? admission.compact : admission.responses).enter(this.#waitMs(request), request.signal);
+      if (!leave) {
+        this.#checkAlive(request);
+        throw globalAdmissionTimeout();
+      }
+    }
+    try {
+      return await this.#open(request);
+    } finally {
+      leave?.();
+    }
+  }
+
+  /** How long a request may wait for admission: the admission wait, within its budget. */
+  #waitMs(request: DispatchRequest): number {
+    return Math.max(0, Math.min(this.#deps.admission?.waitMs ?? 0, request.deadline - this.#now()));
+  }
+
+  async #open(request: DispatchRequest): Promise<OpenStream> {
     const { plan } = request;
+    const waitUntil = this.#now() + this.#waitMs(request);
     const stickyOwner = plan.sticky ? await this.#deps.affinity.get(plan.sticky.kind, plan.sticky.key) : undefined;
     const responseOwner = plan.previousResponseId ? await this.#deps.owners.owner(plan.previousResponseId) : undefined;
     // Continuation state only its account can read pins the request there, failures included (trap 2).
@@ -159,13 +210,27 @@ export class Dispatcher {
         pin: strictOwner ? undefined : pin,
       });
       if (!selection.ok) {
+        if (selection.reason.kind === 'saturated') {
+          // Accounts at a concurrency cap free up as streams end: wait for a slot, within the admission wait.
+          const remaining = waitUntil - this.#now();
+          if (remaining > 0) {
+            await this.#deps.runtime.released(remaining, request.signal);
+            continue;
+          }
+          if (last) throw toProxyError(last.failure, request);
+          throw accountCapReached(selection.reason.code);
+        }
         if (last && selection.reason.kind !== 'usage_exhausted') throw toProxyError(last.failure, request);
         throw this.#noAccountError(selection.reason, nowSeconds, strictOwner !== undefined);
       }
       const accountId = selection.accountId;
+      // Before anything awaits: the account's slots are taken now (concurrent selections see them), and a
+      // half-open circuit admits exactly one probe.
+      const lease = this.#deps.runtime.acquire(accountId);
+      const probe = this.#breakers.begin(accountId);
       tried.add(accountId);
       this.#deps.runtime.markSelected(accountId, nowSeconds);
-      const attempt = await this.#attemptAccount(accountId, request);
+      const attempt = await this.#attemptAccount(accountId, request, probe, lease);
       if (attempt.ok) {
         this.#deps.observer?.accepted(accountId);
         // A followed durable pin is already stored; TTL pins are rewritten to refresh their age.
@@ -206,12 +271,16 @@ export class Dispatcher {
       random: this.#random,
       replicaSalt: settings.replicaSalt,
       preferEarlierReset: settings.preferEarlierReset,
+      limits: this.#deps.limits?.() ?? UNLIMITED,
+      circuitOpen: this.#breakers.refusing(accounts.map((a) => a.id)),
+      errorBackoff: !this.#breakers.enabled,
       ...extra,
     });
   }
 
   #noAccountError(reason: NoAccountReason, nowSeconds: number, strict: boolean): ProxyError {
     if (reason.kind === 'usage_exhausted') return usageLimitReached(reason.resetsAt, nowSeconds);
+    if (reason.kind === 'saturated') return accountCapReached(reason.code);
     return strict ? continuityOwnerUnavailable() : noAccounts(reason.message);
   }
 
@@ -221,19 +290,38 @@ export class Dispatcher {
   }
 
   /** One account: a forced refresh + single retry on 401, same-account retries on transient failures. */
-  async #attemptAccount(accountId: string, request: DispatchRequest): Promise<Attempt> {
+  /** `lease` is held for the whole attempt; an accepted stream releases it when it finishes, anything else here. */
+  async #attemptAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe, lease: Lease): Promise<Attempt> {
+    try {
+      const attempt = await this.#tryAccount(accountId, request, probe, lease);
+      if (!attempt.ok) lease.release();
+      return attempt;
+    } catch (err) {
+      probe.abandon();
+      lease.release();
+      throw err;
+    }
+  }
+
+  async #tryAccount(accountId: string, request: DispatchRequest, probe: CircuitProbe, lease: Lease): Promise<Attempt> {
     let refreshed = false;
     let transientRetries = 0;
     let identity: UpstreamIdentity;
     try {
       identity = await this.#deps.pool.credentials(accountId);
     } catch (err) {
+      probe.abandon();
       return this.#unusable(accountId, err);
     }
     for (;;) {
       this.#checkAlive(request);
-      const attempt = await this.#send(accountId, identity, request);
-      if (attempt.ok) return attempt;
+      const attempt = await this.#send(accountId, identity, request, lease);
+      if (attempt.ok) {
+        probe.success();
+        return attempt;
+      }
+      if (isServerSideFailure(attempt.failure)) probe.failure();
+      else probe.abandon();
       const { kind: classified } = attempt;
       // A second 401 after a fresh token is this account's problem, not the client's: record it and move on.
       const kind = classified === 'unauthorized' && refreshed ? 'transient' : classified;
@@ -250,7 +338,8 @@ export class Dispatcher {
         }
         continue;
       }
-      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES) {
+      // An account whose circuit just opened gets no more tries within this request.
+      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES && !probe.open) {
         transientRetries += 1;
         const delay = 200 * 2 ** (transientRetries - 1) * (0.9 + 0.2 * this.#random());
         if (this.#now() + delay >= request.deadline) return { ok: false, kind, failure: attempt.failure };
@@ -297,22 +386,19 @@ export class Dispatcher {
 
   /** Records a failure that happened after the stream was relayed (no failover, but the account learns). */
   async recordStreamFailure(accountId: string, failure: UpstreamFailure): Promise<void> {
+    if (isServerSideFailure(failure)) this.#breakers.failed(accountId);
     const kind = classifyFailure(failure);
     await this.#applyEffects(accountId, kind, failure);
     this.#deps.observer?.attemptFailed(accountId, kind, failure);
   }
 
-  async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest): Promise<Attempt> {
+  async #send(accountId: string, identity: UpstreamIdentity, request: DispatchRequest, lease: Lease): Promise<Attempt> {
     const { usage, runtime, settings } = this.#deps;
     const transport = request.transport ?? this.#http;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     request.signal.addEventListener('abort', onAbort, { once: true });
-    const release = runtime.acquire(accountId);
-    const cleanup = (): void => {
-      request.signal.removeEventListener('abort', onAbort);
-      release();
-    };
+    const cleanup = (): void => request.signal.removeEventListener('abort', onAbort);
     const headers = buildUpstreamHeaders(request.headers, identity, {
       requestId: request.requestId,
       clientVersion: settings.clientVersion,
@@ -350,18 +436,23 @@ export class Dispatcher {
     const pump = new EventPump(response.events(), (event) => {
       if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
     });
+    const close = (success: boolean): void => {
+      pump.close();
+      response.release(success);
+      cleanup();
+    };
     let finished = false;
     const finish = (outcome: StreamOutcome): void => {
       if (finished) return;
       finished = true;
-      pump.close();
-      response.release(outcome.kind === 'success');
-      cleanup();
+      close(outcome.kind === 'success');
+      lease.release();
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
       else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);
     };
     const probed = await this.#probe(pump, request);
     if (probed.ok) {
+      lease.accepted();
       return {
         ok: true,
         stream: {
@@ -376,7 +467,8 @@ export class Dispatcher {
         },
       };
     }
-    finish({ kind: 'neutral' });
+    // Not accepted: the stream goes, the account's slots stay with the attempt (it may retry here).
+    close(false);
     if (probed.aborted) throw new RequestAborted('client went away');
     return { ok: false, kind: classifyFailure(probed.failure), failure: probed.failure };
   }

@@ -2,7 +2,7 @@
  * Which accounts may take a request right now (reference/proxy-contract.md §7.2), and why the others
  * may not — the reasons decide between 429 `usage_limit_reached` and 503 when nothing is left.
  */
-import { IDLE_RUNTIME, type AccountView, type RuntimeView, type UsageWindow } from './account-state.ts';
+import { IDLE_RUNTIME, UNLIMITED, type AccountLimits, type AccountView, type RuntimeView, type UsageWindow } from './account-state.ts';
 
 /** Consecutive errors after which an account sits out a backoff (§7.2 step 5). */
 export const ERROR_BACKOFF_THRESHOLD = 3;
@@ -20,7 +20,10 @@ export interface Candidate {
   secondaryResetAt: number | null;
 }
 
-export type BlockReason = 'paused' | 'reauth_required' | 'deactivated' | 'usage_exhausted' | 'excluded';
+export type BlockReason = 'paused' | 'reauth_required' | 'deactivated' | 'usage_exhausted' | 'excluded' | 'circuit_open';
+
+/** Which per-account limit a saturated account is at (the 429 code a request gets if none frees up). */
+export type CapCode = 'account_stream_cap' | 'account_response_create_cap';
 
 export interface Blocked {
   id: string;
@@ -33,7 +36,31 @@ export interface Eligibility {
   candidates: Candidate[];
   /** Accounts sitting out an error backoff, with the moment it ends. */
   backingOff: Array<{ candidate: Candidate; endsAt: number }>;
+  /** Accounts at one of this replica's concurrency limits: usable again as soon as a slot frees. */
+  saturated: Array<{ candidate: Candidate; code: CapCode }>;
   blocked: Blocked[];
+}
+
+export interface EligibilityOptions {
+  /** Accounts already tried for this request. */
+  exclude?: ReadonlySet<string>;
+  limits?: AccountLimits;
+  /** The account the request is bound to: it may use the stream slots new sessions leave free. */
+  pinned?: string;
+  /** Accounts whose circuit breaker refuses traffic right now. */
+  circuitOpen?: ReadonlySet<string>;
+  /** Sit accounts with an error streak out (§7.2 step 5); off when the circuit breaker does that job. */
+  errorBackoff?: boolean;
+}
+
+/** The limit that keeps `runtime` off the account, if any (0 = unlimited). */
+export function capReached(runtime: RuntimeView, limits: AccountLimits, pinned: boolean): CapCode | undefined {
+  if (limits.stream > 0) {
+    const streamCap = pinned ? limits.stream : Math.max(1, limits.stream - limits.streamReserve);
+    if (runtime.streams >= streamCap) return 'account_stream_cap';
+  }
+  if (limits.create > 0 && runtime.creates >= limits.create) return 'account_response_create_cap';
+  return undefined;
 }
 
 export function errorBackoffSeconds(errorCount: number): number {
@@ -58,9 +85,11 @@ export function assessEligibility(
   accounts: readonly AccountView[],
   runtime: ReadonlyMap<string, RuntimeView>,
   now: number,
-  exclude: ReadonlySet<string> = new Set(),
+  options: EligibilityOptions = {},
 ): Eligibility {
-  const result: Eligibility = { candidates: [], backingOff: [], blocked: [] };
+  const exclude = options.exclude ?? new Set<string>();
+  const limits = options.limits ?? UNLIMITED;
+  const result: Eligibility = { candidates: [], backingOff: [], saturated: [], blocked: [] };
   for (const account of accounts) {
     const rt = runtime.get(account.id) ?? IDLE_RUNTIME;
     if (account.status === 'paused' || account.status === 'reauth_required' || account.status === 'deactivated') {
@@ -83,6 +112,10 @@ export function assessEligibility(
       result.blocked.push({ id: account.id, reason: 'excluded' });
       continue;
     }
+    if (options.circuitOpen?.has(account.id)) {
+      result.blocked.push({ id: account.id, reason: 'circuit_open' });
+      continue;
+    }
     const pressure = rt.inflight * INFLIGHT_PENALTY_PCT;
     const candidate: Candidate = {
       account,
@@ -92,12 +125,17 @@ export function assessEligibility(
       hasSecondary: account.secondary !== null,
       secondaryResetAt: account.secondary?.resetAt ?? null,
     };
-    if (rt.errorCount >= ERROR_BACKOFF_THRESHOLD) {
+    if ((options.errorBackoff ?? true) && rt.errorCount >= ERROR_BACKOFF_THRESHOLD) {
       const endsAt = rt.lastErrorAt + errorBackoffSeconds(rt.errorCount);
       if (now < endsAt) {
         result.backingOff.push({ candidate, endsAt });
         continue;
       }
+    }
+    const cap = capReached(rt, limits, options.pinned === account.id);
+    if (cap) {
+      result.saturated.push({ candidate, code: cap });
+      continue;
     }
     result.candidates.push(candidate);
   }

@@ -19,7 +19,7 @@ function account(id: string, overrides: Partial<AccountView> = {}): AccountView 
 }
 
 function runtime(overrides: Partial<RuntimeView>): RuntimeView {
-  return { errorCount: 0, lastErrorAt: 0, lastSelectedAt: 0, inflight: 0, ...overrides };
+  return { errorCount: 0, lastErrorAt: 0, lastSelectedAt: 0, inflight: 0, streams: 0, creates: 0, ...overrides };
 }
 
 function request(accounts: AccountView[], extra: Partial<SelectionRequest> = {}): SelectionRequest {
@@ -220,5 +220,63 @@ describe('affinity pins', () => {
   it('follows a hard pin even over budget', () => {
     const hot = [account('a'), account('b', { primary: { usedPercent: 99, resetAt: NOW + 600 } })];
     expect(selectAccount(request(hot, { pin: { accountId: 'b', kind: 'hard' } }))).toEqual({ ok: true, accountId: 'b', pin: 'followed' });
+  });
+});
+
+describe('concurrency caps (§7.5)', () => {
+  const limits = { stream: 2, create: 4, streamReserve: 1 };
+
+  it('keeps a new session off an account whose streams leave only the recovery reserve', () => {
+    const rt = new Map([['a', runtime({ streams: 1 })]]);
+    expect(pick([account('a'), account('b')], { runtime: rt, limits, strategy: 'usage_weighted' })).toBe('b');
+  });
+
+  it('lets a conversation bound to the account use the reserved slot', () => {
+    const rt = new Map([['a', runtime({ streams: 1 })]]);
+    expect(selectAccount(request([account('a'), account('b')], { runtime: rt, limits, pin: { accountId: 'a', kind: 'hard' } }))).toEqual({
+      ok: true,
+      accountId: 'a',
+      pin: 'followed',
+    });
+  });
+
+  it('spills a hard-pinned request to another account while its own is at the cap, keeping the binding', () => {
+    const rt = new Map([['a', runtime({ streams: 2 })]]);
+    expect(selectAccount(request([account('a'), account('b')], { runtime: rt, limits, pin: { accountId: 'a', kind: 'hard' } }))).toEqual({
+      ok: true,
+      accountId: 'b',
+      pin: 'fallback',
+    });
+  });
+
+  it('reports saturation (wait for a slot) when every servable account is at a cap', () => {
+    const streams = new Map([['a', runtime({ streams: 2 })], ['b', runtime({ streams: 1 })]]);
+    expect(selectAccount(request([account('a'), account('b')], { runtime: streams, limits }))).toEqual({
+      ok: false,
+      reason: { kind: 'saturated', code: 'account_stream_cap' },
+    });
+    const creates = new Map([['a', runtime({ creates: 4 })]]);
+    expect(selectAccount(request([account('a')], { runtime: creates, limits }))).toEqual({
+      ok: false,
+      reason: { kind: 'saturated', code: 'account_response_create_cap' },
+    });
+  });
+
+  it('treats 0 as unlimited', () => {
+    const rt = new Map([['a', runtime({ streams: 500, creates: 500 })]]);
+    expect(pick([account('a')], { runtime: rt, limits: { stream: 0, create: 0, streamReserve: 1 } })).toBe('a');
+  });
+});
+
+describe('circuit breaker', () => {
+  it('skips accounts whose circuit is open', () => {
+    expect(pick([account('a'), account('b')], { circuitOpen: new Set(['a']), strategy: 'usage_weighted' })).toBe('b');
+  });
+
+  it('says why when every account is behind an open circuit', () => {
+    expect(selectAccount(request([account('a')], { circuitOpen: new Set(['a']) }))).toEqual({
+      ok: false,
+      reason: { kind: 'unavailable', message: 'All accounts are failing upstream; the circuit breaker is waiting to probe them again' },
+    });
   });
 });

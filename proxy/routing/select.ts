@@ -3,13 +3,15 @@
  * Pure: the caller supplies accounts, runtime state, clock and randomness, and gets back either an
  * account or the reason there is none — which the HTTP layer turns into 429 or 503.
  */
-import type { AccountView, RoutingStrategy, RuntimeView } from './account-state.ts';
-import { assessEligibility, type Candidate, type Eligibility } from './eligibility.ts';
+import type { AccountLimits, AccountView, RoutingStrategy, RuntimeView } from './account-state.ts';
+import { assessEligibility, type Candidate, type CapCode, type Eligibility } from './eligibility.ts';
 import { chooseCandidate, shouldReallocate, type StrategyContext } from './strategies.ts';
 
 export type NoAccountReason =
   /** Every eligible account is blocked by usage: the client should back off until `resetsAt`. */
   | { kind: 'usage_exhausted'; resetsAt: number | undefined }
+  /** Servable accounts exist but are all at this replica's concurrency limits: wait for a slot. */
+  | { kind: 'saturated'; code: CapCode }
   /** Nothing routable for another reason (paused, re-auth, deactivated, error backoff, empty pool). */
   | { kind: 'unavailable'; message: string };
 
@@ -36,6 +38,12 @@ export interface SelectionRequest extends StrategyContext {
   /** Accounts already tried for this request. */
   exclude?: ReadonlySet<string>;
   pin?: Pin;
+  /** This replica's per-account concurrency limits; unlimited when absent. */
+  limits?: AccountLimits;
+  /** Accounts whose circuit breaker refuses traffic right now. */
+  circuitOpen?: ReadonlySet<string>;
+  /** False when the circuit breaker replaces the error backoff. */
+  errorBackoff?: boolean;
 }
 
 function unavailableMessage(eligibility: Eligibility, total: number): string {
@@ -45,6 +53,7 @@ function unavailableMessage(eligibility: Eligibility, total: number): string {
     if (reasons.has('paused')) return 'All accounts are paused';
     if (reasons.has('reauth_required')) return 'All accounts require re-authentication';
     if (reasons.has('deactivated')) return 'All accounts are deactivated';
+    if (reasons.has('circuit_open')) return 'All accounts are failing upstream; the circuit breaker is waiting to probe them again';
   }
   return 'No available accounts';
 }
@@ -55,6 +64,10 @@ function unavailableMessage(eligibility: Eligibility, total: number): string {
  * reported is the earliest one among them.
  */
 export function explainNoAccount(eligibility: Eligibility, total: number): NoAccountReason {
+  const saturated = eligibility.saturated;
+  if (saturated.length > 0) {
+    return { kind: 'saturated', code: saturated.some((s) => s.code === 'account_stream_cap') ? 'account_stream_cap' : 'account_response_create_cap' };
+  }
   const servable = eligibility.blocked.filter((b) => b.reason !== 'paused' && b.reason !== 'reauth_required' && b.reason !== 'deactivated');
   const exhausted = servable.filter((b) => b.reason === 'usage_exhausted');
   if (exhausted.length > 0 && exhausted.length === servable.length && eligibility.backingOff.length === 0) {
@@ -78,9 +91,15 @@ function admitFromBackoff(eligibility: Eligibility): Candidate | undefined {
 }
 
 export function selectAccount(request: SelectionRequest): Selection {
-  const eligibility = assessEligibility(request.accounts, request.runtime, request.now, request.exclude);
-  const { candidates } = eligibility;
   const pin = request.pin;
+  const eligibility = assessEligibility(request.accounts, request.runtime, request.now, {
+    exclude: request.exclude,
+    limits: request.limits,
+    pinned: pin?.accountId,
+    circuitOpen: request.circuitOpen,
+    errorBackoff: request.errorBackoff,
+  });
+  const { candidates } = eligibility;
   const pinned = pin ? candidates.find((c) => c.account.id === pin.accountId) : undefined;
 
   if (pin && pinned) {
@@ -92,9 +111,12 @@ export function selectAccount(request: SelectionRequest): Selection {
   if (!chosen) return { ok: false, reason: explainNoAccount(eligibility, request.accounts.length) };
   if (!pin) return { ok: true, accountId: chosen.account.id, pin: 'none' };
   // A soft pin whose account is only temporarily unavailable keeps its mapping so the warm prompt
-  // cache is used again later; a pin to an account that is gone for good, or over budget, moves.
+  // cache is used again later; a pin to an account that is gone for good, or over budget, moves. A
+  // pinned account that is merely at its concurrency cap lends this one request to another account
+  // (upstream's "self-contained requests may spill") and keeps the binding.
   const pinAccount = request.accounts.find((a) => a.id === pin.accountId);
   const gone = !pinAccount || pinAccount.status === 'paused' || pinAccount.status === 'reauth_required' || pinAccount.status === 'deactivated';
-  const rebind = gone || pinned !== undefined || pin.kind === 'hard';
+  const busy = eligibility.saturated.some((s) => s.candidate.account.id === pin.accountId);
+  const rebind = gone || pinned !== undefined || (pin.kind === 'hard' && !busy);
   return { ok: true, accountId: chosen.account.id, pin: rebind ? 'rebound' : 'fallback' };
 }

@@ -20,5 +20,8 @@ export async function runSql<T = ObjectLiteral>(
   const dataSource = 'manager' in executor ? executor : executor.connection;
   const [query, values] = dataSource.driver.escapeQueryWithParameters(sql, parameters);
   const rows: unknown = await executor.query(query, values);
+  // TypeORM's PostgreSQL driver answers UPDATE and DELETE with [rows, affectedCount] (rows being what
+  // RETURNING selected); every other statement, and every statement on SQLite, with the rows alone.
+  if (Array.isArray(rows) && rows.length === 2 && Array.isArray(rows[0]) && typeof rows[1] === 'number') return rows[0] as T[];
   return Array.isArray(rows) ? (rows as T[]) : [];
 }

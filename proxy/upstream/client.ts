@@ -4,7 +4,7 @@
  * It only moves bytes: timeouts, retries and failover are the caller's, driven by AbortSignals, so
  * there is exactly one clock per concern.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { eventFromSse, type ResponseEvent } from './events.ts';
 import { readSseMessages } from './sse-parser.ts';
@@ -65,30 +65,7 @@ export class UpstreamClient {
       body,
       signal,
     });
-    const stream = response.body;
-    const maxEventBytes = this.#maxEventBytes;
-    return {
-      status: response.statusCode,
-      headers: response.headers as IncomingHttpHeaders,
-      async *events() {
-        // Stopping early must not destroy the body: a finished stream's connection goes back to the pool (release()).
-        for await (const message of readSseMessages(stream.iterator({ destroyOnReturn: false }), { maxEventBytes })) {
-          const event = eventFromSse(message);
-          if (event) yield event;
-        }
-      },
-      text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
-      release: (keepConnection) => {
-        if (keepConnection) {
-          stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
-          return;
-        }
-        // destroy() of a body not yet at its end emits an AbortError; once the reader has stopped nobody
-        // listens, and an unheard 'error' would crash the process.
-        stream.on('error', () => undefined);
-        stream.destroy();
-      },
-    };
+    return sseResponse(response, this.#maxEventBytes);
   }
 
   /** GET /codex/models?client_version=… with an account's credentials. */
@@ -100,6 +77,33 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await this.#pool.close();
   }
+}
+
+/** An undici answer carrying an SSE body, as the stream-or-error shape dispatch works with. */
+export function sseResponse(response: Dispatcher.ResponseData, maxEventBytes: number): UpstreamStreamResponse {
+  const stream = response.body;
+  return {
+    status: response.statusCode,
+    headers: response.headers as IncomingHttpHeaders,
+    async *events() {
+      // Stopping early must not destroy the body: a finished stream's connection goes back to the pool (release()).
+      for await (const message of readSseMessages(stream.iterator({ destroyOnReturn: false }), { maxEventBytes })) {
+        const event = eventFromSse(message);
+        if (event) yield event;
+      }
+    },
+    text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
+    release: (keepConnection) => {
+      if (keepConnection) {
+        stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
+        return;
+      }
+      // destroy() of a body not yet at its end emits an AbortError; once the reader has stopped nobody
+      // listens, and an unheard 'error' would crash the process.
+      stream.on('error', () => undefined);
+      stream.destroy();
+    },
+  };
 }
 
 async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, limitBytes: number): Promise<string> {

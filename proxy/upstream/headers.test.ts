@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUpstreamHeaders, isNativeCodexClient, type UpstreamIdentity } from './headers.ts';
+import { buildUpstreamHeaders, forwardableHeaders, isNativeCodexClient, type UpstreamIdentity } from './headers.ts';
 
 const identity: UpstreamIdentity = { accessToken: 'at-secret', chatgptAccountId: 'ws-123', installationId: 'inst-1' };
 const ctx = { requestId: 'req-1', clientVersion: '0.144.0', transport: 'http' as const };
@@ -131,5 +131,22 @@ describe('buildUpstreamHeaders', () => {
     expect(Object.keys(out).sort()).toEqual(
       [...Object.keys(codex), 'accept', 'authorization', 'chatgpt-account-id', 'content-type', 'x-codex-installation-id', 'x-request-id'].sort(),
     );
+  });
+});
+
+describe('forwardableHeaders (what a forward to the session owner carries)', () => {
+  it('keeps the session and identity headers and drops the client’s credentials, cookies and hops', () => {
+    const out = forwardableHeaders({
+      authorization: 'Bearer sk-clb-client-key',
+      'x-api-key': 'sk-clb-client-key',
+      cookie: 'session=1',
+      'x-forwarded-for': '10.0.0.1',
+      connection: 'keep-alive, thread-id',
+      'thread-id': 'listed in Connection: a hop header',
+      'session-id': 's',
+      'user-agent': 'codex_exec/0.169.0',
+      'x-codex-bridge-signature': 'forged',
+    });
+    expect(out).toEqual({ 'session-id': 's', 'user-agent': 'codex_exec/0.169.0' });
   });
 });

@@ -109,6 +109,27 @@ function mergeBeta(existing: string | undefined): string {
   return [...tokens, WEBSOCKET_BETA].join(', ');
 }
 
+/**
+ * The client headers the upstream (or the replica that owns the session, which builds the upstream
+ * request) may see: the allow-list above, minus anything the client listed in `Connection`.
+ */
+export function forwardableHeaders(inbound: IncomingHttpHeaders): Record<string, string> {
+  const connectionListed = new Set(
+    (first(inbound.connection) ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string> = {};
+  for (const [rawName, rawValue] of Object.entries(inbound)) {
+    const name = rawName.toLowerCase();
+    const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
+    if (value === undefined || !forwardable(name) || connectionListed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 export function buildUpstreamHeaders(
   inbound: IncomingHttpHeaders,
   identity: UpstreamIdentity,
@@ -116,17 +137,7 @@ export function buildUpstreamHeaders(
 ): Record<string, string> {
   const native = isNativeCodexClient(inbound);
   const out: Record<string, string> = {};
-  const connectionListed = new Set(
-    (first(inbound.connection) ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  for (const [rawName, rawValue] of Object.entries(inbound)) {
-    const name = rawName.toLowerCase();
-    const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
-    if (value === undefined) continue;
-    if (!forwardable(name) || connectionListed.has(name)) continue;
+  for (const [name, value] of Object.entries(forwardableHeaders(inbound))) {
     if (!native && CLIENT_IDENTITY.has(name)) continue;
     out[name] = value;
   }

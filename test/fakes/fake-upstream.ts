@@ -26,13 +26,14 @@ import type { RecordedRequest } from './request-log.ts';
 import { serveResponsesHttp } from './responses-http.ts';
 import { ResponsesSocketServer } from './responses-ws.ts';
 import type { PendingScript, ScriptOptions, Step } from './scripts.ts';
-import { UpstreamState } from './upstream-state.ts';
+import { UpstreamState, type StreamCount } from './upstream-state.ts';
 
 export { ANY_ACCOUNT } from './scripts.ts';
 export { echoText } from './turns.ts';
 export type { AccountCredentials, AccountOptions, CodexAuthJson } from './accounts.ts';
 export type { UsagePatch, UsageState } from './rate-limits.ts';
 export type { RecordedRequest } from './request-log.ts';
+export type { StreamCount } from './upstream-state.ts';
 export type { Endpoint, PendingScript, ScriptOptions, Step } from './scripts.ts';
 
 export interface FakeUpstreamOptions {
@@ -60,6 +61,8 @@ export interface FakeUpstream {
   script(target: string, step: Step, options?: ScriptOptions): void;
   pendingScripts(): PendingScript[];
   clearScripts(): void;
+  /** Streams an account has open now, and the most it had open at once since the last reset. */
+  streams(accountId: string): StreamCount;
   /** Every request received so far, oldest first (a copy). */
   readonly requests: RecordedRequest[];
   clearRequests(): void;
@@ -97,6 +100,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     script: (target, step, scriptOptions) => state.scripts.add(target, step, scriptOptions),
     pendingScripts: () => state.scripts.pending(),
     clearScripts: () => state.scripts.clear(),
+    streams: (accountId) => state.streams(accountId),
     get requests() {
       return state.log.list();
     },

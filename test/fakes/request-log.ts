@@ -25,6 +25,11 @@ export interface RecordedRequest {
   readonly body: unknown;
   /** The upstream account the request authenticated as (or whose token it carried), if any. */
   readonly accountId: string | undefined;
+  /**
+   * The TCP connection it arrived on: 1, 2, 3... in order of first use. A WebSocket's messages share
+   * their upgrade request's connection, so "one upstream connection" is one value here.
+   */
+  readonly connection: number;
 }
 
 export type RequestRecord = Omit<RecordedRequest, 'seq' | 'at'>;

@@ -23,7 +23,12 @@ export async function serveResponsesHttp(state: UpstreamState, req: IncomingMess
     return;
   }
   const signal = AbortSignal.any([state.signal, closedSignal(res)]);
-  await play(outcome.plan, sseSink(res, outcome.headers, signal), signal);
+  const ended = state.streamStarted(auth.accountId);
+  try {
+    await play(outcome.plan, sseSink(res, outcome.headers, signal), signal);
+  } finally {
+    ended();
+  }
 }
 
 function sseSink(res: ServerResponse, headers: Record<string, string>, signal: AbortSignal): EventSink {

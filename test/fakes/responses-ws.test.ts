@@ -159,3 +159,27 @@ describe('turns on an open socket', () => {
     expect(await closeCode).toBe(1006);
   });
 });
+
+describe('what the fake records about connections and concurrency', () => {
+  it('names the connection each request arrived on: every turn of a socket shares its upgrade’s', async () => {
+    const ws = await connect();
+    await runTurn(ws, socketBody('one'));
+    await runTurn(ws, socketBody('two'));
+    const other = await connect();
+    await runTurn(other, socketBody('three'));
+    const seen = fake.requests.filter((r) => r.endpoint === 'responses').map((r) => r.connection);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[2]).not.toBe(seen[0]);
+    const upgrade = fake.requests.find((r) => r.endpoint === 'websocket');
+    expect(upgrade?.connection).toBe(seen[0]);
+  });
+
+  it('counts the streams an account has open at once, and the most it ever had', async () => {
+    fake.script(account.accountId, { kind: 'slow', delayMs: 50 }, { times: 3 });
+    const sockets = await Promise.all([connect(), connect(), connect()]);
+    const turns = sockets.map((ws) => runTurn(ws, socketBody('hello there')));
+    await Promise.all(turns);
+    expect(fake.streams(account.accountId)).toEqual({ open: 0, max: 3 });
+    expect(fake.streams('unknown')).toEqual({ open: 0, max: 0 });
+  });
+});

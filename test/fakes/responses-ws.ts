@@ -96,8 +96,13 @@ export class ResponsesSocketServer {
       await sendFrame(ws, toErrorFrame(outcome.failure));
       return;
     }
-    const finished = await play(outcome.plan, socketSink(ws), signal);
-    if (finished && outcome.plan.completes) completed.add(outcome.plan.responseId);
+    const ended = this.#state.streamStarted(accountId);
+    try {
+      const finished = await play(outcome.plan, socketSink(ws), signal);
+      if (finished && outcome.plan.completes) completed.add(outcome.plan.responseId);
+    } finally {
+      ended();
+    }
   }
 }
 

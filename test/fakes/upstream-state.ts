@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { AccountRegistry, type AuthFailureReason } from './accounts.ts';
 import { queryOf, singleHeader } from './http-io.ts';
 import { exhaustPrimary, rateLimitHeaders } from './rate-limits.ts';
@@ -22,12 +23,21 @@ const AUTH_FAILURES: Record<AuthFailureReason, () => HttpFailure> = {
   account_mismatch: accountMismatch,
 };
 
+/** How many streams an account has open now, and the most it ever had at once. */
+export interface StreamCount {
+  open: number;
+  max: number;
+}
+
 export class UpstreamState {
   readonly now: () => number;
   readonly signal: AbortSignal;
   readonly accounts: AccountRegistry;
   readonly scripts = new ScriptBook();
   readonly log: RequestLog;
+  readonly #connections = new WeakMap<Socket, number>();
+  #nextConnection = 1;
+  readonly #streams = new Map<string, StreamCount>();
 
   constructor(options: { now: () => number; signal: AbortSignal }) {
     this.now = options.now;
@@ -67,7 +77,35 @@ export class UpstreamState {
       rawHeaders: pairHeaders(req.rawHeaders),
       body: entry.body,
       accountId: entry.accountId,
+      connection: this.#connectionOf(req.socket),
     });
+  }
+
+  #connectionOf(socket: Socket): number {
+    let id = this.#connections.get(socket);
+    if (id === undefined) {
+      id = this.#nextConnection++;
+      this.#connections.set(socket, id);
+    }
+    return id;
+  }
+
+  /** Counts a stream served to `accountId` until the returned function is called (once). */
+  streamStarted(accountId: string): () => void {
+    const count = this.#streams.get(accountId) ?? { open: 0, max: 0 };
+    this.#streams.set(accountId, count);
+    count.open += 1;
+    count.max = Math.max(count.max, count.open);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      count.open -= 1;
+    };
+  }
+
+  streams(accountId: string): StreamCount {
+    return { ...(this.#streams.get(accountId) ?? { open: 0, max: 0 }) };
   }
 
   /** Consumes the scripted step for this request and applies its effect on account state. */
@@ -90,6 +128,7 @@ export class UpstreamState {
   }
 
   reset(): void {
+    this.#streams.clear();
     this.accounts.clear();
     this.scripts.clear();
     this.log.clear();

@@ -91,8 +91,16 @@ async function collect(req: Request, coding: string | undefined, limit: number, 
   return whole ? whole.subarray(0, size) : Buffer.concat(chunks, size);
 }
 
+/** Decoded body bytes kept for routes that must check them as received (a signature over the body). */
+const rawBodies = new WeakMap<Request, Buffer>();
+
+/** The decoded bytes `jsonBody(…, { keepRaw: true })` parsed; an empty buffer for a bodyless request. */
+export function rawBodyOf(req: Request): Buffer {
+  return rawBodies.get(req) ?? Buffer.alloc(0);
+}
+
 /** Parses a JSON body of at most `limitBytes` (decoded) into `req.body`; bodyless requests pass with `req.body` undefined. */
-export function jsonBody(limitBytes: number, guard: MemoryGuard): RequestHandler {
+export function jsonBody(limitBytes: number, guard: MemoryGuard, options: { keepRaw?: boolean } = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (!hasBody(req)) return next();
     taken.add(req);
@@ -103,6 +111,7 @@ export function jsonBody(limitBytes: number, guard: MemoryGuard): RequestHandler
     const ticket = guard.admit(declared);
     res.once('close', () => ticket.release());
     const buffer = await collect(req, coding, limitBytes, ticket);
+    if (options.keepRaw) rawBodies.set(req, buffer);
     req.body = parseJsonText(buffer.toString('utf8'));
     next();
   };

@@ -1,6 +1,8 @@
 /**
  * The drain barrier (§11.7): counts in-flight requests, and once draining refuses new ones with 503
- * "Server is draining" — except liveness and the drain endpoints, which the preStop hook needs.
+ * "Server is draining" — except liveness and the drain endpoints, which the preStop hook needs, and
+ * turns other replicas forward (the bridge route serves sessions this replica still holds, and refuses
+ * new ones itself, so the sender can serve them elsewhere).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { DrainState } from '../../cluster/drain.ts';
@@ -8,7 +10,7 @@ import { DRAINING_BODY } from '../errors.ts';
 import { sendJson } from '../send-error.ts';
 
 const UNCOUNTED = ['/health', '/internal/drain/'];
-const ALLOWED_WHILE_DRAINING = ['/health/live', '/health', '/internal/drain/'];
+const ALLOWED_WHILE_DRAINING = ['/health/live', '/health', '/internal/drain/', '/internal/bridge/'];
 
 function matches(path: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)));

@@ -1,6 +1,6 @@
 /**
  * The last word on a request: unknown paths and thrown errors become the envelope the path's
- * audience expects — OpenAI errors on proxy routes (§13), the dashboard envelope on the admin API,
+ * audience expects — OpenAI errors on proxy routes (§13) and forwards between replicas, the dashboard envelope on the admin API,
  * `{"detail": …}` elsewhere. Body failures are the client's fault (4xx, body/read-json.ts), never a 500;
  * an unreachable database is a 503 with Retry-After.
  */
@@ -17,11 +17,16 @@ function isAdminPath(path: string): boolean {
   return path.startsWith('/internal/admin/');
 }
 
+/** Forwards between replicas: the sender reads the OpenAI envelope's code (e.g. to serve a drain refusal itself). */
+function isBridgePath(path: string): boolean {
+  return path.startsWith('/internal/bridge/');
+}
+
 function send(req: Request, res: Response, error: ProxyError): void {
   // Refused before the client finished uploading (auth, size, budget): answer and close, rather than
   // keep reading an upload nobody will use or keep its socket for another request.
   if (!req.complete) res.setHeader('connection', 'close');
-  if (isProxyPath(req.path)) sendProxyError(res, error);
+  if (isProxyPath(req.path) || isBridgePath(req.path)) sendProxyError(res, error);
   else if (isAdminPath(req.path)) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
   else sendJson(res, error.status, { detail: error.message });
 }

@@ -7,13 +7,15 @@
 import { Router, type Request, type Response } from 'express';
 import { sendJson } from '../send-error.ts';
 import type { HealthProbes } from '../services.ts';
+import { PROCESS_HEADER } from '../../cluster/advertise-probe.ts';
 import type { DrainState } from '../../cluster/drain.ts';
 
-export function healthRoutes(health: HealthProbes, drain: DrainState): Router {
+/** `processId`: answered on `/health/live`, so a replica can check its advertise URL reaches itself. */
+export function healthRoutes(health: HealthProbes, drain: DrainState, processId: string): Router {
   const router = Router();
   const ok = (_req: Request, res: Response): void => sendJson(res, 200, { status: 'ok' });
   router.get('/health', ok);
-  router.get('/health/live', ok);
+  router.get('/health/live', (_req, res) => sendJson(res, 200, { status: 'ok' }, { [PROCESS_HEADER]: processId }));
   router.get('/health/startup', (req, res) => {
     if (health.started()) ok(req, res);
     else sendJson(res, 503, { detail: 'Service is starting' });
@@ -24,7 +26,8 @@ export function healthRoutes(health: HealthProbes, drain: DrainState): Router {
     if (!database) return sendJson(res, 503, { detail: 'Database is unreachable', checks: { database: 'error' } });
     const schema = await health.schemaAtHead().catch(() => false);
     if (!schema) return sendJson(res, 503, { detail: 'Database schema is not at head', checks: { database: 'ok', schema: 'behind' } });
-    sendJson(res, 200, { status: 'ok', checks: { database: 'ok', schema: 'ok' } });
+    const members = await health.ringMembers?.().catch(() => undefined);
+    sendJson(res, 200, { status: 'ok', checks: { database: 'ok', schema: 'ok', ...(members === undefined ? {} : { ring_members: String(members) }) } });
   });
   return router;
 }

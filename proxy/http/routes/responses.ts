@@ -56,6 +56,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       streaming: true,
       budgetMs: settings.streamBudgetMs,
       turnState: true,
+      bridgeable: true,
       sink: (headers) => new ResponsesSseSink(res, { mode, requestId, createdAt: now(), headers }),
       reject: (error) => sendProxyError(res, error),
     });
@@ -72,6 +73,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       streaming,
       budgetMs: streaming ? settings.streamBudgetMs : settings.unaryBudgetMs,
       turnState: streaming,
+      bridgeable: true,
       sink: (headers) =>
         streaming ? new ResponsesSseSink(res, { mode: 'public', requestId, createdAt: now(), headers }) : new ResponsesJsonSink(res, headers),
       reject: (error) => sendProxyError(res, error),
@@ -89,6 +91,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       streaming: false,
       budgetMs: settings.compactBudgetMs,
       turnState: false,
+      compact: true,
       sink: (headers) => new CompactJsonSink(res, headers),
       reject: (error) => sendProxyError(res, error),
     });

@@ -261,6 +261,7 @@ class SocketSession {
         preferredAccount: this.#account,
         transport: this.#upstream,
         surfaceStaleAnchor: this.#native,
+        bridgeable: true,
         accepted: (accountId) => {
           this.#account = accountId;
         },

@@ -1,5 +1,6 @@
 /** Every entity schema, in one list for the DataSource. */
 import { AccountEntity } from './account.ts';
+import { RingMemberEntity, SessionOwnerEntity } from './bridge.ts';
 import { ApiKeyEntity, ApiKeyLimitEntity, UsageReservationEntity, UsageReservationItemEntity } from './api-key.ts';
 import { RefreshClaimEntity, RuntimeSentinelEntity, SchedulerLeaderEntity, StickySessionEntity } from './coordination.ts';
 import { RequestLogEntity } from './request-log.ts';
@@ -17,4 +18,6 @@ export const ENTITIES = [
   SchedulerLeaderEntity,
   StickySessionEntity,
   RuntimeSentinelEntity,
+  RingMemberEntity,
+  SessionOwnerEntity,
 ];

@@ -37,7 +37,9 @@ describe('Codex CLI through the proxy', () => {
     const sent = fake.requests.filter((r) => r.endpoint === 'responses').at(-1)!;
     expect(sent.headers['user-agent']).toMatch(/^codex_exec\//);
     expect(sent.headers.authorization).not.toContain(apiKey);
-    expect(sent.body).toMatchObject({ store: false, stream: true, model: 'gpt-5.4' });
+    // A Codex session (thread-id) reaches the upstream on the session's own WebSocket: the session bridge.
+    expect(sent.transport).toBe('ws');
+    expect(sent.body).toMatchObject({ type: 'response.create', store: false, model: 'gpt-5.4' });
   });
 
   it('codex exec completes a turn over the Responses WebSocket', async () => {

@@ -19,6 +19,7 @@ import type { PostgresServer } from '../../harness/postgres.ts';
 import { adminPost, adminToken, withFakeUpstream } from './support/codexlb.ts';
 import { getCodexLB, repoRoot, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
 import { shortTurn, streamTurn } from './support/turns.ts';
+import { CodexSession } from '../proxy/support/codex-cli.ts';
 
 const ns = 'codex';
 const name = 'prod';
@@ -65,6 +66,9 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     const manifest = withFakeUpstream(parse(await sample('codexlb-replicated.yaml')), env.fake);
     // A shorter preStop dwell keeps the suite quick; drain time covers the longest stream the tests hold open.
     manifest.spec.shutdown = { preStopSleepSeconds: 5, drainTimeoutSeconds: 90, terminationGracePeriodSeconds: 125 };
+    // One fake account carries every stream the suite opens at once (six during the rollout); the default
+    // per-account cap (8 across the replicas, one slot per replica kept for bound conversations) would hold some back.
+    manifest.spec.env = [...(manifest.spec.env ?? []), { name: 'CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT', value: '32' }];
     await env.apply([manifest]);
     await waitForCondition(env.client, ns, name, 'Ready', 'True', undefined, 300_000).catch(fail);
     account = env.fake.addAccount({ plan: 'pro' });
@@ -138,6 +142,50 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
       const response = await client.responses.create({ model: 'gpt-5.4', input: `Decrypt on ${pod.metadata.name}` });
       expect(response.output_text).toContain(`Echo from ${account.accountId}: Decrypt on ${pod.metadata.name}`);
     }
+  });
+
+  it('a 3-turn Codex CLI session through the Service stays on its owner’s upstream connection, whichever pod each turn reaches', async () => {
+    const service = await env.serviceURL(ns, name);
+    // Every pod found the other two in the ring (their advertise URLs are the handoff Service's per-pod names).
+    for (const pod of await pods()) {
+      await waitFor(`${pod.metadata.name} to see 3 ring members`, async () => {
+        const ready = (await (await fetch(`http://${pod.status.podIP}:2455/health/ready`)).json()) as { checks?: { ring_members?: string } };
+        return ready.checks?.ring_members === '3' ? true : undefined;
+      }, { timeoutMs: 30_000 }).catch(fail);
+    }
+    const since = env.fake.requests.at(-1)?.seq ?? 0;
+    const codex = new CodexSession({ baseUrl: service, apiKey });
+    for (const prompt of ['first turn in the cluster', 'second turn in the cluster', 'third turn in the cluster']) {
+      const run = await codex.turn(prompt);
+      expect(run.code, run.output).toBe(0);
+      expect(run.stdout).toContain(prompt);
+    }
+    // kube-proxy picks a pod per connection (each `codex exec` is a new one); the session's owner serves every turn.
+    const turns = env.fake.requests.filter((r) => r.seq > since && r.endpoint === 'responses');
+    expect(turns).toHaveLength(3);
+    expect(new Set(turns.map((t) => t.connection)).size).toBe(1);
+    expect(new Set(turns.map((t) => t.accountId))).toEqual(new Set([account.accountId]));
+  });
+
+  it('scaling down loses no in-flight stream: the removed pod drains first and leaves the ring; scaling up rejoins it', async () => {
+    const victim = (await pods()).find((p) => p.metadata.name === `${name}-2`) as PodJson;
+    env.fake.script(account.accountId, { kind: 'slow', delayMs: 1000 });
+    const stream = streamTurn(`http://${victim.status.podIP}:2455`, apiKey, 'a stream on the pod being removed').catch((err: Error) => [`error: ${err.message}`]);
+    await waitFor('the stream to start', async () => (env.fake.streams(account.accountId).open > 0 ? true : undefined), { timeoutMs: 30_000 });
+    await env.kubectl('scale', 'codexlb', name, '-n', ns, '--replicas=2');
+    expect((await stream).at(-1)).toBe('response.completed');
+    await waitFor(`${name}-2 to be gone`, async () => ((await pods()).some((p) => p.metadata.name === `${name}-2`) ? undefined : true), { timeoutMs: 120_000 }).catch(fail);
+    const [survivor] = await pods();
+    await waitFor('the survivors to see 2 ring members', async () => {
+      const ready = (await (await fetch(`http://${survivor?.status.podIP}:2455/health/ready`)).json()) as { checks?: { ring_members?: string } };
+      return ready.checks?.ring_members === '2' ? true : undefined;
+    }, { timeoutMs: 30_000 }).catch(fail);
+
+    await env.kubectl('scale', 'codexlb', name, '-n', ns, '--replicas=3');
+    await waitFor('3 Ready pods again', async () => {
+      const now = await pods();
+      return now.length === 3 && now.every((p) => p.status.containerStatuses?.[0]?.ready) ? true : undefined;
+    }, { timeoutMs: 180_000, intervalMs: 1000 }).catch(fail);
   });
 
   it('an image upgrade migrates first, then rolls the pods without failing a request or cutting a stream', async () => {

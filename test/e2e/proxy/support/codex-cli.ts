@@ -17,31 +17,61 @@ export interface CodexRun {
   output: string;
 }
 
+export interface CodexOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** `supports_websockets = true`: Responses over a WebSocket (one per `codex exec` process). */
+  websockets?: boolean;
+}
+
+/**
+ * One Codex conversation: the first `turn()` runs `codex exec`, later ones `codex exec resume <session id>`
+ * in the same CODEX_HOME — each a new process (and a new connection), carrying the same thread and
+ * session ids, as a user resuming a session does.
+ */
+export class CodexSession {
+  readonly home: string;
+  readonly #options: CodexOptions;
+  /** Known after the first turn. */
+  id: string | undefined;
+
+  constructor(options: CodexOptions) {
+    this.#options = options;
+    this.home = mkdtempSync(join(tmpdir(), 'codex-home-'));
+    writeFileSync(
+      join(this.home, 'config.toml'),
+      [
+        'model = "gpt-5.4"',
+        'model_provider = "codexlb"',
+        '',
+        '[model_providers.codexlb]',
+        'name = "codex-lb"',
+        `base_url = "${options.baseUrl}/backend-api/codex"`,
+        'wire_api = "responses"',
+        'env_key = "CODEX_LB_API_KEY"',
+        `supports_websockets = ${options.websockets ? 'true' : 'false'}`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  async turn(prompt: string): Promise<CodexRun> {
+    const args = this.id === undefined ? ['exec', '--skip-git-repo-check', prompt] : ['exec', 'resume', '--skip-git-repo-check', this.id, prompt];
+    const proc = new ManagedProcess('codex exec', process.execPath, [LAUNCHER, ...args], {
+      cwd: this.home,
+      env: { PATH: process.env.PATH, HOME: this.home, CODEX_HOME: this.home, CODEX_LB_API_KEY: this.#options.apiKey, NO_COLOR: '1' },
+      input: '',
+    });
+    let stdout = '';
+    proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const code = await proc.exited;
+    const output = proc.output();
+    this.id ??= /session id: (\S+)/.exec(output)?.[1];
+    return { code, stdout, output };
+  }
+}
+
 /** `codex exec --skip-git-repo-check <prompt>` with CODEX_HOME/config.toml naming the proxy as the model provider. */
-export async function codexExec(options: { baseUrl: string; prompt: string; apiKey: string; websockets?: boolean }): Promise<CodexRun> {
-  const home = mkdtempSync(join(tmpdir(), 'codex-home-'));
-  writeFileSync(
-    join(home, 'config.toml'),
-    [
-      'model = "gpt-5.4"',
-      'model_provider = "codexlb"',
-      '',
-      '[model_providers.codexlb]',
-      'name = "codex-lb"',
-      `base_url = "${options.baseUrl}/backend-api/codex"`,
-      'wire_api = "responses"',
-      'env_key = "CODEX_LB_API_KEY"',
-      `supports_websockets = ${options.websockets ? 'true' : 'false'}`,
-      '',
-    ].join('\n'),
-  );
-  const proc = new ManagedProcess('codex exec', process.execPath, [LAUNCHER, 'exec', '--skip-git-repo-check', options.prompt], {
-    cwd: home,
-    env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, CODEX_LB_API_KEY: options.apiKey, NO_COLOR: '1' },
-    input: '',
-  });
-  let stdout = '';
-  proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const code = await proc.exited;
-  return { code, stdout, output: proc.output() };
+export function codexExec(options: CodexOptions & { prompt: string }): Promise<CodexRun> {
+  return new CodexSession(options).turn(options.prompt);
 }

@@ -13,7 +13,11 @@ import { openDataSource } from '../../../../proxy/store/data-source.ts';
 import * as migrator from '../../../../proxy/store/migrator.ts';
 import { PendingWork } from '../../../../proxy/cluster/pending-work.ts';
 import { DEFAULT_POOL_CACHING } from '../../../../proxy/routing/account-pool.ts';
-import { composeProxy } from '../../../../proxy/http/compose.ts';
+import { composeProxy, type ClusterWiring } from '../../../../proxy/http/compose.ts';
+import { ForwardSigner } from '../../../../proxy/cluster/bridge-auth.ts';
+import { Ring } from '../../../../proxy/cluster/ring.ts';
+import { RingStore } from '../../../../proxy/cluster/ring-store.ts';
+import { SessionOwnerStore } from '../../../../proxy/cluster/session-owners.ts';
 import { adminApi, dataPorts, healthProbes } from '../../../../proxy/http/data-ports.ts';
 import { serveProxy, type ListeningServer } from '../../../../proxy/http/server.ts';
 import type { ProxyServices } from '../../../../proxy/http/services.ts';
@@ -43,6 +47,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Overrides the firewall allow-list (by default read from CODEX_LB_FIREWALL_ALLOWLIST). */
   firewall?: FirewallAllowlist;
+  /** The request path's clock (epoch ms), e.g. to cross the circuit breaker's recovery time. */
+  clock?: () => number;
+  /** Join the database ring as `serve` does (instance id from the settings), so forwards to it are accepted. */
+  cluster?: boolean;
 }
 
 export async function migrate(settings: Settings): Promise<void> {
@@ -79,8 +87,16 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
   const logs: string[] = [];
   const logger = captureLogger(logs);
   const pending = new PendingWork();
+  let cluster: ClusterWiring | undefined;
+  if (options.cluster) {
+    const owners = new SessionOwnerStore(dataLayer.dataSource);
+    const ring = new Ring({ store: new RingStore(dataLayer.dataSource), owners, instanceId: settings.sessionBridgeInstanceId, endpoint: null, logger });
+    await ring.register();
+    cluster = { ring, owners, signer: new ForwardSigner(dataLayer.bridgeKey) };
+  }
   const composed = composeProxy({
     settings,
+    cluster,
     pending,
     // Tests change accounts behind the proxy's back (SQL, repository events) and expect the next
     // request to see it: the account list is read per selection here; tokens are cached as in serve.
@@ -91,6 +107,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     health: healthProbes(dataLayer, () => true),
     admin: adminApi(dataLayer, settings, logger),
     logger,
+    clock: options.clock,
   });
   const server = await serveProxy(composed.services, { host: '127.0.0.1', port: 0 });
   return {

@@ -1,0 +1,52 @@
+/**
+ * The owner's answer to a forwarded turn: the upstream's events verbatim as SSE (no public-contract
+ * rewriting, no vendor filtering — the origin does that for its own client), comment keepalives, and a
+ * proxy-detected failure as `response.failed`.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ProxyError } from '../errors.ts';
+import type { RelayEnd, RelaySink } from '../relay.ts';
+import { COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
+import { responseFailedEvent } from '../translate/failure-event.ts';
+import type { ResponseEvent } from '../../upstream/events.ts';
+
+export class BridgeSseSink implements RelaySink {
+  readonly #res: ServerResponse;
+  readonly #writer: StreamWriter;
+  readonly #headers: Record<string, string>;
+  readonly #fallbackId: string;
+  readonly #createdAt: number;
+  #responseId: string | undefined;
+
+  constructor(res: ServerResponse, options: { headers: Record<string, string>; requestId: string; createdAt: number }) {
+    this.#res = res;
+    this.#writer = new StreamWriter(res);
+    this.#headers = options.headers;
+    this.#fallbackId = `resp_${options.requestId.replace(/-/g, '')}`;
+    this.#createdAt = options.createdAt;
+  }
+
+  /** Commits 200 and the headers now: the upstream accepted. */
+  open(): void {
+    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+  }
+
+  async event(event: ResponseEvent): Promise<void> {
+    const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string') this.#responseId ??= id;
+    await this.#writer.write(sseEvent(event));
+  }
+
+  async keepalive(): Promise<void> {
+    await this.#writer.write(COMMENT_KEEPALIVE);
+  }
+
+  async fail(error: ProxyError): Promise<void> {
+    await this.#writer.write(sseEvent(responseFailedEvent(error, this.#responseId ?? this.#fallbackId, this.#createdAt)));
+  }
+
+  complete(end: RelayEnd): void {
+    if (end.kind === 'aborted') this.#res.destroy();
+    else this.#writer.end();
+  }
+}

@@ -27,8 +27,9 @@ describe('cluster-up / cluster-down', () => {
         serverVersion: { gitVersion: string };
       };
       expect(version.serverVersion.gitVersion).toMatch(/^v1\.35\./);
-      const nodes = await run(kubectl, [`--kubeconfig=${kubeconfig}`, 'get', 'nodes', '--no-headers']);
-      expect(nodes).toMatch(/kwok-node-0\s+Ready/);
+      // kwok marks its Nodes Ready shortly after they are created; a loaded machine makes that a while.
+      const ready = await run(kubectl, [`--kubeconfig=${kubeconfig}`, 'wait', '--for=condition=Ready', 'node/kwok-node-0', '--timeout=90s']);
+      expect(ready).toMatch(/node\/kwok-node-0 condition met/);
 
       const servePid = Number((await readFile(join(local, 'cluster', 'serve.pid'), 'utf8')).trim());
       expect(await run(process.execPath, [cli, 'up'], { env })).toContain('already running');

@@ -30,18 +30,25 @@ function clusterCli(local: string, ...args: string[]): Promise<{ code: number | 
   });
 }
 
-async function liveRecords(): Promise<Array<{ index: number; dir: string; ownerPid: number }>> {
+/**
+ * The node records a given process owns. Records are machine-wide (another checkout's tests may hold a node
+ * at the same time), so a test only ever looks at the ones its own process started.
+ */
+async function recordsOwnedBy(pid: number): Promise<Array<{ index: number; dir: string; ownerPid: number }>> {
   const names = await readdir(RECORDS).catch(() => []);
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(RECORDS, n), 'utf8')) as { index: number; dir: string; ownerPid: number }));
+  const records = await Promise.all(
+    names.map(async (n) => JSON.parse(await readFile(join(RECORDS, n), 'utf8')) as { index: number; dir: string; ownerPid: number }),
+  );
+  return records.filter((r) => r.ownerPid === pid);
 }
 
 describe('the real-pod profile', () => {
   it('cluster-up PROFILE=real gives a Ready node; cluster-down leaves nothing behind', async () => {
     const local = await mkdtemp(join(tmpdir(), 'codexlb-local-'));
-    const before = new Set((await liveRecords()).map((r) => r.index));
     const up = await clusterCli(local, 'up', 'real');
     expect(up.code, up.output).toBe(0);
-    const record = (await liveRecords()).find((r) => !before.has(r.index));
+    const servePid = Number((await readFile(join(local, 'cluster', 'serve.pid'), 'utf8')).trim());
+    const [record] = await recordsOwnedBy(servePid);
     expect(record, 'a node record for the new cluster').toBeDefined();
     const { kubectl } = await controlPlaneBinaries();
     const ready = await run(kubectl, [`--kubeconfig=${join(local, 'kubeconfig')}`, 'get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
@@ -54,9 +61,8 @@ describe('the real-pod profile', () => {
   });
 
   it('a node component that cannot start fails the start with its output, and leaves nothing behind', async () => {
-    const before = new Set((await liveRecords()).map((r) => r.index));
     const attempt = startRealCluster({ kubeletArgs: ['--no-such-kubelet-flag'] });
     await expect(attempt).rejects.toThrow(/kubelet exited:[\s\S]*no-such-kubelet-flag/);
-    expect((await liveRecords()).filter((r) => !before.has(r.index))).toEqual([]);
+    expect(await recordsOwnedBy(process.pid)).toEqual([]);
   });
 });

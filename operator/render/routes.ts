@@ -65,16 +65,21 @@ function renderIngresses(cr: CodexLB): KubeObject[] {
     });
   }
   if (ingress.enabled && continuityEnabled(cr.spec)) {
-    const affinity = {
-      'nginx.ingress.kubernetes.io/upstream-hash-by': continuity.nginx.upstreamHashBy,
-      'nginx.ingress.kubernetes.io/proxy-next-upstream': continuity.nginx.proxyNextUpstream,
-      'nginx.ingress.kubernetes.io/proxy-next-upstream-tries': String(continuity.nginx.proxyNextUpstreamTries),
-    };
+    // ingress-nginx annotations mean nothing to other controllers (and some reject unknown ones): the
+    // continuity route carries them only with ingress.nginx.enabled, like the main route.
+    const affinity = ingress.nginx.enabled
+      ? {
+          ...nginxStreaming(cr),
+          'nginx.ingress.kubernetes.io/upstream-hash-by': continuity.nginx.upstreamHashBy,
+          'nginx.ingress.kubernetes.io/proxy-next-upstream': continuity.nginx.proxyNextUpstream,
+          'nginx.ingress.kubernetes.io/proxy-next-upstream-tries': String(continuity.nginx.proxyNextUpstreamTries),
+        }
+      : {};
     const continuityHosts = hosts.map((h) => ({ host: h.host, paths: CONTINUITY_PATHS.map((path) => ({ path, pathType: 'Exact' })) }));
     out.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...nginxStreaming(cr), ...affinity, ...ingress.annotations } }),
+      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...affinity, ...ingress.annotations } }),
       spec: ingressSpec(cr, continuityHosts, { service: n.service, port: 'http' }),
     });
   }

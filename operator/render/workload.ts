@@ -128,11 +128,19 @@ function affinity(cr: CodexLB): object | undefined {
     : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
 }
 
-/** Spread constraints without a selector would match every pod in the namespace; add ours. */
+/**
+ * A spread constraint without a selector, or with an empty one (`labelSelector: {matchLabels: {}}`,
+ * as the official chart's production values ship it), counts every pod in the namespace; give it ours.
+ */
 function topologySpread(cr: CodexLB): object[] | undefined {
   const constraints = cr.spec.scheduling.topologySpreadConstraints;
   if (!constraints?.length) return undefined;
-  return constraints.map((c) => (c.labelSelector ? c : { ...c, labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } }));
+  return constraints.map((c) => (selectsSomething(c.labelSelector) ? c : { ...c, labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } }));
+}
+
+function selectsSomething(selector: unknown): boolean {
+  const { matchLabels, matchExpressions } = (selector ?? {}) as { matchLabels?: object; matchExpressions?: unknown[] };
+  return Object.keys(matchLabels ?? {}).length > 0 || (matchExpressions?.length ?? 0) > 0;
 }
 
 /** What must roll the pods when it changes but is not otherwise part of the template. */

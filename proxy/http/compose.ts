@@ -115,6 +115,10 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       refreshed() {
         metrics.tokenRefreshes.inc({ reason: 'upstream_401' });
       },
+      backgroundFailed(operation, accountId, err) {
+        metrics.backgroundFailures.inc({ operation });
+        logger.warn('background write failed', { operation, accountId, err });
+      },
     },
   });
   const services: ProxyServices = {

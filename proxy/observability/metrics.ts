@@ -24,6 +24,7 @@ export class ProxyMetrics {
   readonly rateLimitHits: Counter<'kind'>;
   readonly tokenRefreshes: Counter<'reason'>;
   readonly streamsInflight: Gauge;
+  readonly backgroundFailures: Counter<'operation'>;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(options: { accounts?: AccountCounts; inflight?: () => number } = {}) {
@@ -36,6 +37,12 @@ export class ProxyMetrics {
     this.upstreamErrors = new Counter({ name: 'codex_lb_upstream_errors_total', help: 'Upstream failures by classification and error code', labelNames: ['class', 'code'], registers });
     this.rateLimitHits = new Counter({ name: 'codex_lb_rate_limit_hits_total', help: 'Upstream rate-limit and quota answers', labelNames: ['kind'], registers });
     this.tokenRefreshes = new Counter({ name: 'codex_lb_token_refreshes_total', help: 'Token refreshes forced by the request path', labelNames: ['reason'], registers });
+    this.backgroundFailures = new Counter({
+      name: 'codex_lb_background_failures_total',
+      help: 'Work that outlives its request and failed (sticky-session writes, mid-stream failure records, WebSocket errors), by operation',
+      labelNames: ['operation'],
+      registers,
+    });
     const inflight = options.inflight;
     this.streamsInflight = new Gauge({
       name: 'codex_lb_stream_pool_inflight',

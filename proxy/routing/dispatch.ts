@@ -46,10 +46,14 @@ export interface DispatchSettings {
   preferEarlierReset: boolean;
 }
 
+/** Writes the dispatcher leaves running after it returned: a failure must still be seen (logged, counted). */
+export type BackgroundWrite = 'sticky_session_write' | 'stream_failure_record';
+
 export interface DispatchObserver {
   accepted(accountId: string): void;
   attemptFailed(accountId: string, kind: FailureClass, failure: UpstreamFailure): void;
   refreshed(accountId: string): void;
+  backgroundFailed(write: BackgroundWrite, accountId: string, err: unknown): void;
 }
 
 export interface DispatchDeps {
@@ -173,7 +177,9 @@ export class Dispatcher {
         if (plan.sticky && persist) {
           // Not awaited here (it would delay the first byte); the caller awaits `bound` before the
           // answer ends, so the client's next turn finds the binding.
-          attempt.stream.bound = this.#deps.affinity.set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds).catch(() => undefined);
+          attempt.stream.bound = this.#deps.affinity
+            .set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds)
+            .catch((err: unknown) => this.#deps.observer?.backgroundFailed('sticky_session_write', accountId, err));
         }
         return attempt.stream;
       }
@@ -358,7 +364,11 @@ export class Dispatcher {
       response.release(outcome.kind === 'success');
       cleanup();
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
-      else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);
+      else if (outcome.kind === 'failure') {
+        this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), (err) =>
+          this.#deps.observer?.backgroundFailed('stream_failure_record', accountId, err),
+        );
+      }
     };
     const probed = await this.#probe(pump, request);
     if (probed.ok) {

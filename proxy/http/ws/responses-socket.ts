@@ -162,7 +162,10 @@ class SocketSession {
     this.#upstream = services.upstreamSockets?.();
     this.#leaveDrain = services.drain.enter();
     ws.on('message', (data) => this.#enqueue(data));
-    ws.on('error', (err) => services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err }));
+    ws.on('error', (err) => {
+      services.metrics.backgroundFailures.inc({ operation: 'websocket' });
+      services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err });
+    });
     ws.once('close', () => {
       clearTimeout(this.#idleTimer);
       this.#closed.abort();

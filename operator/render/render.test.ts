@@ -7,7 +7,7 @@ import { offlineInput } from './offline.ts';
 import { renderCodexLB } from './codexlb.ts';
 import { MANAGED_ENV } from '../api/managed-env.ts';
 import { composeDatabaseUrl } from './secrets.ts';
-import { admitted as cr, find, ids, render, replicatedSpec } from './testing.ts';
+import { NO_OPTIONAL_APIS, admitted as cr, find, ids, render, replicatedSpec } from './testing.ts';
 import { configHash } from './workload.ts';
 
 describe('renderCodexLB', () => {
@@ -72,7 +72,7 @@ describe('renderCodexLB', () => {
       'HTTPRoute/lb-responses',
       'HTTPRoute/lb-oauth',
     ]);
-    const withoutGateway = render(spec, { capabilities: { gatewayAPI: false, monitoring: false } });
+    const withoutGateway = render(spec, { capabilities: NO_OPTIONAL_APIS });
     expect(ids(withoutGateway).filter((id) => id.startsWith('HTTPRoute'))).toEqual([]);
     const oauth = find(render(spec), 'Ingress', 'lb-oauth');
     expect(oauth.spec.rules[0].http.paths).toEqual([{ path: '/auth/callback', pathType: 'Exact', backend: { service: { name: 'lb-oauth', port: { name: 'oauth' } } } }]);
@@ -115,7 +115,7 @@ describe('renderCodexLB', () => {
       'CodexLBNoActiveAccounts',
     ]);
     expect(rule.spec.groups[0].rules[0].expr).toContain('namespace="ns",job="lb-metrics"');
-    expect(ids(render(spec, { capabilities: { gatewayAPI: false, monitoring: false } })).filter((id) => /Monitor|Rule/.test(id))).toEqual([]);
+    expect(ids(render(spec, { capabilities: NO_OPTIONAL_APIS })).filter((id) => /Monitor|Rule/.test(id))).toEqual([]);
   });
 
   it('mounts the encryption key unless the proxy keeps its own key file on the volume', () => {

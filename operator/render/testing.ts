@@ -3,7 +3,7 @@ import type { CodexLB } from '../api/crds.ts';
 import { admitOffline } from '../api/defaults.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
 import { renderCodexLB } from './codexlb.ts';
-import type { RenderInput } from './input.ts';
+import type { Capabilities, RenderInput } from './input.ts';
 import { offlineInput } from './offline.ts';
 
 export function admitted(spec: Record<string, unknown>, name = 'lb'): CodexLB {
@@ -25,3 +25,5 @@ export const ids = (objects: KubeObject[]): string[] => objects.map((o) => `${o.
 // Rendered objects are plain JSON; tests read them freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const find = (objects: KubeObject[], kind: string, name: string): any => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+export const NO_OPTIONAL_APIS: Capabilities = { gatewayAPI: false, monitoring: false, externalSecrets: false, cloudNativePG: false };

@@ -54,7 +54,7 @@ export function podVolumes(input: RenderInput): object[] {
       secret: { secretName: input.encryptionKey.name, items: [{ key: input.encryptionKey.key, path: 'encryption.key' }], defaultMode: 0o440 },
     });
   }
-  return volumes;
+  return [...volumes, ...(cr.spec.podTemplate.extraVolumes ?? [])];
 }
 
 export function volumeMounts(input: RenderInput): object[] {
@@ -64,7 +64,7 @@ export function volumeMounts(input: RenderInput): object[] {
     { name: 'admin-token', mountPath: ADMIN_DIR, readOnly: true },
   ];
   if (input.encryptionKey) mounts.push({ name: 'encryption-key', mountPath: ENCRYPTION_DIR, readOnly: true });
-  return mounts;
+  return [...mounts, ...(input.codexlb.spec.podTemplate.extraVolumeMounts ?? [])];
 }
 
 /** Environment shared by the proxy, the schema gate and the migration Job; user env comes last. */
@@ -171,10 +171,14 @@ export function podTemplate(input: RenderInput, image: string): object {
   const cr = input.codexlb;
   const { spec } = cr;
   const n = names(cr.metadata.name);
-  const annotations: Record<string, string> = { ...spec.podTemplate.annotations, [ANNOTATION_CONFIG_HASH]: configHash(input) };
+  const annotations: Record<string, string> = {
+    ...spec.commonAnnotations,
+    ...spec.podTemplate.annotations,
+    [ANNOTATION_CONFIG_HASH]: configHash(input),
+  };
   if (spec.restartToken) annotations[ANNOTATION_RESTART_TOKEN] = spec.restartToken;
   return {
-    metadata: { labels: { ...spec.podTemplate.labels, ...selectorLabels(cr.metadata.name) }, annotations },
+    metadata: { labels: { ...spec.commonLabels, ...spec.podTemplate.labels, ...selectorLabels(cr.metadata.name) }, annotations },
     spec: {
       serviceAccountName: n.serviceAccount,
       automountServiceAccountToken: false,
@@ -236,7 +240,7 @@ export function renderStatefulSet(input: RenderInput, image: string): KubeObject
       replicas: spec.autoscaling.enabled ? undefined : spec.topology.replicas,
       podManagementPolicy: 'Parallel',
       revisionHistoryLimit: 3,
-      updateStrategy: { type: 'RollingUpdate' },
+      updateStrategy: { type: 'RollingUpdate', ...(spec.updateStrategy.partition > 0 ? { rollingUpdate: { partition: spec.updateStrategy.partition } } : {}) },
       selector: { matchLabels: selectorLabels(cr.metadata.name) },
       template: podTemplate(input, image),
     },

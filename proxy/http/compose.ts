@@ -65,6 +65,7 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
     // Nothing larger than the upstream's response.create cap can be forwarded (no history slimming here).
     maxResponsesBodyBytes: Math.min(settings.maxDecompressedResponsesBodyBytes, settings.upstreamResponseCreateMaxBytes),
     websocketQueueLimit: settings.proxyDownstreamWebsocketQueueLimit,
+    maxConcurrentRequests: settings.backpressureMaxConcurrentRequests,
     origins: originPolicy(settings.allowedOrigins),
     deriveCacheKey: settings.openaiPromptCacheKeyDerivationEnabled,
     promptCacheTtlSeconds: settings.openaiCacheAffinityMaxAgeSeconds,
@@ -114,6 +115,9 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       },
       refreshed() {
         metrics.tokenRefreshes.inc({ reason: 'upstream_401' });
+      },
+      upstreamFinished(seconds, outcome) {
+        metrics.upstreamDuration.observe({ outcome }, seconds);
       },
       backgroundFailed(operation, accountId, err) {
         metrics.backgroundFailures.inc({ operation });

@@ -36,6 +36,8 @@ export interface HttpSettings {
   maxResponsesBodyBytes: number;
   /** `response.create` frames a client socket may queue behind its running turn. */
   websocketQueueLimit: number;
+  /** Proxy requests served at once; 0 = unlimited. */
+  maxConcurrentRequests: number;
   /** Browser origins allowed to open WebSockets and send state-changing requests. */
   origins: OriginPolicy;
   deriveCacheKey: boolean;

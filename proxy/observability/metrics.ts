@@ -25,6 +25,9 @@ export class ProxyMetrics {
   readonly tokenRefreshes: Counter<'reason'>;
   readonly streamsInflight: Gauge;
   readonly backgroundFailures: Counter<'operation'>;
+  readonly upstreamDuration: Histogram<'outcome'>;
+  readonly firstTokenPhases: Histogram<'route' | 'phase'>;
+  readonly activeConnections: Gauge<'transport'>;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(options: { accounts?: AccountCounts; inflight?: () => number } = {}) {
@@ -43,6 +46,30 @@ export class ProxyMetrics {
       labelNames: ['operation'],
       registers,
     });
+    this.upstreamDuration = new Histogram({
+      name: 'codex_lb_upstream_request_duration_seconds',
+      help: 'One upstream attempt, from sending it to its last byte or its refusal, by outcome (completed, failed, cancelled)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.firstTokenPhases = new Histogram({
+      name: 'codex_lb_time_to_first_token_phase_seconds',
+      help:
+        'Time to first token split in two: phase="proxy" from the request to sending the accepted upstream attempt (API key, account ' +
+        'selection, token refresh, failover), phase="upstream" from there to the first output delta',
+      labelNames: ['route', 'phase'],
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.activeConnections = new Gauge({
+      name: 'codex_lb_active_connections',
+      help: 'Client requests being answered (transport="http") and open client WebSockets (transport="websocket")',
+      labelNames: ['transport'],
+      registers,
+    });
+    // Both series exist from the start, so dashboards and alerts see 0 rather than nothing.
+    for (const transport of ['http', 'websocket']) this.activeConnections.set({ transport }, 0);
     const inflight = options.inflight;
     this.streamsInflight = new Gauge({
       name: 'codex_lb_stream_pool_inflight',

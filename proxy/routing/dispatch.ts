@@ -54,7 +54,12 @@ export interface DispatchObserver {
   attemptFailed(accountId: string, kind: FailureClass, failure: UpstreamFailure): void;
   refreshed(accountId: string): void;
   backgroundFailed(write: BackgroundWrite, accountId: string, err: unknown): void;
+  /** One upstream attempt ended: from sending it to its last byte (or its refusal). */
+  upstreamFinished(seconds: number, outcome: UpstreamOutcome): void;
 }
+
+/** How an upstream attempt ended: answered to its end, refused or broken, or given up by the client. */
+export type UpstreamOutcome = 'completed' | 'failed' | 'cancelled';
 
 export interface DispatchDeps {
   client: UpstreamClient;
@@ -106,6 +111,8 @@ export interface OpenStream {
   bound: Promise<void>;
   /** Epoch ms of the last upstream event (or of the upstream's answer): idle time counts from here. */
   lastEventAt: number;
+  /** Epoch ms at which the accepted attempt was sent upstream (what came before is the proxy's own time). */
+  sentAt: number;
   pump: EventPump;
   /** Releases the upstream connection and the account's in-flight slot; records the outcome. Idempotent. */
   finish(outcome: StreamOutcome): void;
@@ -335,10 +342,18 @@ export class Dispatcher {
       controller.abort();
     }, Math.max(0, waitMs));
     let response: UpstreamStreamResponse;
+    const sentAt = this.#now();
+    let timed = false;
+    const ended = (outcome: UpstreamOutcome): void => {
+      if (timed) return;
+      timed = true;
+      this.#deps.observer?.upstreamFinished((this.#now() - sentAt) / 1000, outcome);
+    };
     try {
       response = await transport.open(accountId, headers, body, controller.signal);
     } catch (err) {
       cleanup();
+      ended(request.signal.aborted ? 'cancelled' : 'failed');
       if (request.signal.aborted) throw new RequestAborted('client went away');
       const failure = failureOf(silent ?? upstreamUnavailable(`Upstream is unreachable: ${(err as Error).name}`));
       return { ok: false, kind: classifyFailure(failure), failure };
@@ -349,6 +364,7 @@ export class Dispatcher {
     if (response.status >= 400) {
       const text = await response.text().catch(() => '');
       cleanup();
+      ended('failed');
       const failure = failureFromHttp(response.status, text);
       return { ok: false, kind: classifyFailure(failure), failure };
     }
@@ -363,6 +379,7 @@ export class Dispatcher {
       pump.close();
       response.release(outcome.kind === 'success');
       cleanup();
+      ended(outcome.kind === 'success' ? 'completed' : outcome.kind === 'failure' ? 'failed' : 'cancelled');
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
       else if (outcome.kind === 'failure') {
         this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), (err) =>
@@ -381,11 +398,14 @@ export class Dispatcher {
           head: probed.head,
           bound: Promise.resolve(),
           lastEventAt: probed.lastEventAt,
+          sentAt,
           pump,
           finish,
         },
       };
     }
+    // Refused before its first real event: a failed attempt (its effects are the caller's to apply).
+    if (!probed.aborted) ended('failed');
     finish({ kind: 'neutral' });
     if (probed.aborted) throw new RequestAborted('client went away');
     return { ok: false, kind: classifyFailure(probed.failure), failure: probed.failure };

@@ -111,4 +111,31 @@ describe('computeStatus', () => {
     const status = computeStatus(inputs({ codexlb: cr, workload: { ...ready, specReplicas: 4, replicas: 4, readyReplicas: 3, updatedReplicas: 4 } }));
     expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForPods', message: '3/4 pods ready' });
   });
+
+  describe("kstatus' Stalled and Reconciling (what Flux's health checks read)", () => {
+    it('are both False once Ready', () => {
+      const status = computeStatus(inputs());
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'False', reason: 'Complete' });
+      expect(cond(status, 'Stalled')).toMatchObject({ status: 'False' });
+    });
+
+    it('say Reconciling while a migration or rollout is under way', () => {
+      const status = computeStatus(inputs({ plan: { state: 'Running', job: { name: 'lb-migrate-1', image: 'img:2' } }, desiredImage: 'img:2' }));
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Migrating' });
+      expect(cond(status, 'Stalled')?.status).toBe('False');
+    });
+
+    it('say Stalled, with the Degraded reason, when a human must act (a failed migration is not in progress)', () => {
+      const failure = { reason: DegradedReason.MigrationFailed, message: 'migration Job j failed (exit code 1)' };
+      const status = computeStatus(inputs({ plan: { state: 'Failed', job: { name: 'j', image: 'img:2' }, failure } }));
+      expect(cond(status, 'Stalled')).toMatchObject({ status: 'True', ...failure });
+      expect(cond(status, 'Reconciling')?.status).toBe('False');
+    });
+
+    it('say Reconciling, not Stalled, for a failed apply the operator retries on its own', () => {
+      const status = computeStatus(inputs({ applyError: 'applying Service lb: connection reset' }));
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+      expect(cond(status, 'Stalled')?.status).toBe('False');
+    });
+  });
 });

@@ -28,7 +28,9 @@ const PROXY_PATHS: ReadonlySet<string> = new Set([
 export function requestMetrics(metrics: ProxyMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
+    metrics.activeConnections.inc({ transport: 'http' });
     res.once('close', () => {
+      metrics.activeConnections.dec({ transport: 'http' });
       const route = routeLabel(req, PROXY_PATHS);
       metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
       metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -166,7 +166,9 @@ class SocketSession {
       services.metrics.backgroundFailures.inc({ operation: 'websocket' });
       services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err });
     });
+    services.metrics.activeConnections.inc({ transport: 'websocket' });
     ws.once('close', () => {
+      services.metrics.activeConnections.dec({ transport: 'websocket' });
       clearTimeout(this.#idleTimer);
       this.#closed.abort();
       this.#upstream?.close();

@@ -22,3 +22,75 @@ describe('topology spread constraints', () => {
     expect(constraint.labelSelector).toEqual(own);
   });
 });
+
+describe('extra volumes', () => {
+  const podTemplate = {
+    extraVolumes: [
+      { name: 'corp-ca', configMap: { name: 'corp-ca-bundle' } },
+      { name: 'client-cert', secret: { secretName: 'mtls', defaultMode: 0o440 } },
+    ],
+    extraVolumeMounts: [{ name: 'corp-ca', mountPath: '/etc/ssl/corp', readOnly: true }],
+  };
+
+  it('are mounted into the proxy, the schema gate and the migration Job', () => {
+    const objects = render({ ...replicatedSpec, podTemplate });
+    const pod = find(objects, 'StatefulSet', 'lb').spec.template.spec;
+    const job = (objects.find((o) => o.kind === 'Job') as any).spec.template.spec;
+    for (const spec of [pod, job]) expect(spec.volumes.slice(-2)).toEqual(podTemplate.extraVolumes);
+    for (const container of [pod.containers[0], pod.initContainers[0], job.containers[0]]) {
+      expect(container.volumeMounts.at(-1)).toEqual(podTemplate.extraVolumeMounts[0]);
+    }
+  });
+});
+
+describe('rollout partition', () => {
+  it('sets rollingUpdate.partition only when asked (a canary)', () => {
+    expect(find(render(replicatedSpec), 'StatefulSet', 'lb').spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
+    expect(find(render({ ...replicatedSpec, updateStrategy: { partition: 2 } }), 'StatefulSet', 'lb').spec.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { partition: 2 },
+    });
+  });
+});
+
+describe('migration Job resources', () => {
+  it('default to a small container and follow migration.job.resources', () => {
+    const job = (spec: Record<string, unknown>) => (render(spec).find((o) => o.kind === 'Job') as any).spec.template.spec.containers[0].resources;
+    expect(job(replicatedSpec)).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    const resources = { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } };
+    expect(job({ ...replicatedSpec, migration: { job: { resources } } })).toEqual(resources);
+  });
+});
+
+describe('ServiceAccount and Service', () => {
+  it('carry cloud IAM annotations and the load balancer settings', () => {
+    const objects = render({
+      ...replicatedSpec,
+      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/codex' } },
+      service: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.7', loadBalancerSourceRanges: ['198.51.100.0/24'] },
+    });
+    expect(find(objects, 'ServiceAccount', 'lb').metadata.annotations).toMatchObject({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/codex' });
+    expect(find(objects, 'Service', 'lb').spec).toMatchObject({ type: 'LoadBalancer', loadBalancerIP: '203.0.113.7', loadBalancerSourceRanges: ['198.51.100.0/24'] });
+  });
+});
+
+describe('commonLabels and commonAnnotations', () => {
+  it('are on every object and pod template, and never replace the operator labels', () => {
+    const everything = {
+      ...replicatedSpec,
+      commonLabels: { 'cost-center': 'ai', 'app.kubernetes.io/instance': 'hijacked' },
+      commonAnnotations: { 'owner.example/team': 'platform' },
+      ingress: { enabled: true, hosts: [{ host: 'lb.example.com' }] },
+      networkPolicy: { enabled: true },
+      autoscaling: { enabled: true },
+      metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboards: { enabled: true } },
+    };
+    const objects = render(everything);
+    for (const obj of objects) {
+      expect(obj.metadata.labels, `${obj.kind} ${obj.metadata.name}`).toMatchObject({ 'cost-center': 'ai', 'app.kubernetes.io/instance': 'lb' });
+      expect(obj.metadata.annotations, `${obj.kind} ${obj.metadata.name}`).toMatchObject({ 'owner.example/team': 'platform' });
+      const template = (obj as any).spec?.template?.metadata;
+      if (template) expect(template.labels).toMatchObject({ 'cost-center': 'ai', 'app.kubernetes.io/instance': 'lb' });
+    }
+  });
+});

@@ -101,6 +101,10 @@ export function loadSettings(env: Env): Settings {
     }
   }
 
+  if (values.otelEnabled === true && !values.otelExporterEndpoint) {
+    problems.push({ variable: 'CODEX_LB_OTEL_EXPORTER_ENDPOINT', message: 'required when CODEX_LB_OTEL_ENABLED is true' });
+  }
+
   if (problems.length > 0 || database === undefined) throw new SettingsError(problems);
 
   delete values.databaseUrl;

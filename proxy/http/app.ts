@@ -10,6 +10,7 @@ import { jsonBody } from './body/read-json.ts';
 import { codexV1Alias } from './middleware/codex-alias.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
 import { backpressure } from './middleware/backpressure.ts';
+import { requestSpans } from './middleware/tracing.ts';
 import { drainGate } from './middleware/drain-gate.ts';
 import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { firewall } from './middleware/firewall.ts';
@@ -50,7 +51,7 @@ export function createApp(services: ProxyServices): Express {
     services.memory.checkPressure();
     next();
   };
-  app.use(PROXY_PREFIXES, backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
+  app.use(PROXY_PREFIXES, requestSpans(services.tracer), backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
   app.use(RESPONSES_PATHS, jsonBody(settings.maxResponsesBodyBytes, services.memory));
   app.use(PROXY_PREFIXES, jsonBody(settings.maxBodyBytes, services.memory));
   app.use(responsesRoutes(services));

@@ -2,11 +2,14 @@
  * The composition root of the request path: settings + data-layer ports → ProxyServices. Used by
  * `codex-lb-proxy serve` and by the server tests, so both run the same wiring.
  */
+import { readFileSync } from 'node:fs';
+import { SpanKind } from '@opentelemetry/api';
 import type { Settings } from '../config/settings.ts';
 import { DrainState } from '../cluster/drain.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { Dispatcher } from '../routing/dispatch.ts';
 import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '../routing/ports.ts';
 import { RuntimeRegistry } from '../routing/runtime-state.ts';
@@ -75,8 +78,15 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
   };
 }
 
+/** The proxy's version (package.json): the `service.version` of its traces. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export function composeProxy(options: ComposeOptions): ComposedProxy {
   const { settings, ports, logger } = options;
+  const tracing =
+    settings.otelEnabled && settings.otelExporterEndpoint
+      ? startTracing({ endpoint: settings.otelExporterEndpoint, instanceId: settings.sessionBridgeInstanceId, version: VERSION })
+      : undefined;
   const client = new UpstreamClient({
     baseUrl: settings.upstreamBaseUrl,
     connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds),
@@ -118,6 +128,9 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       },
       upstreamFinished(seconds, outcome) {
         metrics.upstreamDuration.observe({ outcome }, seconds);
+        // A child of the request's span (the active context): when it was sent upstream, how it ended.
+        const end = Date.now();
+        tracing?.tracer.startSpan('upstream attempt', { kind: SpanKind.CLIENT, startTime: end - seconds * 1000, attributes: { 'codex_lb.upstream.outcome': outcome } }).end(end);
       },
       backgroundFailed(operation, accountId, err) {
         metrics.backgroundFailures.inc({ operation });
@@ -139,6 +152,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     pending: options.pending,
     health: options.health,
     metrics,
+    tracer: tracing?.tracer,
     logger,
     admin: options.admin,
     upstreamSockets:
@@ -153,6 +167,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     async close() {
       await options.pending.settle();
       metrics.close();
+      await tracing?.shutdown();
       await client.close();
     },
   };

@@ -92,8 +92,8 @@ describe('taking over an official-chart installation (docs/migrate-from-helm.md)
     const chartService = JSON.parse(await env.kubectl('get', 'service', RELEASE, '-n', ns, '-o', 'json'));
     await env.apply([withFakeUpstream(structuredClone(codexLBManifest), env.fake)]);
     const cr = await waitForCondition(env.client, ns, RELEASE, 'Degraded', 'True', 'NameConflict', 120_000).catch(fail);
-    expect(condition(cr, 'Degraded')?.message).toContain(`ServiceAccount ${ns}/${RELEASE} already exists and it was not created by this CodexLB`);
-    expect(condition(cr, 'Stalled')?.status).toBe('True');
+    expect(condition(cr as never, 'Degraded')?.message).toContain(`ServiceAccount ${ns}/${RELEASE} already exists and it was not created by this CodexLB`);
+    expect(condition(cr as never, 'Stalled')?.status).toBe('True');
     expect(await step(/jsonpath=.*Degraded/)).toContain('already exists and it was not created by this CodexLB');
     // Nothing of the chart changed, nothing of the operator's exists, and the chart still serves.
     expect(JSON.parse(await env.kubectl('get', 'service', RELEASE, '-n', ns, '-o', 'json')).metadata.resourceVersion).toBe(chartService.metadata.resourceVersion);

@@ -75,10 +75,10 @@ describe('credential providers', () => {
   describe('not installed', () => {
     it('names what to install, creates nothing that needs it, and does not fail in a loop', async () => {
       const eso = await waitForCondition(env.client, ns, 'eso', 'Degraded', 'True', 'ExternalSecretsNotInstalled');
-      expect(condition(eso, 'SecretsReady')).toMatchObject({ status: 'False', reason: 'ExternalSecretsNotInstalled' });
+      expect(condition(eso as never, 'SecretsReady')).toMatchObject({ status: 'False', reason: 'ExternalSecretsNotInstalled' });
       const cnpg = await waitForCondition(env.client, ns, 'cnpg', 'Degraded', 'True', 'CloudNativePGNotInstalled');
-      expect(condition(cnpg, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'CloudNativePGNotInstalled' });
-      expect(condition(cnpg, 'Stalled')).toMatchObject({ status: 'True', reason: 'CloudNativePGNotInstalled' });
+      expect(condition(cnpg as never, 'DatabaseReady')).toMatchObject({ status: 'False', reason: 'CloudNativePGNotInstalled' });
+      expect(condition(cnpg as never, 'Stalled')).toMatchObject({ status: 'True', reason: 'CloudNativePGNotInstalled' });
       for (const name of ['eso', 'cnpg']) expect(await read('apps/v1', 'StatefulSet', name)).toBeUndefined();
 
       // Looked at again every second (blockedRetryMs): no reconcile error, no write.
@@ -99,14 +99,14 @@ describe('credential providers', () => {
     it('needs the store owner to let CodexLBs read through it', async () => {
       await env.cp.apply([{ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'vault', namespace: ns }, spec: {} }]);
       const cr = await waitForCondition(env.client, ns, 'eso', 'Degraded', 'True', 'SecretAccessNotGranted');
-      expect(condition(cr, 'Degraded')?.message).toContain(`kubectl -n ${ns} label secretstore vault ${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE}`);
+      expect(condition(cr as never, 'Degraded')?.message).toContain(`kubectl -n ${ns} label secretstore vault ${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE}`);
       expect(await read('external-secrets.io/v1', 'ExternalSecret', 'eso-credentials')).toBeUndefined();
     });
 
     it('creates the ExternalSecret once allowed, and waits for its Secret without being degraded', async () => {
       await env.cp.kubectl('label', 'secretstore', 'vault', '-n', ns, `${SECRET_ACCESS_LABEL}=${SECRET_ACCESS_VALUE}`);
       const cr = await waitForCondition(env.client, ns, 'eso', 'Progressing', 'True', 'WaitingForExternalSecret');
-      expect(condition(cr, 'Degraded')?.status).toBe('False');
+      expect(condition(cr as never, 'Degraded')?.status).toBe('False');
       const es = (await read('external-secrets.io/v1', 'ExternalSecret', 'eso-credentials'))!;
       expect(es.spec).toMatchObject({
         secretStoreRef: { name: 'vault', kind: 'SecretStore' },
@@ -125,7 +125,7 @@ describe('credential providers', () => {
         '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] } }),
       );
       const cr = await waitForCondition(env.client, ns, 'eso', 'Degraded', 'True', 'ExternalSecretNotSynced');
-      expect(condition(cr, 'Degraded')?.message).toContain('SecretSyncedError: could not get secret data from provider');
+      expect(condition(cr as never, 'Degraded')?.message).toContain('SecretSyncedError: could not get secret data from provider');
       await env.cp.kubectl('patch', 'externalsecret', 'eso-credentials', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/status"}]');
     });
 
@@ -143,7 +143,7 @@ describe('credential providers', () => {
       await env.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'impostor-credentials', namespace: ns }, data: { 'database-url': b64('postgresql://x@evil:5432/x') } } as KubeObject);
       await env.cp.apply([codexLB(ns, 'impostor', esoSpec('vault'))]);
       const cr = await waitForCondition(env.client, ns, 'impostor', 'Degraded', 'True', 'NameConflict');
-      expect(condition(cr, 'Degraded')?.message).toContain('Secret providers/impostor-credentials exists but it is not controlled by ExternalSecret impostor-credentials');
+      expect(condition(cr as never, 'Degraded')?.message).toContain('Secret providers/impostor-credentials exists but it is not controlled by ExternalSecret impostor-credentials');
       expect(await read('batch/v1', 'Job', 'impostor')).toBeUndefined();
     });
   });
@@ -156,8 +156,8 @@ describe('credential providers', () => {
 
     it('creates the Cluster as soon as CloudNativePG is installed, and waits for its database', async () => {
       const cr = await waitForCondition(env.client, ns, 'cnpg', 'Progressing', 'True', 'WaitingForCloudNativePG');
-      expect(condition(cr, 'Degraded')?.status).toBe('False');
-      expect(condition(cr, 'DatabaseReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForCloudNativePG' });
+      expect(condition(cr as never, 'Degraded')?.status).toBe('False');
+      expect(condition(cr as never, 'DatabaseReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForCloudNativePG' });
       const cluster = (await read('postgresql.cnpg.io/v1', 'Cluster', 'cnpg-postgres'))!;
       expect(cluster.spec).toEqual({ instances: 2, storage: { size: '1Gi' }, bootstrap: { initdb: { database: 'codexlb', owner: 'codexlb' } } });
       expect(cluster.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'CodexLB', name: 'cnpg', controller: true });
@@ -167,7 +167,7 @@ describe('credential providers', () => {
       const cluster = (await read('postgresql.cnpg.io/v1', 'Cluster', 'cnpg-postgres'))!;
       await env.client.create(providedSecret('cnpg-postgres-app', cluster, { uri: `postgresql://codexlb:pw@cnpg-postgres-rw.${ns}:5432/codexlb`, username: 'codexlb' }));
       const cr = await waitForCondition(env.client, ns, 'cnpg', 'Ready', 'True');
-      expect(condition(cr, 'DatabaseReady')?.status).toBe('True');
+      expect(condition(cr as never, 'DatabaseReady')?.status).toBe('True');
       const sts = (await read('apps/v1', 'StatefulSet', 'cnpg'))!;
       expect(sts.spec.template.spec.containers[0].env).toContainEqual({ name: 'CODEX_LB_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'cnpg-postgres-app', key: 'uri' } } });
       // The migration Job ran against it first, as with any PostgreSQL.
@@ -177,7 +177,7 @@ describe('credential providers', () => {
 
   it('leaves the steady state alone: no writes once everything is in place', async () => {
     await waitFor('both installations Ready', async () => {
-      const states = await Promise.all(['eso', 'cnpg'].map(async (n) => condition(await read('codexlb.io/v1alpha1', 'CodexLB', n), 'Ready')?.status));
+      const states = await Promise.all(['eso', 'cnpg'].map(async (n) => condition((await read('codexlb.io/v1alpha1', 'CodexLB', n)) as never, 'Ready')?.status));
       return states.every((s) => s === 'True') ? true : undefined;
     });
     await new Promise((r) => setTimeout(r, 1_500));

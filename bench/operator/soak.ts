@@ -99,8 +99,9 @@ async function main(): Promise<void> {
     const leaseAfter = await lease();
     const changed = [...before].filter(([id, rv]) => after.get(id) !== rv).map(([id]) => id);
 
-    const first = samples[0]!;
-    const last = samples.at(-1)!;
+    const [first] = samples;
+    const last = samples.at(-1);
+    if (!first || !last) throw new Error('no memory samples');
     const results = {
       codexlbs: COUNT,
       objectsWatched: before.size,

@@ -12,7 +12,7 @@ export npm_config_update_notifier := false
 NODE := $(NODE_DIR)/bin/node
 
 .PHONY: help setup toolchain deps controlplane node-packages images test typecheck lint test-unit test-integration \
-        test-e2e demo cluster-up cluster-down crds bench render check-setup
+        test-e2e demo cluster-up cluster-down crds bench bench-soak render check-setup
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ crds: check-setup ## regenerate crds/ from operator/api
 
 render: check-setup ## print what the operator would apply for FILE=<codexlb.yaml>
 	@$(NODE) operator/cli/main.ts render -f $(FILE)
+
+bench-soak: check-setup ## 30-minute operator soak at 620 CodexLBs (memory, writes); report in bench/results/operator-soak.md
+	@$(NODE) bench/operator/soak.ts
 
 bench: check-setup ## run the benchmarks; reports in bench/results/
 	@$(NODE) bench/operator/run.ts

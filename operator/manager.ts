@@ -72,6 +72,8 @@ const OWNED_KINDS: Array<{ apiVersion: string; kind: string; optional?: boolean 
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', optional: true },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: true },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', optional: true },
+  { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', optional: true },
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', optional: true },
 ];
 
 /** CRDs of optional APIs: their arrival re-reconciles every CodexLB. */
@@ -79,6 +81,8 @@ const OPTIONAL_CRDS = new Set([
   'httproutes.gateway.networking.k8s.io',
   'servicemonitors.monitoring.coreos.com',
   'prometheusrules.monitoring.coreos.com',
+  'externalsecrets.external-secrets.io',
+  'clusters.postgresql.cnpg.io',
 ]);
 
 export class Operator {

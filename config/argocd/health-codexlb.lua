@@ -1,9 +1,10 @@
--- Argo CD health check for codexlb.io/CodexLB (and ChatGPTAccount).
+-- Argo CD health check for codexlb.io/CodexLB.
 -- Install: add to the argocd-cm ConfigMap under
 --   resource.customizations.health.codexlb.io_CodexLB: |
 --     <this file>
--- Healthy once the operator observed the latest spec and reports Ready=True; Degraded when the
--- operator reports Degraded=True (failed migration, missing Secret...); Progressing otherwise.
+-- It concludes what kstatus (Flux) concludes from the same status: Healthy once the operator observed
+-- the latest spec and reports Ready=True; Degraded when it reports Stalled=True (a human must act: a
+-- failed migration, a missing Secret...); Progressing otherwise (Reconciling=True: a migration, a rollout).
 local hs = {}
 if obj.status == nil or obj.status.conditions == nil then
   hs.status = "Progressing"
@@ -15,14 +16,14 @@ if obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.m
   hs.message = "Waiting for the operator to observe the latest spec"
   return hs
 end
-local ready, degraded
+local ready, stalled
 for _, c in ipairs(obj.status.conditions) do
   if c.type == "Ready" then ready = c end
-  if c.type == "Degraded" then degraded = c end
+  if c.type == "Stalled" then stalled = c end
 end
-if degraded ~= nil and degraded.status == "True" then
+if stalled ~= nil and stalled.status == "True" then
   hs.status = "Degraded"
-  hs.message = degraded.message
+  hs.message = stalled.reason .. ": " .. stalled.message
   return hs
 end
 if ready ~= nil and ready.status == "True" then

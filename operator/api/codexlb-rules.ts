@@ -28,9 +28,19 @@ export const codexLBSpecRules: ValidationRule[] = [
     fieldPath: '.database.sqlite',
   },
   {
-    rule: "self.database.type != 'PostgreSQL' || has(self.database.postgres)",
-    message: 'database.postgres is required when database.type is PostgreSQL',
+    rule: "self.database.type != 'PostgreSQL' || has(self.database.postgres) || (has(self.externalSecrets) && has(self.externalSecrets.databaseURL))",
+    message: 'database.postgres is required when database.type is PostgreSQL, unless externalSecrets.databaseURL supplies the URL',
     fieldPath: '.database.postgres',
+  },
+  {
+    rule: '!(has(self.database.postgres) && has(self.externalSecrets) && has(self.externalSecrets.databaseURL))',
+    message: 'database.postgres and externalSecrets.databaseURL are alternatives: set one of them',
+    fieldPath: '.externalSecrets.databaseURL',
+  },
+  {
+    rule: "!has(self.externalSecrets) || !has(self.externalSecrets.databaseURL) || self.database.type == 'PostgreSQL'",
+    message: 'externalSecrets.databaseURL needs database.type PostgreSQL',
+    fieldPath: '.externalSecrets.databaseURL',
   },
   {
     rule: "self.database.type == 'PostgreSQL' || !has(self.database.postgres)",
@@ -41,6 +51,12 @@ export const codexLBSpecRules: ValidationRule[] = [
     rule: "self.topology.mode != 'Standalone' || !self.autoscaling.enabled",
     message: 'autoscaling.enabled requires topology.mode Replicated',
     fieldPath: '.autoscaling.enabled',
+  },
+  {
+    // The official chart's guard: the HPA would create pods the static ring does not list, and they cannot start.
+    rule: '!self.config.sessionBridge.staticRing || !self.autoscaling.enabled',
+    message: 'config.sessionBridge.staticRing rules out autoscaling: the HPA would create pods missing from the ring',
+    fieldPath: '.config.sessionBridge.staticRing',
   },
   // --- migrations -----------------------------------------------------------------------------
   {
@@ -60,6 +76,11 @@ export const codexLBSpecRules: ValidationRule[] = [
     fieldPath: '.migration.schemaGate.enabled',
   },
   // --- encryption -----------------------------------------------------------------------------
+  {
+    rule: "(self.encryption.source == 'ExternalSecret') == (has(self.externalSecrets) && has(self.externalSecrets.encryptionKey))",
+    message: 'encryption.source ExternalSecret and externalSecrets.encryptionKey go together: set both or neither',
+    fieldPath: '.encryption.source',
+  },
   {
     rule: "self.encryption.source != 'PersistentFile' || (self.topology.mode == 'Standalone' && self.database.type == 'SQLite')",
     message:

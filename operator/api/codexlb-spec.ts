@@ -1,23 +1,19 @@
 /**
- * CodexLB.spec: one codex-lb installation. Field-level rules live here; cross-field rules that span
- * sections live in codexlb-rules.ts. Fields whose sensible default depends on the topology have no
- * schema default: the operator resolves them and reports the result in status.effective.
+ * CodexLB.spec: one codex-lb installation. This file composes the sections (database, config, networking,
+ * observability, workload, externalSecrets each have their own file) and holds the small ones. Field-level
+ * rules sit on their fields; cross-field rules that span sections live in codexlb-rules.ts. Fields whose
+ * sensible default depends on the topology have no schema default: the operator resolves them and
+ * reports the result in status.effective.
  */
+import { config } from './codexlb-config.ts';
+import { database } from './codexlb-database.ts';
+import { externalSecrets } from './codexlb-externalsecrets.ts';
+import { continuity, gatewayAPI, ingress, networkPolicy, oauth, service } from './codexlb-networking.ts';
+import { metrics } from './codexlb-observability.ts';
+import { autoscaling, podDisruptionBudget, podTemplate, resourceRequirements, scheduling, serviceAccount, updateStrategy } from './codexlb-workload.ts';
 import { localObjectReference, secretKeyRef } from './common.ts';
 import { envFromSource, envVar } from './env.ts';
-import {
-  array,
-  boolean,
-  embedded,
-  enumOf,
-  integer,
-  intOrString,
-  object,
-  quantity,
-  string,
-  stringMap,
-  type Infer,
-} from './schema.ts';
+import { array, boolean, enumOf, integer, object, string, stringMap, type Infer } from './schema.ts';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/codex-lb/codex-lb-proxy';
 
@@ -77,93 +73,13 @@ const topology = object(
   { description: 'How many pods run and how they find each other.', default: {} },
 );
 
-const sqliteStorage = object(
-  {
-    size: quantity({
-      description: 'Volume size; can only grow (needs an expandable StorageClass).',
-      default: '5Gi',
-    }),
-    storageClassName: string({
-      description: 'StorageClass of the volume; the cluster default when unset. Immutable.',
-    }),
-    existingClaim: string({ description: 'Use this existing PersistentVolumeClaim instead of creating one. Immutable.' }),
-    retainOnDelete: boolean({
-      description: 'Keep the volume (and the SQLite database on it) when the CodexLB is deleted.',
-      default: true,
-    }),
-  },
-  {
-    description: 'Volume holding the SQLite database.',
-    default: {},
-    rules: [
-      {
-        rule: 'quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0',
-        message: 'database.sqlite.storage.size can only grow',
-      },
-      {
-        rule: "(has(self.storageClassName) ? self.storageClassName : '') == (has(oldSelf.storageClassName) ? oldSelf.storageClassName : '')",
-        message: 'database.sqlite.storage.storageClassName is immutable',
-      },
-      {
-        rule: "(has(self.existingClaim) ? self.existingClaim : '') == (has(oldSelf.existingClaim) ? oldSelf.existingClaim : '')",
-        message: 'database.sqlite.storage.existingClaim is immutable',
-      },
-    ],
-  },
-);
-
-const postgres = object(
-  {
-    urlSecretRef: secretKeyRef('the full PostgreSQL URL (postgresql://user:password@host:5432/db)', 'database-url'),
-    host: string({ description: 'PostgreSQL host, when not using urlSecretRef.', maxLength: 253 }),
-    port: integer({ description: 'PostgreSQL port.', default: 5432, minimum: 1, maximum: 65535 }),
-    database: string({ description: 'Database name.', default: 'codexlb', minLength: 1 }),
-    user: string({ description: 'Database user.', default: 'codexlb', minLength: 1 }),
-    passwordSecretRef: secretKeyRef('the database password', 'password'),
-    parameters: stringMap({ description: 'Connection parameters appended to the URL, e.g. sslmode: require.', maxProperties: 16 }),
-  },
-  {
-    description: 'External PostgreSQL: either a URL Secret, or host/user/database plus a password Secret.',
-    rules: [
-      {
-        rule: 'has(self.urlSecretRef) != has(self.host)',
-        message: 'database.postgres needs exactly one of urlSecretRef or host',
-      },
-      {
-        rule: '!has(self.host) || has(self.passwordSecretRef)',
-        message: 'database.postgres.host requires passwordSecretRef',
-        fieldPath: '.passwordSecretRef',
-      },
-    ],
-  },
-);
-
-const database = object(
-  {
-    type: enumOf(['SQLite', 'PostgreSQL'], {
-      description: 'SQLite (embedded, Standalone only) or an external PostgreSQL. Immutable.',
-      default: 'SQLite',
-      rules: [{ rule: 'self == oldSelf', message: 'database.type is immutable' }],
-    }),
-    sqlite: object({ storage: sqliteStorage }, { description: 'SQLite settings (database.type SQLite).' }),
-    postgres,
-    pool: object(
-      {
-        size: integer({ description: 'Connections kept open per pod.', default: 3, minimum: 1, maximum: 100 }),
-        maxOverflow: integer({ description: 'Extra connections per pod under load.', default: 1, minimum: 0, maximum: 100 }),
-      },
-      { description: 'PostgreSQL connection pool per pod.', default: {} },
-    ),
-  },
-  { description: 'Where the proxy stores accounts, API keys and usage.', default: {} },
-);
-
 const encryption = object(
   {
-    source: enumOf(['Generated', 'SecretRef', 'PersistentFile'], {
+    source: enumOf(['Generated', 'SecretRef', 'PersistentFile', 'ExternalSecret'], {
       description:
         'Generated: the operator creates the Fernet key once in Secret <name>-encryption and never regenerates or deletes it. ' +
-        'SecretRef: use an existing Secret. PersistentFile: the proxy generates the key on its own volume (Standalone SQLite only). Immutable.',
+        'SecretRef: use an existing Secret (e.g. the one a Helm chart created). PersistentFile: the proxy generates the key on ' +
+        'its own volume (Standalone SQLite only). ExternalSecret: externalSecrets.encryptionKey. Immutable.',
       default: 'Generated',
       rules: [{ rule: 'self == oldSelf', message: 'encryption.source is immutable: a different key cannot decrypt stored tokens' }],
     }),
@@ -201,6 +117,10 @@ const migration = object(
         backoffLimit: integer({ description: 'Retries of the migration Job.', default: 3, minimum: 0, maximum: 20 }),
         activeDeadlineSeconds: integer({ description: 'Deadline of one migration Job.', default: 600, minimum: 1 }),
         ttlSecondsAfterFinished: integer({ description: 'Finished Jobs are deleted after this long.', default: 86400, minimum: 0 }),
+        resources: resourceRequirements('Compute resources of the migration container.', {
+          requests: { cpu: '100m', memory: '128Mi' },
+          limits: { memory: '512Mi' },
+        }),
         databaseWaitSeconds: integer({
           description:
             'How long one attempt waits for the database to accept connections before it fails as DatabaseUnreachable ' +
@@ -216,95 +136,6 @@ const migration = object(
   },
   { description: 'Database schema migrations, ordered before every rollout.', default: {} },
 );
-
-const upstream = object(
-  {
-    baseURL: string({
-      description:
-        'ChatGPT backend root (CODEX_LB_UPSTREAM_BASE_URL); default https://chatgpt.com/backend-api. Account access tokens are ' +
-        'sent here: the operator refuses hosts outside --allowed-upstream-hosts and plain http unless --allow-insecure-upstream.',
-      pattern: '^https?://',
-      maxLength: 2048,
-    }),
-    oauthTokenURL: string({
-      description:
-        'OAuth token endpoint used to refresh account tokens (CODEX_LB_OAUTH_TOKEN_URL); default https://auth.openai.com/oauth/token. ' +
-        'Refresh tokens are sent here: the same host and https rules as baseURL apply.',
-      pattern: '^https?://',
-      maxLength: 2048,
-    }),
-    streamTransport: enumOf(['auto', 'http', 'websocket'], {
-      description: 'Upstream streaming transport (CODEX_LB_UPSTREAM_STREAM_TRANSPORT).',
-      default: 'auto',
-    }),
-    connectTimeoutSeconds: integer({ description: 'Upstream connect timeout.', default: 10, minimum: 1, maximum: 300 }),
-  },
-  { description: 'The ChatGPT Codex backend the proxy talks to.', default: {} },
-);
-
-const config = object(
-  {
-    logFormat: enumOf(['json', 'text'], { description: 'Proxy log format.', default: 'json' }),
-    upstream,
-    requestBudgetSeconds: integer({
-      description: 'Total budget of one non-streaming request (CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS).',
-      default: 600,
-      minimum: 1,
-    }),
-    streamIdleTimeoutSeconds: integer({
-      description:
-        'Longest silence between upstream stream events before the proxy ends the stream ' +
-        '(CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS; upstream default 7200: long reasoning turns are quiet for minutes). ' +
-        'Rendered nginx ingress timeouts follow it.',
-      default: 7200,
-      minimum: 1,
-    }),
-    firewall: object(
-      {
-        trustProxyHeaders: boolean({ description: 'Honour X-Forwarded-For from trusted proxies.', default: false }),
-        trustedProxyCIDRs: array(string({ description: 'CIDR.', pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' }), {
-          description: 'Proxies whose X-Forwarded-For is trusted.',
-          default: ['127.0.0.1/32', '::1/128'],
-          maxItems: 32,
-        }),
-        allowlist: array(string({ description: 'An IP address or CIDR.', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' }), {
-          description: 'When set, only clients in these IPs/CIDRs may call the API (CODEX_LB_FIREWALL_ALLOWLIST).',
-          maxItems: 256,
-        }),
-      },
-      {
-        description: 'Client IP handling.',
-        default: {},
-        rules: [
-          {
-            rule: '!self.trustProxyHeaders || self.trustedProxyCIDRs.size() > 0',
-            message: 'config.firewall.trustProxyHeaders requires at least one trustedProxyCIDR',
-          },
-        ],
-      },
-    ),
-    apiKeyAuth: object(
-      {
-        enabled: boolean({
-          description:
-            'Require an sk-clb-... API key from every client (CODEX_LB_API_KEY_AUTH_ENABLED). Off, only callers on the ' +
-            "pod's own loopback are served, so other pods are refused.",
-          default: true,
-        }),
-      },
-      { description: 'Client authentication.', default: {} },
-    ),
-    leaderElection: object(
-      {
-        enabled: boolean({ description: 'Elect one replica to run singleton jobs (usage polling, refresh guardian).', default: true }),
-        ttlSeconds: integer({ description: 'Lease TTL.', default: 30, minimum: 5 }),
-      },
-      { description: 'Leader election among proxy replicas.', default: {} },
-    ),
-  },
-  { description: 'Typed proxy settings, rendered into the <name>-env ConfigMap as CODEX_LB_* variables.', default: {} },
-);
-
 
 const shutdown = object(
   {
@@ -346,263 +177,13 @@ const shutdown = object(
   },
 );
 
-const service = object(
-  {
-    type: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer'], { description: 'Type of the main Service.', default: 'ClusterIP' }),
-    port: integer({ description: 'Port of the main Service (the container always listens on 2455).', default: 80, minimum: 1, maximum: 65535 }),
-    nodePort: integer({ description: 'Node port (NodePort/LoadBalancer only).', minimum: 30000, maximum: 32767 }),
-    annotations: stringMap({ description: 'Annotations of the main Service.' }),
-  },
-  {
-    description: 'The main Service (API and dashboard).',
-    default: {},
-    rules: [
-      {
-        rule: "!has(self.nodePort) || self.type in ['NodePort', 'LoadBalancer']",
-        message: 'service.nodePort is only valid for service.type NodePort or LoadBalancer',
-      },
-    ],
-  },
-);
-
-const oauth = object(
-  {
-    callbackService: object(
-      {
-        enabled: boolean({ description: 'Create Service <name>-oauth on port 1455 (e.g. for kubectl port-forward).', default: false }),
-        type: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer'], { description: 'Service type.', default: 'ClusterIP' }),
-      },
-      { description: 'OAuth callback Service.', default: {} },
-    ),
-  },
-  { description: 'The OAuth login callback (port 1455).', default: {} },
-);
-
-const metrics = object(
-  {
-    enabled: boolean({ description: 'Serve Prometheus metrics and create Service <name>-metrics.', default: true }),
-    port: integer({ description: 'Metrics port.', default: 9090, minimum: 1, maximum: 65535 }),
-    serviceMonitor: object(
-      {
-        enabled: boolean({ description: 'Create a prometheus-operator ServiceMonitor (skipped when its CRD is absent).', default: false }),
-        interval: string({ description: 'Scrape interval.', default: '30s', pattern: '^[0-9]+(ms|s|m|h)$' }),
-        labels: stringMap({ description: 'Extra labels, e.g. release: kube-prometheus-stack.' }),
-      },
-      { description: 'ServiceMonitor.', default: {} },
-    ),
-    prometheusRule: object(
-      {
-        enabled: boolean({ description: 'Create a PrometheusRule with codex-lb alerts (skipped when its CRD is absent).', default: false }),
-        labels: stringMap({ description: 'Extra labels.' }),
-      },
-      { description: 'PrometheusRule.', default: {} },
-    ),
-  },
-  {
-    description: 'Prometheus metrics.',
-    default: {},
-    rules: [
-      {
-        rule: 'self.port != 2455 && self.port != 1455',
-        message: 'metrics.port must differ from the HTTP port 2455 and the OAuth port 1455',
-        fieldPath: '.port',
-      },
-    ],
-  },
-);
-
-const ingressPath = object(
-  {
-    path: string({ description: 'URL path.', default: '/', pattern: '^/' }),
-    pathType: enumOf(['Prefix', 'Exact', 'ImplementationSpecific'], { description: 'Path match type.', default: 'Prefix' }),
-  },
-  { description: 'An Ingress path.' },
-);
-const ingressHost = object(
-  {
-    host: string({ description: 'Host name.', required: true, minLength: 1 }),
-    paths: array(ingressPath, { description: 'Paths routed to the proxy.', default: [{ path: '/', pathType: 'Prefix' }], maxItems: 16 }),
-  },
-  { description: 'An Ingress host.' },
-);
-const ingressTLS = object(
-  {
-    secretName: string({ description: 'TLS Secret.', required: true }),
-    hosts: array(string({ description: 'Host.' }), { description: 'Hosts covered by the certificate.', maxItems: 16 }),
-  },
-  { description: 'Ingress TLS.' },
-);
-const ingress = object(
-  {
-    enabled: boolean({ description: 'Create Ingress <name>.', default: false }),
-    className: string({ description: 'IngressClass name.' }),
-    annotations: stringMap({ description: 'Extra Ingress annotations (win over the nginx set).' }),
-    hosts: array(ingressHost, { description: 'Hosts.', maxItems: 16 }),
-    tls: array(ingressTLS, { description: 'TLS.', maxItems: 16 }),
-    nginx: object(
-      {
-        enabled: boolean({
-          description: 'Add the ingress-nginx annotation set for long-lived streams (no buffering, 1 h timeouts).',
-          default: false,
-        }),
-      },
-      { description: 'ingress-nginx tuning.', default: {} },
-    ),
-    oauth: object(
-      {
-        enabled: boolean({ description: 'Create Ingress <name>-oauth for /auth/callback (needs oauth.callbackService).', default: false }),
-        hosts: array(ingressHost, { description: 'Hosts.', maxItems: 16 }),
-      },
-      { description: 'OAuth callback Ingress.', default: {} },
-    ),
-  },
-  { description: 'Ingress routes.', default: {} },
-);
-
-const parentRef = object(
-  {
-    name: string({ description: 'Gateway name.', required: true }),
-    namespace: string({ description: 'Gateway namespace (defaults to the route namespace).' }),
-    sectionName: string({ description: 'Listener name.' }),
-  },
-  { description: 'A Gateway API parentRef.' },
-);
-const gatewayAPI = object(
-  {
-    enabled: boolean({ description: 'Create HTTPRoute <name> (skipped when the Gateway API CRDs are absent).', default: false }),
-    parentRefs: array(parentRef, { description: 'Gateways the routes attach to.', default: [], maxItems: 8 }),
-    hostnames: array(string({ description: 'Hostname.' }), { description: 'Route hostnames.', maxItems: 16 }),
-    oauth: object(
-      { enabled: boolean({ description: 'Create HTTPRoute <name>-oauth for /auth/callback.', default: false }) },
-      { description: 'OAuth callback route.', default: {} },
-    ),
-  },
-  {
-    description: 'Gateway API routes.',
-    default: {},
-    rules: [
-      {
-        rule: '!self.enabled || self.parentRefs.size() > 0',
-        message: 'gatewayAPI.parentRefs is required when gatewayAPI.enabled is true',
-        fieldPath: '.parentRefs',
-      },
-    ],
-  },
-);
-
-const continuity = object(
-  {
-    enabled: boolean({
-      description:
-        'Route /v1/responses and /backend-api/codex/responses through a dedicated Ingress/HTTPRoute that keeps a session on ' +
-        'one pod. Unset: on in Replicated mode, off in Standalone.',
-    }),
-    nginx: object(
-      {
-        upstreamHashBy: string({
-          description: 'ingress-nginx hash key; sessions without x-codex-session-id fall back to the Authorization header.',
-          default: '$http_x_codex_session_id$http_authorization',
-        }),
-        proxyNextUpstream: string({
-          description: 'Retry conditions.',
-          default: 'error timeout http_502 http_503 http_504 invalid_header',
-        }),
-        proxyNextUpstreamTries: integer({ description: 'Retry count.', default: 2, minimum: 1, maximum: 10 }),
-      },
-      { description: 'ingress-nginx affinity and retry settings of the continuity Ingress.', default: {} },
-    ),
-  },
-  { description: 'Session continuity routing for the Responses API.', default: {} },
-);
-
-const autoscaling = object(
-  {
-    enabled: boolean({ description: 'Create a HorizontalPodAutoscaler (Replicated only).', default: false }),
-    minReplicas: integer({ description: 'Minimum replicas.', default: 2, minimum: 2 }),
-    maxReplicas: integer({ description: 'Maximum replicas.', default: 10, minimum: 2, maximum: 100 }),
-    targetCPUUtilizationPercentage: integer({ description: 'CPU target.', default: 70, minimum: 1, maximum: 100 }),
-  },
-  {
-    description: 'Horizontal autoscaling.',
-    default: {},
-    rules: [{ rule: 'self.minReplicas <= self.maxReplicas', message: 'autoscaling.minReplicas must be <= autoscaling.maxReplicas' }],
-  },
-);
-
-const podDisruptionBudget = object(
-  {
-    enabled: boolean({ description: 'Create a PodDisruptionBudget. Unset: on in Replicated mode, off in Standalone.' }),
-    maxUnavailable: intOrString({ description: 'Max unavailable pods (default 1).' }),
-    minAvailable: intOrString({ description: 'Min available pods.' }),
-  },
-  {
-    description: 'Voluntary disruption budget.',
-    default: {},
-    rules: [
-      {
-        rule: '!(has(self.minAvailable) && has(self.maxUnavailable))',
-        message: 'podDisruptionBudget: set either minAvailable or maxUnavailable, not both',
-      },
-    ],
-  },
-);
-
-const networkPolicy = object(
-  {
-    enabled: boolean({ description: 'Create a NetworkPolicy that only admits the listed peers.', default: false }),
-    ingressFrom: array(embedded<Record<string, unknown>>({ description: 'A NetworkPolicyPeer.' }), {
-      description: 'Peers allowed to reach the API port (e.g. the ingress controller namespace).',
-      default: [],
-      maxItems: 16,
-    }),
-  },
-  { description: 'Network isolation of the proxy pods.', default: {} },
-);
-
-const scheduling = object(
-  {
-    podAntiAffinity: enumOf(['soft', 'hard', 'none'], {
-      description: 'Spread replicas across nodes: preferred (soft), required (hard) or not at all.',
-      default: 'soft',
-    }),
-    affinity: embedded<Record<string, unknown>>({ description: 'Full core/v1 Affinity; replaces podAntiAffinity.' }),
-    nodeSelector: stringMap({ description: 'Node selector.' }),
-    tolerations: array(embedded<Record<string, unknown>>({ description: 'A core/v1 Toleration.' }), {
-      description: 'Tolerations.',
-      maxItems: 32,
-    }),
-    topologySpreadConstraints: array(embedded<Record<string, unknown>>({ description: 'A core/v1 TopologySpreadConstraint.' }), {
-      description: 'Topology spread constraints (the operator adds the pod label selector when omitted).',
-      maxItems: 8,
-    }),
-    priorityClassName: string({ description: 'PriorityClass of the pods.' }),
-  },
-  { description: 'Where pods run.', default: {} },
-);
-
-const resources = object(
-  {
-    requests: stringMap({ description: 'Resource requests.', default: { cpu: '200m', memory: '256Mi' } }),
-    limits: stringMap({ description: 'Resource limits.', default: { memory: '1Gi' } }),
-  },
-  { description: 'Compute resources of the proxy container.', default: {} },
-);
-
-const podTemplate = object(
-  {
-    labels: stringMap({ description: 'Extra pod labels.' }),
-    annotations: stringMap({ description: 'Extra pod annotations.' }),
-    resources,
-  },
-  { description: 'Pod template additions.', default: {} },
-);
-
 export const codexLBSpec = object(
   {
     image,
     topology,
     database,
     encryption,
+    externalSecrets,
     migration,
     config,
     env: array(envVar, {
@@ -632,6 +213,13 @@ export const codexLBSpec = object(
     networkPolicy,
     scheduling,
     podTemplate,
+    updateStrategy,
+    serviceAccount,
+    commonLabels: stringMap({
+      description: 'Labels added to every object the operator creates (the operator\'s own app.kubernetes.io labels win).',
+      maxProperties: 32,
+    }),
+    commonAnnotations: stringMap({ description: 'Annotations added to every object the operator creates.', maxProperties: 32 }),
     restartToken: string({ description: 'Change to roll all pods without any other change.', maxLength: 63 }),
   },
   { description: 'Desired state of a codex-lb installation.', default: {} },

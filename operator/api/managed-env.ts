@@ -44,6 +44,19 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
   CODEX_LB_OAUTH_CALLBACK_HOST: 'spec.oauth.callbackService.enabled',
   CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: 'fixed: the pod name',
   CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL: 'spec.topology.handoffAdvertiseURL',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_IDLE_TTL_SECONDS: 'spec.config.sessionBridge.idleTTLSeconds',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_CODEX_IDLE_TTL_SECONDS: 'spec.config.sessionBridge.codexIdleTTLSeconds',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS: 'spec.config.sessionBridge.maxSessions',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_QUEUE_LIMIT: 'spec.config.sessionBridge.queueLimit',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_CODEX_PREWARM_ENABLED: 'spec.config.sessionBridge.codexPrewarmEnabled',
+  CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING: 'spec.config.sessionBridge.staticRing',
+  CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS: 'spec.config.backpressureMaxConcurrentRequests',
+  CODEX_LB_HTTP_CONNECTOR_LIMIT: 'spec.config.httpConnector.limit',
+  CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST: 'spec.config.httpConnector.limitPerHost',
+  CODEX_LB_OPENAI_CACHE_AFFINITY_MAX_AGE_SECONDS: 'spec.config.promptCache.affinityMaxAgeSeconds',
+  CODEX_LB_OPENAI_PROMPT_CACHE_KEY_DERIVATION_ENABLED: 'spec.config.promptCache.keyDerivationEnabled',
+  CODEX_LB_OTEL_ENABLED: 'spec.config.tracing.enabled',
+  CODEX_LB_OTEL_EXPORTER_ENDPOINT: 'spec.config.tracing.endpoint',
 };
 
 /** Prefixes of runtime switches (see above). */

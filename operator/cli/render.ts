@@ -25,7 +25,13 @@ export function renderDocuments(yamlText: string, operatorVersion: string): stri
       `${n.adminToken} (operator → proxy admin token)`,
       cr.spec.database.postgres?.host ? `${n.database} (PostgreSQL URL composed from host, user and the password Secret)` : undefined,
     ].filter(Boolean);
-    const header = `# CodexLB ${cr.metadata.namespace}/${cr.metadata.name}; Secrets generated in the cluster: ${generated.join('; ')}`;
+    const provided = [
+      cr.spec.externalSecrets ? `${n.credentials} (filled by the External Secrets Operator from the ExternalSecret below)` : undefined,
+      cr.spec.database.postgres?.managed ? `${n.postgresApp} (written by CloudNativePG for the Cluster below)` : undefined,
+    ].filter(Boolean);
+    const header =
+      `# CodexLB ${cr.metadata.namespace}/${cr.metadata.name}; Secrets generated in the cluster: ${generated.join('; ')}` +
+      (provided.length ? `\n# Secrets other controllers write, which the pods wait for: ${provided.join('; ')}` : '');
     const objects = renderCodexLB(offlineInput(cr, operatorVersion));
     const migrates = objects.some((o) => o.kind === 'Job');
     const docs = objects.map((o) => {

@@ -30,6 +30,12 @@ export const DegradedReason = {
   DatabaseUnreachable: 'DatabaseUnreachable',
   SchemaAhead: 'SchemaAhead',
   ApplyFailed: 'ApplyFailed',
+  /** spec.externalSecrets is set but the External Secrets Operator's CRDs are not installed. */
+  ExternalSecretsNotInstalled: 'ExternalSecretsNotInstalled',
+  /** The ExternalSecret reports that it cannot sync (store unreachable, remote key missing...). */
+  ExternalSecretNotSynced: 'ExternalSecretNotSynced',
+  /** database.postgres.managed is set but CloudNativePG's CRDs are not installed. */
+  CloudNativePGNotInstalled: 'CloudNativePGNotInstalled',
 } as const;
 export type DegradedReason = (typeof DegradedReason)[keyof typeof DegradedReason];
 
@@ -85,6 +91,26 @@ export class PoolBlocked extends Error {
     super(problem.message);
     this.name = 'PoolBlocked';
     this.problem = problem;
+  }
+}
+
+/**
+ * Reasons of a pass that waits for another controller to produce what it needs (the Secret ESO fills,
+ * the database CloudNativePG creates): in progress, not a problem, as long as that controller works.
+ */
+export const WaitingReason = {
+  WaitingForExternalSecret: 'WaitingForExternalSecret',
+  WaitingForCloudNativePG: 'WaitingForCloudNativePG',
+} as const;
+export type WaitingReason = (typeof WaitingReason)[keyof typeof WaitingReason];
+
+/** Thrown where a pass must wait for another controller; reported as Progressing, retried soon. */
+export class Waiting extends Error {
+  readonly reason: WaitingReason;
+  constructor(reason: WaitingReason, message: string) {
+    super(message);
+    this.name = 'Waiting';
+    this.reason = reason;
   }
 }
 

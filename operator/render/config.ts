@@ -27,7 +27,27 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_METRICS_ENABLED: String(spec.metrics.enabled),
     CODEX_LB_METRICS_PORT: String(spec.metrics.port),
     CODEX_LB_SHUTDOWN_DRAIN_TIMEOUT_SECONDS: String(spec.shutdown.drainTimeoutSeconds),
+    CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS: String(config.backpressureMaxConcurrentRequests),
+    CODEX_LB_HTTP_CONNECTOR_LIMIT: String(config.httpConnector.limit),
+    CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST: String(config.httpConnector.limitPerHost),
+    CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_IDLE_TTL_SECONDS: String(config.sessionBridge.idleTTLSeconds),
+    CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_CODEX_IDLE_TTL_SECONDS: String(config.sessionBridge.codexIdleTTLSeconds),
+    CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_MAX_SESSIONS: String(config.sessionBridge.maxSessions),
+    CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_QUEUE_LIMIT: String(config.sessionBridge.queueLimit),
+    CODEX_LB_OPENAI_CACHE_AFFINITY_MAX_AGE_SECONDS: String(config.promptCache.affinityMaxAgeSeconds),
+    CODEX_LB_OPENAI_PROMPT_CACHE_KEY_DERIVATION_ENABLED: String(config.promptCache.keyDerivationEnabled),
   };
+  if (config.sessionBridge.staticRing) {
+    // Exactly the StatefulSet's pod names, so no pod is left out (CEL forbids autoscaling with it).
+    const pods = Array.from({ length: spec.topology.replicas }, (_, i) => `${names(input.codexlb.metadata.name).workload}-${i}`);
+    settings.CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING = pods.join(',');
+  }
+  // Set only when on: the bundled proxy accepts the variable but does not prewarm, and says so in its log.
+  if (config.sessionBridge.codexPrewarmEnabled) settings.CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_CODEX_PREWARM_ENABLED = 'true';
+  if (config.tracing.enabled && config.tracing.endpoint) {
+    settings.CODEX_LB_OTEL_ENABLED = 'true';
+    settings.CODEX_LB_OTEL_EXPORTER_ENDPOINT = config.tracing.endpoint;
+  }
   if (config.upstream.baseURL) settings.CODEX_LB_UPSTREAM_BASE_URL = config.upstream.baseURL;
   if (config.upstream.oauthTokenURL) settings.CODEX_LB_OAUTH_TOKEN_URL = config.upstream.oauthTokenURL;
   if (config.firewall.allowlist?.length) settings.CODEX_LB_FIREWALL_ALLOWLIST = config.firewall.allowlist.join(',');

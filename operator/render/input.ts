@@ -1,6 +1,21 @@
 /** What the pure render functions need beyond the CodexLB itself; the controller resolves it. */
 import type { CodexLB } from '../api/crds.ts';
 
+/** Optional APIs a CodexLB may render into, and whether the cluster serves them. */
+export interface Capabilities {
+  /** gateway.networking.k8s.io HTTPRoute */
+  gatewayAPI: boolean;
+  /** monitoring.coreos.com ServiceMonitor, PrometheusRule */
+  monitoring: boolean;
+  /** external-secrets.io/v1 ExternalSecret */
+  externalSecrets: boolean;
+  /** postgresql.cnpg.io/v1 Cluster */
+  cloudNativePG: boolean;
+}
+
+/** Every optional API present: what `render` shows offline. */
+export const ALL_CAPABILITIES: Capabilities = { gatewayAPI: true, monitoring: true, externalSecrets: true, cloudNativePG: true };
+
 export interface SecretKeyRef {
   name: string;
   key: string;
@@ -17,6 +32,8 @@ export interface RenderInput {
   adminTokenSecret: string;
   /** Secret key holding the PostgreSQL URL; undefined for SQLite. */
   databaseUrl?: SecretKeyRef;
+  /** Port of the PostgreSQL URL (for NetworkPolicy egress); unknown offline, then postgres.port or 5432. */
+  databasePort?: number;
   /** Hash of every referenced Secret's content: changes roll the pods. */
   secretsHash: string;
   /**
@@ -30,5 +47,5 @@ export interface RenderInput {
   /** The operator's own namespace, whose operator pods alone the NetworkPolicy admits to the admin API. */
   operatorNamespace?: string;
   /** Optional APIs present in the cluster. Objects of absent APIs are not rendered. */
-  capabilities: { gatewayAPI: boolean; monitoring: boolean };
+  capabilities: Capabilities;
 }

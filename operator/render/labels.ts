@@ -1,5 +1,5 @@
 /** Recommended labels. The selector is name + instance + component and never changes. */
-export type Component = 'server' | 'migration' | 'metrics' | 'routing' | 'credentials';
+export type Component = 'server' | 'migration' | 'metrics' | 'routing' | 'credentials' | 'database';
 
 export const MANAGED_BY = 'codex-lb-operator';
 export const APP_NAME = 'codex-lb';

@@ -14,8 +14,10 @@ export function ownerReference(cr: CodexLB): OwnerReference {
 }
 
 /**
- * Metadata of a child object. `owned: false` leaves out the ownerReference, so garbage collection
- * keeps the object when the CodexLB is deleted (retained volumes, the encryption key).
+ * Metadata of a child object: spec.commonLabels/commonAnnotations, then the object's own, then the
+ * operator's labels (which nothing overrides: they select and identify the children). `owned: false`
+ * leaves out the ownerReference, so garbage collection keeps the object when the CodexLB is deleted
+ * (retained volumes, the encryption key).
  */
 export function childMeta(
   cr: CodexLB,
@@ -26,9 +28,10 @@ export function childMeta(
   const meta: ObjectMetadata = {
     name,
     namespace: cr.metadata.namespace,
-    labels: { ...opts.labels, ...labels(cr.metadata.name, component) },
+    labels: { ...cr.spec.commonLabels, ...opts.labels, ...labels(cr.metadata.name, component) },
   };
-  if (opts.annotations && Object.keys(opts.annotations).length > 0) meta.annotations = opts.annotations;
+  const annotations = { ...cr.spec.commonAnnotations, ...opts.annotations };
+  if (Object.keys(annotations).length > 0) meta.annotations = annotations;
   if (opts.owned !== false) meta.ownerReferences = [ownerReference(cr)];
   return meta;
 }

@@ -39,7 +39,7 @@ export function renderMigrationJob(input: RenderInput, job: { name: string; imag
       activeDeadlineSeconds: spec.migration.job.activeDeadlineSeconds,
       ttlSecondsAfterFinished: spec.migration.job.ttlSecondsAfterFinished,
       template: {
-        metadata: { labels: selectorLabels(cr.metadata.name, 'migration') },
+        metadata: { labels: { ...spec.commonLabels, ...selectorLabels(cr.metadata.name, 'migration') }, annotations: spec.commonAnnotations },
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: names(cr.metadata.name).serviceAccount,
@@ -60,7 +60,7 @@ export function renderMigrationJob(input: RenderInput, job: { name: string; imag
               // The proxy writes `current_revision=...` here; the operator reads it from the Pod status.
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              resources: spec.migration.job.resources,
             },
           ],
           volumes: podVolumes(input),

@@ -22,7 +22,16 @@ export function renderMonitoring(cr: CodexLB): KubeObject[] {
       metadata: childMeta(cr, n.workload, 'metrics', { labels: metrics.serviceMonitor.labels }),
       spec: {
         selector: { matchLabels: selectorLabels(cr.metadata.name, 'metrics') },
-        endpoints: [{ port: 'metrics', path: '/metrics', interval: metrics.serviceMonitor.interval }],
+        endpoints: [
+          {
+            port: 'metrics',
+            path: '/metrics',
+            interval: metrics.serviceMonitor.interval,
+            scrapeTimeout: metrics.serviceMonitor.scrapeTimeout,
+            relabelings: metrics.serviceMonitor.relabelings,
+            metricRelabelings: metrics.serviceMonitor.metricRelabelings,
+          },
+        ],
       },
     });
   }
@@ -67,6 +76,8 @@ export function renderMonitoring(cr: CodexLB): KubeObject[] {
                 labels: { severity: 'critical' },
                 annotations: { summary: 'No ChatGPT account in the pool can serve requests.' },
               },
+              ...(cr.spec.autoscaling.enabled ? [hpaAtMax(ns, n.workload)] : []),
+              ...(metrics.prometheusRule.additionalRules ?? []),
             ],
           },
         ],
@@ -74,4 +85,16 @@ export function renderMonitoring(cr: CodexLB): KubeObject[] {
     });
   }
   return out;
+}
+
+/** The autoscaler has been at its ceiling for a while: load may be going unserved (kube-state-metrics series). */
+function hpaAtMax(namespace: string, hpa: string): object {
+  const sel = `namespace="${namespace}",horizontalpodautoscaler="${hpa}"`;
+  return {
+    alert: 'CodexLBHPAAtMax',
+    expr: `kube_horizontalpodautoscaler_status_current_replicas{${sel}} >= kube_horizontalpodautoscaler_spec_max_replicas{${sel}}`,
+    for: '15m',
+    labels: { severity: 'warning' },
+    annotations: { summary: 'The codex-lb autoscaler has been at maxReplicas for 15 minutes.' },
+  };
 }

@@ -12,5 +12,11 @@ export const names = (n: string) => ({
   adminToken: `${n}-admin-token`,
   database: `${n}-db`,
   continuity: `${n}-responses`,
+  /** Filled by the External Secrets Operator from spec.externalSecrets. */
+  credentials: `${n}-credentials`,
+  /** The CloudNativePG Cluster of database.postgres.managed, and the Secret CloudNativePG writes for its app user. */
+  postgres: `${n}-postgres`,
+  postgresApp: `${n}-postgres-app`,
+  dashboards: `${n}-dashboards`,
   migrationJob: (hash: string) => `${n}-migrate-${hash}`,
 });

@@ -3,31 +3,12 @@
  * end-to-end behaviour of the same objects on a real cluster is in test/integration/operator.
  */
 import { describe, expect, it } from 'vitest';
-import type { CodexLB } from '../api/crds.ts';
-import { admitOffline } from '../api/defaults.ts';
 import { offlineInput } from './offline.ts';
-import type { KubeObject } from '../runtime/kube/types.ts';
 import { renderCodexLB } from './codexlb.ts';
-import type { RenderInput } from './input.ts';
 import { MANAGED_ENV } from '../api/managed-env.ts';
 import { composeDatabaseUrl } from './secrets.ts';
+import { NO_OPTIONAL_APIS, admitted as cr, find, ids, render, replicatedSpec } from './testing.ts';
 import { configHash } from './workload.ts';
-
-function cr(spec: Record<string, unknown>, name = 'lb'): CodexLB {
-  return admitOffline({ apiVersion: 'codexlb.io/v1alpha1', kind: 'CodexLB', metadata: { name, namespace: 'ns' }, spec } as unknown as CodexLB);
-}
-
-const replicatedSpec = {
-  topology: { mode: 'Replicated', replicas: 3 },
-  database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db', key: 'database-url' } } },
-};
-
-function render(spec: Record<string, unknown>, override: Partial<RenderInput> = {}): KubeObject[] {
-  return renderCodexLB({ ...offlineInput(cr(spec), '1.2.3'), ...override });
-}
-
-const ids = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
-const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as any;
 
 describe('renderCodexLB', () => {
   it('renders the Standalone SQLite set: no migration Job, no PDB, no continuity route', () => {
@@ -91,7 +72,7 @@ describe('renderCodexLB', () => {
       'HTTPRoute/lb-responses',
       'HTTPRoute/lb-oauth',
     ]);
-    const withoutGateway = render(spec, { capabilities: { gatewayAPI: false, monitoring: false } });
+    const withoutGateway = render(spec, { capabilities: NO_OPTIONAL_APIS });
     expect(ids(withoutGateway).filter((id) => id.startsWith('HTTPRoute'))).toEqual([]);
     const oauth = find(render(spec), 'Ingress', 'lb-oauth');
     expect(oauth.spec.rules[0].http.paths).toEqual([{ path: '/auth/callback', pathType: 'Exact', backend: { service: { name: 'lb-oauth', port: { name: 'oauth' } } } }]);
@@ -134,7 +115,7 @@ describe('renderCodexLB', () => {
       'CodexLBNoActiveAccounts',
     ]);
     expect(rule.spec.groups[0].rules[0].expr).toContain('namespace="ns",job="lb-metrics"');
-    expect(ids(render(spec, { capabilities: { gatewayAPI: false, monitoring: false } })).filter((id) => /Monitor|Rule/.test(id))).toEqual([]);
+    expect(ids(render(spec, { capabilities: NO_OPTIONAL_APIS })).filter((id) => /Monitor|Rule/.test(id))).toEqual([]);
   });
 
   it('mounts the encryption key unless the proxy keeps its own key file on the volume', () => {

@@ -12,6 +12,7 @@ import { OAUTH_PORT } from './workload.ts';
 
 export const CONTINUITY_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
 const OAUTH_CALLBACK_PATH = '/auth/callback';
+const NGINX = 'nginx.ingress.kubernetes.io/';
 
 /**
  * Streams must not be buffered (the official chart's coherent set), and nginx must never be the first to cut a
@@ -22,12 +23,27 @@ export function nginxStreaming(cr: CodexLB): Record<string, string> {
   const { streamIdleTimeoutSeconds, requestBudgetSeconds } = cr.spec.config;
   const timeout = String(Math.max(streamIdleTimeoutSeconds, requestBudgetSeconds));
   return {
-    'nginx.ingress.kubernetes.io/proxy-http-version': '1.1',
-    'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
-    'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
-    'nginx.ingress.kubernetes.io/proxy-body-size': '50m',
-    'nginx.ingress.kubernetes.io/proxy-read-timeout': timeout,
-    'nginx.ingress.kubernetes.io/proxy-send-timeout': timeout,
+    [`${NGINX}proxy-http-version`]: '1.1',
+    [`${NGINX}proxy-buffering`]: 'off',
+    [`${NGINX}proxy-request-buffering`]: 'off',
+    [`${NGINX}proxy-body-size`]: cr.spec.ingress.nginx.proxyBodySize,
+    [`${NGINX}proxy-read-timeout`]: timeout,
+    [`${NGINX}proxy-send-timeout`]: timeout,
+  };
+}
+
+/**
+ * The main route's set (the official chart's): a client (its API key) hashed onto one pod, a per-IP
+ * request rate limit, and a single try, since a streamed answer cannot be replayed elsewhere.
+ */
+function nginxMainRoute(cr: CodexLB): Record<string, string> {
+  const { nginx } = cr.spec.ingress;
+  return {
+    ...nginxStreaming(cr),
+    ...(nginx.upstreamHashBy ? { [`${NGINX}upstream-hash-by`]: nginx.upstreamHashBy } : {}),
+    ...(nginx.limitRPS > 0 ? { [`${NGINX}limit-rps`]: String(nginx.limitRPS) } : {}),
+    [`${NGINX}proxy-next-upstream`]: nginx.proxyNextUpstream,
+    [`${NGINX}proxy-next-upstream-tries`]: String(nginx.proxyNextUpstreamTries),
   };
 }
 
@@ -54,7 +70,7 @@ function renderIngresses(cr: CodexLB): KubeObject[] {
   if (!ingress.enabled && !ingress.oauth.enabled) return [];
   const n = names(cr.metadata.name);
   const hosts = ingress.hosts ?? [];
-  const base = ingress.nginx.enabled ? nginxStreaming(cr) : {};
+  const base = ingress.nginx.enabled ? nginxMainRoute(cr) : {};
   const out: KubeObject[] = [];
   if (ingress.enabled) {
     out.push({
@@ -65,16 +81,22 @@ function renderIngresses(cr: CodexLB): KubeObject[] {
     });
   }
   if (ingress.enabled && continuityEnabled(cr.spec)) {
-    const affinity = {
-      'nginx.ingress.kubernetes.io/upstream-hash-by': continuity.nginx.upstreamHashBy,
-      'nginx.ingress.kubernetes.io/proxy-next-upstream': continuity.nginx.proxyNextUpstream,
-      'nginx.ingress.kubernetes.io/proxy-next-upstream-tries': String(continuity.nginx.proxyNextUpstreamTries),
-    };
+    // ingress-nginx annotations mean nothing to other controllers (and some reject unknown ones): the
+    // continuity route carries them only with ingress.nginx.enabled, like the main route.
+    const affinity = ingress.nginx.enabled
+      ? {
+          ...nginxStreaming(cr),
+          ...(ingress.nginx.limitRPS > 0 ? { [`${NGINX}limit-rps`]: String(ingress.nginx.limitRPS) } : {}),
+          [`${NGINX}upstream-hash-by`]: continuity.nginx.upstreamHashBy,
+          [`${NGINX}proxy-next-upstream`]: continuity.nginx.proxyNextUpstream,
+          [`${NGINX}proxy-next-upstream-tries`]: String(continuity.nginx.proxyNextUpstreamTries),
+        }
+      : {};
     const continuityHosts = hosts.map((h) => ({ host: h.host, paths: CONTINUITY_PATHS.map((path) => ({ path, pathType: 'Exact' })) }));
     out.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...nginxStreaming(cr), ...affinity, ...ingress.annotations } }),
+      metadata: childMeta(cr, n.continuity, 'routing', { annotations: { ...affinity, ...ingress.annotations } }),
       spec: ingressSpec(cr, continuityHosts, { service: n.service, port: 'http' }),
     });
   }
@@ -95,7 +117,7 @@ function httpRoute(cr: CodexLB, name: string, rules: object[]): KubeObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: childMeta(cr, name, 'routing'),
+    metadata: childMeta(cr, name, 'routing', { annotations: gatewayAPI.annotations }),
     spec: { parentRefs: gatewayAPI.parentRefs, hostnames: gatewayAPI.hostnames, rules },
   };
 }
@@ -105,7 +127,9 @@ function renderHTTPRoutes(cr: CodexLB): KubeObject[] {
   if (!gatewayAPI.enabled) return [];
   const n = names(cr.metadata.name);
   const backend = { backendRefs: [{ name: n.service, port: service.port }] };
-  const out = [httpRoute(cr, n.service, [backend])];
+  // The user's rules (matches, filters) all lead to the main Service, as in the official chart.
+  const mainRules = gatewayAPI.rules?.length ? gatewayAPI.rules.map((rule) => ({ ...rule, ...backend })) : [backend];
+  const out = [httpRoute(cr, n.service, mainRules)];
   if (continuityEnabled(cr.spec)) {
     // A dedicated route so the Responses paths can carry session affinity where the Gateway supports it.
     out.push(httpRoute(cr, n.continuity, [{ matches: CONTINUITY_PATHS.map((value) => ({ path: { type: 'Exact', value } })), ...backend }]));

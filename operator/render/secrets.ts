@@ -5,6 +5,7 @@
 import type { CodexLB } from '../api/crds.ts';
 import type { KubeObject } from '../runtime/kube/types.ts';
 import { childMeta } from './meta.ts';
+import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY } from './credentials.ts';
 import { names } from './names.ts';
 
 // `data`, not `stringData`: the API server returns `data`, so drift checks can compare like with like.
@@ -12,8 +13,6 @@ function base64(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
 }
 
-export const ENCRYPTION_KEY_KEY = 'encryption-key';
-export const DATABASE_URL_KEY = 'database-url';
 export const ANNOTATION_RETAIN = 'codexlb.io/retain';
 
 function secret(cr: CodexLB, name: string, data: Record<string, string>, owned = true, annotations?: Record<string, string>): KubeObject {

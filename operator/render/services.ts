@@ -10,7 +10,7 @@ export function renderServiceAccount(cr: CodexLB): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
-    metadata: childMeta(cr, names(cr.metadata.name).serviceAccount, 'server'),
+    metadata: childMeta(cr, names(cr.metadata.name).serviceAccount, 'server', { annotations: cr.spec.serviceAccount.annotations }),
     // The proxy never talks to the Kubernetes API.
     automountServiceAccountToken: false,
   };
@@ -27,6 +27,8 @@ export function renderServices(cr: CodexLB): KubeObject[] {
       metadata: childMeta(cr, n.service, 'server', { annotations: spec.service.annotations }),
       spec: {
         type: spec.service.type,
+        ...(spec.service.loadBalancerIP ? { loadBalancerIP: spec.service.loadBalancerIP } : {}),
+        ...(spec.service.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: spec.service.loadBalancerSourceRanges } : {}),
         selector,
         ports: [
           {

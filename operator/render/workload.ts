@@ -54,7 +54,7 @@ export function podVolumes(input: RenderInput): object[] {
       secret: { secretName: input.encryptionKey.name, items: [{ key: input.encryptionKey.key, path: 'encryption.key' }], defaultMode: 0o440 },
     });
   }
-  return volumes;
+  return [...volumes, ...(cr.spec.podTemplate.extraVolumes ?? [])];
 }
 
 export function volumeMounts(input: RenderInput): object[] {
@@ -64,7 +64,7 @@ export function volumeMounts(input: RenderInput): object[] {
     { name: 'admin-token', mountPath: ADMIN_DIR, readOnly: true },
   ];
   if (input.encryptionKey) mounts.push({ name: 'encryption-key', mountPath: ENCRYPTION_DIR, readOnly: true });
-  return mounts;
+  return [...mounts, ...(input.codexlb.spec.podTemplate.extraVolumeMounts ?? [])];
 }
 
 /** Environment shared by the proxy, the schema gate and the migration Job; user env comes last. */
@@ -128,11 +128,19 @@ function affinity(cr: CodexLB): object | undefined {
     : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
 }
 
-/** Spread constraints without a selector would match every pod in the namespace; add ours. */
+/**
+ * A spread constraint without a selector, or with an empty one (`labelSelector: {matchLabels: {}}`,
+ * as the official chart's production values ship it), counts every pod in the namespace; give it ours.
+ */
 function topologySpread(cr: CodexLB): object[] | undefined {
   const constraints = cr.spec.scheduling.topologySpreadConstraints;
   if (!constraints?.length) return undefined;
-  return constraints.map((c) => (c.labelSelector ? c : { ...c, labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } }));
+  return constraints.map((c) => (selectsSomething(c.labelSelector) ? c : { ...c, labelSelector: { matchLabels: selectorLabels(cr.metadata.name) } }));
+}
+
+function selectsSomething(selector: unknown): boolean {
+  const { matchLabels, matchExpressions } = (selector ?? {}) as { matchLabels?: object; matchExpressions?: unknown[] };
+  return Object.keys(matchLabels ?? {}).length > 0 || (matchExpressions?.length ?? 0) > 0;
 }
 
 /** What must roll the pods when it changes but is not otherwise part of the template. */
@@ -163,10 +171,14 @@ export function podTemplate(input: RenderInput, image: string): object {
   const cr = input.codexlb;
   const { spec } = cr;
   const n = names(cr.metadata.name);
-  const annotations: Record<string, string> = { ...spec.podTemplate.annotations, [ANNOTATION_CONFIG_HASH]: configHash(input) };
+  const annotations: Record<string, string> = {
+    ...spec.commonAnnotations,
+    ...spec.podTemplate.annotations,
+    [ANNOTATION_CONFIG_HASH]: configHash(input),
+  };
   if (spec.restartToken) annotations[ANNOTATION_RESTART_TOKEN] = spec.restartToken;
   return {
-    metadata: { labels: { ...spec.podTemplate.labels, ...selectorLabels(cr.metadata.name) }, annotations },
+    metadata: { labels: { ...spec.commonLabels, ...spec.podTemplate.labels, ...selectorLabels(cr.metadata.name) }, annotations },
     spec: {
       serviceAccountName: n.serviceAccount,
       automountServiceAccountToken: false,
@@ -228,7 +240,7 @@ export function renderStatefulSet(input: RenderInput, image: string): KubeObject
       replicas: spec.autoscaling.enabled ? undefined : spec.topology.replicas,
       podManagementPolicy: 'Parallel',
       revisionHistoryLimit: 3,
-      updateStrategy: { type: 'RollingUpdate' },
+      updateStrategy: { type: 'RollingUpdate', ...(spec.updateStrategy.partition > 0 ? { rollingUpdate: { partition: spec.updateStrategy.partition } } : {}) },
       selector: { matchLabels: selectorLabels(cr.metadata.name) },
       template: podTemplate(input, image),
     },

@@ -160,6 +160,14 @@ describe('loadSettings', () => {
     ]);
   });
 
+  it('traces only with a collector to send spans to', () => {
+    expect(problemsOf({ CODEX_LB_OTEL_ENABLED: 'true' })).toEqual([
+      { variable: 'CODEX_LB_OTEL_EXPORTER_ENDPOINT', message: 'required when CODEX_LB_OTEL_ENABLED is true' },
+    ]);
+    const settings = loadSettings({ CODEX_LB_OTEL_ENABLED: 'true', CODEX_LB_OTEL_EXPORTER_ENDPOINT: 'http://otel.observability:4318' });
+    expect([settings.otelEnabled, settings.otelExporterEndpoint, settings.warnings]).toEqual([true, 'http://otel.observability:4318', []]);
+  });
+
   it('points token refresh at CODEX_LB_OAUTH_TOKEN_URL', () => {
     expect(loadSettings({ CODEX_LB_OAUTH_TOKEN_URL: 'http://127.0.0.1:9999/oauth/token' }).oauthTokenUrl).toBe(
       'http://127.0.0.1:9999/oauth/token',

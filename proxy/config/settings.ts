@@ -107,6 +107,9 @@ export function loadSettings(env: Env): Settings {
     // Upstream's rule for its legacy static ring; the live ring in the database decides routing.
     problems.push({ variable: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING', message: `does not list this replica's instance id ${JSON.stringify(instanceId)}` });
   }
+  if (values.otelEnabled === true && !values.otelExporterEndpoint) {
+    problems.push({ variable: 'CODEX_LB_OTEL_EXPORTER_ENDPOINT', message: 'required when CODEX_LB_OTEL_ENABLED is true' });
+  }
 
   if (problems.length > 0 || database === undefined) throw new SettingsError(problems);
 

@@ -184,6 +184,11 @@ export const VARIABLES = {
   tokenRefreshTimeoutSeconds: number('CODEX_LB_TOKEN_REFRESH_TIMEOUT_SECONDS', 8, POSITIVE),
   tokenRefreshClaimTtlSeconds: number('CODEX_LB_TOKEN_REFRESH_CLAIM_TTL_SECONDS', 30, POSITIVE),
 
+  // --- tracing -------------------------------------------------------------------------------------------------
+  otelEnabled: boolean('CODEX_LB_OTEL_ENABLED', false),
+  /** OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`); required when tracing is on. */
+  otelExporterEndpoint: optionalUrl('CODEX_LB_OTEL_EXPORTER_ENDPOINT'),
+
   // --- usage ---------------------------------------------------------------------------------------------------
   usageRefreshEnabled: boolean('CODEX_LB_USAGE_REFRESH_ENABLED', true),
   usageRefreshIntervalSeconds: number('CODEX_LB_USAGE_REFRESH_INTERVAL_SECONDS', 60, POSITIVE),
@@ -214,8 +219,6 @@ export const UNIMPLEMENTED_UPSTREAM_VARIABLES: readonly string[] = [
   'CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER',
   'CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN',
   'CODEX_LB_WORKERS_PER_INSTANCE',
-  'CODEX_LB_OTEL_ENABLED',
-  'CODEX_LB_OTEL_EXPORTER_ENDPOINT',
   'CODEX_LB_CONVERSATION_ARCHIVE_ENABLED',
   'CODEX_LB_CONVERSATION_ARCHIVE_DIR',
   'CODEX_LB_WARMUP_MODEL',

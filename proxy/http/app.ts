@@ -1,13 +1,16 @@
 /**
  * The express application: middleware order is the contract's (§1.1) — alias rewrite, request id,
  * metrics, drain barrier, browser-origin check; then health and drain (no auth, no firewall), the
- * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), and the proxy routes behind the memory gate, the firewall and API-key
- * auth. Bodies are read only after a caller is admitted (body/read-json.ts).
+ * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), and the
+ * proxy routes behind the concurrency cap (backpressure), the memory gate, the firewall and API-key auth.
+ * Bodies are read only after a caller is admitted (body/read-json.ts).
  */
 import express, { type Express } from 'express';
 import { jsonBody } from './body/read-json.ts';
 import { codexV1Alias } from './middleware/codex-alias.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
+import { backpressure } from './middleware/backpressure.ts';
+import { requestSpans } from './middleware/tracing.ts';
 import { drainGate } from './middleware/drain-gate.ts';
 import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { firewall } from './middleware/firewall.ts';
@@ -51,7 +54,7 @@ export function createApp(services: ProxyServices): Express {
     services.memory.checkPressure();
     next();
   };
-  app.use(PROXY_PREFIXES, checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
+  app.use(PROXY_PREFIXES, requestSpans(services.tracer), backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
   app.use(RESPONSES_PATHS, jsonBody(settings.maxResponsesBodyBytes, services.memory));
   app.use(PROXY_PREFIXES, jsonBody(settings.maxBodyBytes, services.memory));
   app.use(responsesRoutes(services));

@@ -2,6 +2,8 @@
  * The composition root of the request path: settings + data-layer ports → ProxyServices. Used by
  * `codex-lb-proxy serve` and by the server tests, so both run the same wiring.
  */
+import { readFileSync } from 'node:fs';
+import { SpanKind } from '@opentelemetry/api';
 import type { Settings } from '../config/settings.ts';
 import type { ForwardSigner } from '../cluster/bridge-auth.ts';
 import { Forwarder } from '../cluster/bridge/forwarder.ts';
@@ -14,6 +16,7 @@ import { soloRing, type RingView } from '../cluster/ring.ts';
 import type { SessionOwnerStore } from '../cluster/session-owners.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { AdmissionGate } from '../routing/admission.ts';
 import { CircuitBreakers } from '../routing/circuit-breaker.ts';
 import { Dispatcher } from '../routing/dispatch.ts';
@@ -85,6 +88,7 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
     // Nothing larger than the upstream's response.create cap can be forwarded (no history slimming here).
     maxResponsesBodyBytes: Math.min(settings.maxDecompressedResponsesBodyBytes, settings.upstreamResponseCreateMaxBytes),
     websocketQueueLimit: settings.proxyDownstreamWebsocketQueueLimit,
+    maxConcurrentRequests: settings.backpressureMaxConcurrentRequests,
     origins: originPolicy(settings.allowedOrigins),
     deriveCacheKey: settings.openaiPromptCacheKeyDerivationEnabled,
     promptCacheTtlSeconds: settings.openaiCacheAffinityMaxAgeSeconds,
@@ -94,8 +98,15 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
   };
 }
 
+/** The proxy's version (package.json): the `service.version` of its traces. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export function composeProxy(options: ComposeOptions): ComposedProxy {
   const { settings, ports, logger } = options;
+  const tracing =
+    settings.otelEnabled && settings.otelExporterEndpoint
+      ? startTracing({ endpoint: settings.otelExporterEndpoint, instanceId: settings.sessionBridgeInstanceId, version: VERSION })
+      : undefined;
   const client = new UpstreamClient({
     baseUrl: settings.upstreamBaseUrl,
     connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds),
@@ -174,6 +185,16 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       refreshed() {
         metrics.tokenRefreshes.inc({ reason: 'upstream_401' });
       },
+      upstreamFinished(seconds, outcome) {
+        metrics.upstreamDuration.observe({ outcome }, seconds);
+        // A child of the request's span (the active context): when it was sent upstream, how it ended.
+        const end = Date.now();
+        tracing?.tracer.startSpan('upstream attempt', { kind: SpanKind.CLIENT, startTime: end - seconds * 1000, attributes: { 'codex_lb.upstream.outcome': outcome } }).end(end);
+      },
+      backgroundFailed(operation, accountId, err) {
+        metrics.backgroundFailures.inc({ operation });
+        logger.warn('background write failed', { operation, accountId, err });
+      },
     },
   });
   const cluster = options.cluster;
@@ -210,6 +231,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     pending: options.pending,
     health: options.health,
     metrics,
+    tracer: tracing?.tracer,
     logger,
     admin: options.admin,
     upstreamSockets,
@@ -223,6 +245,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       await options.pending.settle();
       metrics.close();
       await forwarder?.close();
+      await tracing?.shutdown();
       await client.close();
     },
   };

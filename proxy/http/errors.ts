@@ -124,6 +124,17 @@ export function proxyUnavailable(message: string): ProxyError {
   return new ProxyError({ status: 503, code: 'proxy_unavailable', type: 'server_error', message, retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS });
 }
 
+/** This process already serves its share of concurrent requests (CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS). */
+export function proxyOverloaded(limit: number): ProxyError {
+  return new ProxyError({
+    status: 429,
+    code: 'proxy_overloaded',
+    type: 'rate_limit_error',
+    message: `This proxy instance is serving its maximum of ${limit} concurrent requests; retry shortly`,
+    retryAfterSeconds: LOCAL_RETRY_AFTER_SECONDS,
+  });
+}
+
 /** The database cannot be reached: a transient outage, not a bug — retry later. */
 export function databaseUnavailable(): ProxyError {
   return new ProxyError({

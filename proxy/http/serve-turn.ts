@@ -105,6 +105,8 @@ class Turn {
   readonly #reservation: Reservation | null;
   readonly #signal: AbortSignal;
   readonly #meter = new UsageMeter();
+  /** When the accepted upstream attempt was sent (the time-to-first-token split). */
+  #sentAt: number | undefined;
 
   constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
     this.#services = services;
@@ -159,6 +161,7 @@ class Turn {
       return;
     }
 
+    this.#sentAt = stream.sentAt;
     this.#job.accepted?.(stream.accountId);
     const headers = this.#answerHeaders(stream);
     const sink = this.#job.sink(headers);
@@ -233,7 +236,14 @@ class Turn {
     const body = this.#job.body;
     const meter = this.#meter;
     const requestedTier = typeof body.service_tier === 'string' ? body.service_tier : null;
-    if (meter.firstTokenAt !== undefined) metrics.timeToFirstToken.observe({ route: this.#job.route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
+    if (meter.firstTokenAt !== undefined) {
+      const route = this.#job.route;
+      metrics.timeToFirstToken.observe({ route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
+      if (this.#sentAt !== undefined) {
+        metrics.firstTokenPhases.observe({ route, phase: 'proxy' }, (this.#sentAt - this.#ctx.startedAt) / 1000);
+        metrics.firstTokenPhases.observe({ route, phase: 'upstream' }, (meter.firstTokenAt - this.#sentAt) / 1000);
+      }
+    }
     const reasoning = body.reasoning as { effort?: unknown } | undefined;
     const written = requestLog.write({
         requestId: meter.responseId ?? this.#ctx.requestId,

@@ -12,6 +12,7 @@ import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
 import type { ModelCatalog } from './models/catalog.ts';
+import type { Tracer } from '@opentelemetry/api';
 import type { MemoryGuard } from './memory-guard.ts';
 import type { FirewallGate } from './middleware/firewall.ts';
 import type { OriginPolicy } from './middleware/origin-guard.ts';
@@ -37,6 +38,8 @@ export interface HttpSettings {
   maxResponsesBodyBytes: number;
   /** `response.create` frames a client socket may queue behind its running turn. */
   websocketQueueLimit: number;
+  /** Proxy requests served at once; 0 = unlimited. */
+  maxConcurrentRequests: number;
   /** Browser origins allowed to open WebSockets and send state-changing requests. */
   origins: OriginPolicy;
   deriveCacheKey: boolean;
@@ -79,6 +82,8 @@ export interface ProxyServices {
   pending: PendingWork;
   health: HealthProbes;
   metrics: ProxyMetrics;
+  /** Set when tracing is on (CODEX_LB_OTEL_ENABLED). */
+  tracer?: Tracer;
   logger: Logger;
   /** The operator's admin API; absent when `CODEX_LB_ADMIN_TOKEN_FILE` is unset (every call 404s). */
   admin: AdminApi | undefined;

@@ -27,6 +27,10 @@ export class ProxyMetrics {
   readonly streamsInflight: Gauge;
   /** Session turns by where they ran: local, forwarded, taken_over (owner unreachable), refused. */
   readonly sessionTurns: Counter<'outcome'>;
+  readonly backgroundFailures: Counter<'operation'>;
+  readonly upstreamDuration: Histogram<'outcome'>;
+  readonly firstTokenPhases: Histogram<'route' | 'phase'>;
+  readonly activeConnections: Gauge<'transport'>;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(
@@ -47,6 +51,36 @@ export class ProxyMetrics {
     this.upstreamErrors = new Counter({ name: 'codex_lb_upstream_errors_total', help: 'Upstream failures by classification and error code', labelNames: ['class', 'code'], registers });
     this.rateLimitHits = new Counter({ name: 'codex_lb_rate_limit_hits_total', help: 'Upstream rate-limit and quota answers', labelNames: ['kind'], registers });
     this.tokenRefreshes = new Counter({ name: 'codex_lb_token_refreshes_total', help: 'Token refreshes forced by the request path', labelNames: ['reason'], registers });
+    this.backgroundFailures = new Counter({
+      name: 'codex_lb_background_failures_total',
+      help: 'Work that outlives its request and failed (sticky-session writes, mid-stream failure records, WebSocket errors), by operation',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.upstreamDuration = new Histogram({
+      name: 'codex_lb_upstream_request_duration_seconds',
+      help: 'One upstream attempt, from sending it to its last byte or its refusal, by outcome (completed, failed, cancelled)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.firstTokenPhases = new Histogram({
+      name: 'codex_lb_time_to_first_token_phase_seconds',
+      help:
+        'Time to first token split in two: phase="proxy" from the request to sending the accepted upstream attempt (API key, account ' +
+        'selection, token refresh, failover), phase="upstream" from there to the first output delta',
+      labelNames: ['route', 'phase'],
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.activeConnections = new Gauge({
+      name: 'codex_lb_active_connections',
+      help: 'Client requests being answered (transport="http") and open client WebSockets (transport="websocket")',
+      labelNames: ['transport'],
+      registers,
+    });
+    // Both series exist from the start, so dashboards and alerts see 0 rather than nothing.
+    for (const transport of ['http', 'websocket']) this.activeConnections.set({ transport }, 0);
     const inflight = options.inflight;
     this.streamsInflight = new Gauge({
       name: 'codex_lb_stream_pool_inflight',

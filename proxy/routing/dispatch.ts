@@ -50,11 +50,20 @@ export interface DispatchSettings {
   preferEarlierReset: boolean;
 }
 
+/** Writes the dispatcher leaves running after it returned: a failure must still be seen (logged, counted). */
+export type BackgroundWrite = 'sticky_session_write' | 'stream_failure_record';
+
 export interface DispatchObserver {
   accepted(accountId: string): void;
   attemptFailed(accountId: string, kind: FailureClass, failure: UpstreamFailure): void;
   refreshed(accountId: string): void;
+  backgroundFailed(write: BackgroundWrite, accountId: string, err: unknown): void;
+  /** One upstream attempt ended: from sending it to its last byte (or its refusal). */
+  upstreamFinished(seconds: number, outcome: UpstreamOutcome): void;
 }
+
+/** How an upstream attempt ended: answered to its end, refused or broken, or given up by the client. */
+export type UpstreamOutcome = 'completed' | 'failed' | 'cancelled';
 
 export interface DispatchDeps {
   client: UpstreamClient;
@@ -121,6 +130,8 @@ export interface OpenStream {
   bound: Promise<void>;
   /** Epoch ms of the last upstream event (or of the upstream's answer): idle time counts from here. */
   lastEventAt: number;
+  /** Epoch ms at which the accepted attempt was sent upstream (what came before is the proxy's own time). */
+  sentAt: number;
   pump: EventPump;
   /** Releases the upstream connection and the account's in-flight slot; records the outcome. Idempotent. */
   finish(outcome: StreamOutcome): void;
@@ -238,7 +249,9 @@ export class Dispatcher {
         if (plan.sticky && persist) {
           // Not awaited here (it would delay the first byte); the caller awaits `bound` before the
           // answer ends, so the client's next turn finds the binding.
-          attempt.stream.bound = this.#deps.affinity.set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds).catch(() => undefined);
+          attempt.stream.bound = this.#deps.affinity
+            .set(plan.sticky.kind, plan.sticky.key, accountId, plan.sticky.ttlSeconds)
+            .catch((err: unknown) => this.#deps.observer?.backgroundFailed('sticky_session_write', accountId, err));
         }
         return attempt.stream;
       }
@@ -415,10 +428,18 @@ export class Dispatcher {
       controller.abort();
     }, Math.max(0, waitMs));
     let response: UpstreamStreamResponse;
+    const sentAt = this.#now();
+    let timed = false;
+    const ended = (outcome: UpstreamOutcome): void => {
+      if (timed) return;
+      timed = true;
+      this.#deps.observer?.upstreamFinished((this.#now() - sentAt) / 1000, outcome);
+    };
     try {
       response = await transport.open(accountId, headers, body, controller.signal);
     } catch (err) {
       cleanup();
+      ended(request.signal.aborted ? 'cancelled' : 'failed');
       if (request.signal.aborted) throw new RequestAborted('client went away');
       const failure = failureOf(silent ?? upstreamUnavailable(`Upstream is unreachable: ${(err as Error).name}`));
       return { ok: false, kind: classifyFailure(failure), failure };
@@ -429,6 +450,7 @@ export class Dispatcher {
     if (response.status >= 400) {
       const text = await response.text().catch(() => '');
       cleanup();
+      ended('failed');
       const failure = failureFromHttp(response.status, text);
       return { ok: false, kind: classifyFailure(failure), failure };
     }
@@ -447,8 +469,13 @@ export class Dispatcher {
       finished = true;
       close(outcome.kind === 'success');
       lease.release();
+      ended(outcome.kind === 'success' ? 'completed' : outcome.kind === 'failure' ? 'failed' : 'cancelled');
       if (outcome.kind === 'success') runtime.recordSuccess(accountId);
-      else if (outcome.kind === 'failure') this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), () => undefined);
+      else if (outcome.kind === 'failure') {
+        this.#deps.pending.track(this.recordStreamFailure(accountId, outcome.failure), (err) =>
+          this.#deps.observer?.backgroundFailed('stream_failure_record', accountId, err),
+        );
+      }
     };
     const probed = await this.#probe(pump, request);
     if (probed.ok) {
@@ -462,12 +489,15 @@ export class Dispatcher {
           head: probed.head,
           bound: Promise.resolve(),
           lastEventAt: probed.lastEventAt,
+          sentAt,
           pump,
           finish,
         },
       };
     }
-    // Not accepted: the stream goes, the account's slots stay with the attempt (it may retry here).
+    // Refused before its first real event: a failed attempt (its effects are the caller's to apply). The
+    // stream goes; the account's slots stay with the attempt (it may retry here).
+    ended(probed.aborted ? 'cancelled' : 'failed');
     close(false);
     if (probed.aborted) throw new RequestAborted('client went away');
     return { ok: false, kind: classifyFailure(probed.failure), failure: probed.failure };

@@ -15,7 +15,9 @@ import { renderCodexLB } from '../../render/codexlb.ts';
 import { stableStringify } from '../../render/hash.ts';
 import type { RenderInput } from '../../render/input.ts';
 import { LABEL_INSTANCE } from '../../render/labels.ts';
+import { renderExternalSecret } from '../../render/external-secret.ts';
 import { migrationJobName, migrationTarget } from '../../render/migration.ts';
+import { renderPostgresCluster } from '../../render/postgres.ts';
 import { names } from '../../render/names.ts';
 import { offlineInput } from '../../render/offline.ts';
 import { configHash } from '../../render/workload.ts';
@@ -25,12 +27,13 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { refOf, type KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, splitKey, type KubeObject } from '../../runtime/kube/types.ts';
-import { Blocked, transitions, type Problem } from '../conditions.ts';
+import { Blocked, Waiting, transitions, type Problem } from '../conditions.ts';
 import { monitoringSkipped, routesSkipped, type Capabilities, type ClusterCapabilities } from './capabilities.ts';
 import { envFromKeys, envFromProblem } from './env-sources.ts';
 import { policyProblem, type InstallPolicy } from './install-policy.ts';
 import { JobObserver } from './jobs.ts';
 import { planMigration } from './migration.ts';
+import { missingProviderApi, storeConsentProblem } from './providers.ts';
 import { controllerOf, ownershipConflict, withUid } from './ownership.ts';
 import { keyMismatchIn, keyMismatchProblem, type PodView } from './pod-problems.ts';
 import { SecretResolver, referencedSecretNames, type ResolvedSecrets } from './secrets.ts';
@@ -47,7 +50,24 @@ const REPLICAS_HANDOFF_MANAGER = 'codex-lb-operator-replicas-handoff';
 export const DEFAULT_BLOCKED_RETRY_MS = 30_000;
 
 /** Kinds whose objects disappear when the spec stops asking for them. */
-const PRUNABLE = new Set(['Service', 'Ingress', 'HTTPRoute', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']);
+const PRUNABLE = new Set([
+  'Service',
+  'ConfigMap',
+  'Ingress',
+  'HTTPRoute',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'NetworkPolicy',
+  'ServiceMonitor',
+  'PrometheusRule',
+  'ExternalSecret',
+]);
+
+/** Kinds of the credential providers, applied ahead of everything else. */
+const PROVIDER_KINDS = new Set(['ExternalSecret', 'Cluster']);
+
+/** How soon a pass waiting for ESO or CloudNativePG looks again (their Secrets may carry no label we watch). */
+export const WAITING_RETRY_MS = 5_000;
 
 export interface CodexLBReconcilerDeps {
   client: KubeClient;
@@ -123,6 +143,7 @@ export class CodexLBReconciler implements Reconciler {
       const forbidden = policyProblem(cr, this.#deps.policy);
       if (forbidden) throw new Blocked('policy', forbidden);
       await this.#checkOwnership(cr, capabilities);
+      await this.#applyProviders(cr, capabilities, ctx);
       const secrets = await this.#secrets.resolve(cr);
       const envProblem = envFromProblem(await envFromKeys(this.#deps.client, cr, secrets.envFromSecretKeys));
       if (envProblem) throw new Blocked('environment', envProblem);
@@ -131,9 +152,27 @@ export class CodexLBReconciler implements Reconciler {
       }
       return await this.#applyChildren(cr, ctx, { ...observed, capabilities, secrets });
     } catch (err) {
+      if (err instanceof Waiting) {
+        await this.#writeStatus(cr, { ...observed, workload: this.#observeWorkload(cr), waiting: { reason: err.reason, message: err.message } });
+        return { requeueAfterMs: WAITING_RETRY_MS };
+      }
       if (!(err instanceof Blocked)) throw err;
       await this.#writeStatus(cr, { ...observed, workload: this.#observeWorkload(cr), blocked: { stage: err.stage, problem: err.problem } });
       return { requeueAfterMs: this.#deps.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS };
+    }
+  }
+
+  /**
+   * The ExternalSecret and the CloudNativePG Cluster, applied before the Secrets they produce are
+   * resolved: their API must exist and the ESO store's owner must have opted in (providers.ts).
+   */
+  async #applyProviders(cr: CodexLB, capabilities: ClusterCapabilities, ctx: ReconcileContext): Promise<void> {
+    const missing = missingProviderApi(cr, capabilities);
+    if (missing) throw new Blocked('secrets', missing);
+    const consent = await storeConsentProblem(this.#deps.client, cr);
+    if (consent) throw new Blocked('secrets', consent);
+    for (const provider of [renderExternalSecret(cr), renderPostgresCluster(cr)]) {
+      if (provider) await this.#applyOne(cr, withAppliedHash(provider), ctx);
     }
   }
 
@@ -151,6 +190,7 @@ export class CodexLBReconciler implements Reconciler {
       encryptionKey: secrets.encryptionKey,
       adminTokenSecret: secrets.adminTokenSecret,
       databaseUrl: secrets.databaseUrl,
+      databasePort: secrets.databasePort,
       secretsHash: secrets.secretsHash,
       capabilities: pass.capabilities,
       operatorNamespace: this.#deps.operatorNamespace,
@@ -173,6 +213,8 @@ export class CodexLBReconciler implements Reconciler {
 
     let applyError: string | undefined;
     for (const obj of desired) {
+      // Applied before the Secrets were resolved (#applyProviders).
+      if (PROVIDER_KINDS.has(obj.kind)) continue;
       try {
         await this.#applyOne(cr, obj, ctx);
       } catch (err) {
@@ -330,7 +372,7 @@ export class CodexLBReconciler implements Reconciler {
       status,
     });
     for (const c of transitions(cr.status?.conditions, status.conditions ?? [])) {
-      if (!['Ready', 'Degraded', 'MigrationsApplied', 'SecretsReady', 'DatabaseReady'].includes(c.type)) continue;
+      if (!['Ready', 'Degraded', 'MigrationsApplied', 'SecretsReady', 'DatabaseReady', 'RoutesReady'].includes(c.type)) continue;
       const bad = c.type === 'Degraded' ? c.status === 'True' : c.status === 'False';
       this.#deps.events.record(cr, bad ? 'Warning' : 'Normal', c.reason, `${c.type}=${c.status}: ${c.message}`);
     }

@@ -10,19 +10,19 @@ import type { CodexLB } from '../../api/crds.ts';
 import type { SecretKeyRef } from '../../render/input.ts';
 import { names } from '../../render/names.ts';
 import {
-  DATABASE_URL_KEY,
-  ENCRYPTION_KEY_KEY,
   composeDatabaseUrl,
   renderAdminTokenSecret,
   renderDatabaseUrlSecret,
   renderEncryptionKeySecret,
 } from '../../render/secrets.ts';
+import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY, databaseUrlRef, encryptionKeyRef, type CredentialRef } from '../../render/credentials.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, type KubeObject, type ObjectRef } from '../../runtime/kube/types.ts';
 import { applyReason, withAppliedHash } from '../../runtime/drift.ts';
 import { Blocked, DegradedReason, type Problem } from '../conditions.ts';
 import { accessGranted, accessNotGrantedMessage } from '../secret-access.ts';
 import { ownershipConflict, withUid } from './ownership.ts';
+import { readProvidedSecret } from './providers.ts';
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -34,6 +34,8 @@ export interface ResolvedSecrets {
   databaseUrl?: SecretKeyRef;
   /** Hash over the content of every referenced Secret key (rollout trigger). */
   secretsHash: string;
+  /** Port of the database URL (NetworkPolicy egress); undefined without PostgreSQL. */
+  databasePort?: number;
   /** Hash over the database URL content alone (migration target). */
   databaseHash: string;
   /** Hash over the encryption key alone: a new key is checked by a migration Job before pods use it. */
@@ -142,14 +144,18 @@ export class SecretResolver {
       encryptionValue = live
         ? decode(live.data?.[ENCRYPTION_KEY_KEY])
         : await this.#create(cr, renderEncryptionKeySecret(cr, generateFernetKey()), ENCRYPTION_KEY_KEY, created);
-    } else if (spec.encryption.source === 'SecretRef' && spec.encryption.secretRef) {
-      encryptionKey = { name: spec.encryption.secretRef.name, key: spec.encryption.secretRef.key };
-      encryptionValue = value('encryption.secretRef', encryptionKey);
-      if (!isFernetKey(encryptionValue)) {
-        throw new Blocked('secrets', {
-          reason: DegradedReason.InvalidEncryptionKey,
-          message: `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (encryption.secretRef) is not a Fernet key (32 bytes, URL-safe base64)`,
-        });
+    } else if (spec.encryption.source === 'SecretRef' || spec.encryption.source === 'ExternalSecret') {
+      const ref = encryptionKeyRef(cr);
+      const field = spec.encryption.source === 'SecretRef' ? 'encryption.secretRef' : 'externalSecrets.encryptionKey';
+      if (ref) {
+        encryptionKey = { name: ref.name, key: ref.key };
+        encryptionValue = ref.source === 'user' ? value(field, encryptionKey) : await this.#provided(cr, ref, field);
+        if (!isFernetKey(encryptionValue)) {
+          throw new Blocked('secrets', {
+            reason: DegradedReason.InvalidEncryptionKey,
+            message: `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (${field}) is not a Fernet key (32 bytes, URL-safe base64)`,
+          });
+        }
       }
     }
     hashed.push(['encryption', encryptionValue]);
@@ -161,14 +167,18 @@ export class SecretResolver {
     let databaseUrl: SecretKeyRef | undefined;
     let databaseValue: string | undefined;
     const pg = spec.database.type === 'PostgreSQL' ? spec.database.postgres : undefined;
-    if (pg?.urlSecretRef) {
-      databaseUrl = { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key };
+    const dbRef = databaseUrlRef(cr);
+    if (dbRef?.source === 'user') {
+      databaseUrl = { name: dbRef.name, key: dbRef.key };
       databaseValue = value('database.postgres.urlSecretRef', databaseUrl);
-    } else if (pg?.host && pg.passwordSecretRef) {
+    } else if (dbRef?.source === 'composed' && pg?.passwordSecretRef) {
       // The password's owner consented (label); the host is the CodexLB author's choice.
       databaseValue = composeDatabaseUrl(pg, value('database.postgres.passwordSecretRef', pg.passwordSecretRef));
       databaseUrl = { name: n.database, key: DATABASE_URL_KEY };
       await this.#applyComposed(renderDatabaseUrlSecret(cr, databaseValue), existing.get(n.database));
+    } else if (dbRef && (dbRef.source === 'externalSecret' || dbRef.source === 'cloudNativePG')) {
+      databaseUrl = { name: dbRef.name, key: dbRef.key };
+      databaseValue = await this.#provided(cr, dbRef, dbRef.source === 'externalSecret' ? 'externalSecrets.databaseURL' : 'database.postgres.managed');
     }
     hashed.push(['database', databaseValue]);
 
@@ -186,6 +196,7 @@ export class SecretResolver {
       encryptionKey,
       adminTokenSecret: n.adminToken,
       databaseUrl,
+      databasePort: databaseValue ? portOfDatabaseUrl(databaseValue) : undefined,
       secretsHash: digest(hashed),
       databaseHash: digest([['database', databaseValue]]),
       encryptionHash: digest([['encryption', encryptionValue]]),
@@ -193,6 +204,16 @@ export class SecretResolver {
       created,
       envFromSecretKeys,
     };
+  }
+
+  /** The value of a key of a Secret ESO or CloudNativePG writes (providers.ts decides whether it is ours to use). */
+  async #provided(cr: CodexLB, ref: CredentialRef, field: string): Promise<string> {
+    const secret = await readProvidedSecret<Secret>(this.#client, cr, ref);
+    const encoded = secret.data?.[ref.key];
+    if (encoded === undefined) {
+      throw new Blocked('secrets', { reason: DegradedReason.SecretKeyNotFound, message: `Secret "${ref.name}" (${field}) has no key "${ref.key}"` });
+    }
+    return decode(encoded);
   }
 
   /**
@@ -238,6 +259,16 @@ export class SecretResolver {
   }
 }
 
+/** The port a postgresql:// URL connects to (5432 when it names none or cannot be parsed). */
+export function portOfDatabaseUrl(url: string): number {
+  try {
+    const port = new URL(url.replace(/^postgres(ql)?(\+[a-z0-9_]+)?:/i, 'postgresql:')).port;
+    return port ? Number(port) : 5432;
+  } catch {
+    return 5432;
+  }
+}
+
 function decode(value: string | undefined): string {
   return value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
 }
@@ -267,11 +298,21 @@ export function secretReferences(cr: CodexLB): SecretReference[] {
     if (source.secretRef) refs.push({ name: source.secretRef.name, field: `envFrom[${i}].secretRef`, read: true, optional: source.secretRef.optional });
   });
   (spec.image.pullSecrets ?? []).forEach((ref, i) => refs.push({ name: ref.name, field: `image.pullSecrets[${i}]`, read: false }));
+  // Mounted by the kubelet, never read by the operator; the owner's consent is still required.
+  for (const volume of spec.podTemplate.extraVolumes ?? []) {
+    const field = `podTemplate.extraVolumes[${volume.name}]`;
+    if (volume.secret) refs.push({ name: volume.secret.secretName, field: `${field}.secret`, read: false, optional: volume.secret.optional });
+    for (const source of volume.projected?.sources ?? []) {
+      if (source.secret) refs.push({ name: source.secret.name, field: `${field}.projected`, read: false, optional: source.secret.optional });
+    }
+  }
   return refs;
 }
 
 /** Every Secret the spec names, whether or not it exists yet (its creation must re-trigger a reconcile). */
 export function referencedSecretNames(cr: CodexLB): string[] {
   const generated = cr.spec.encryption.source === 'Generated' ? [names(cr.metadata.name).encryptionKey] : [];
-  return [...new Set([...generated, ...secretReferences(cr).map((r) => r.name)])];
+  // Secrets ESO fills carry the operator's labels (copied from the ExternalSecret), so their arrival is seen.
+  const provided = [encryptionKeyRef(cr), databaseUrlRef(cr)].flatMap((r) => (r?.source === 'externalSecret' ? [r.name] : []));
+  return [...new Set([...generated, ...provided, ...secretReferences(cr).map((r) => r.name)])];
 }

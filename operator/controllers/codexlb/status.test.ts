@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodexLB } from '../../api/crds.ts';
 import { admitOffline } from '../../api/defaults.ts';
-import { DegradedReason } from '../conditions.ts';
+import { DegradedReason, WaitingReason } from '../conditions.ts';
 import { computeStatus, type StatusInputs } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -110,5 +110,66 @@ describe('computeStatus', () => {
     const cr = codexlb({ topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } }, autoscaling: { enabled: true } });
     const status = computeStatus(inputs({ codexlb: cr, workload: { ...ready, specReplicas: 4, replicas: 4, readyReplicas: 3, updatedReplicas: 4 } }));
     expect(cond(status, 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForPods', message: '3/4 pods ready' });
+  });
+
+  describe("kstatus' Stalled and Reconciling (what Flux's health checks read)", () => {
+    it('are both False once Ready', () => {
+      const status = computeStatus(inputs());
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'False', reason: 'Complete' });
+      expect(cond(status, 'Stalled')).toMatchObject({ status: 'False' });
+    });
+
+    it('say Reconciling while a migration or rollout is under way', () => {
+      const status = computeStatus(inputs({ plan: { state: 'Running', job: { name: 'lb-migrate-1', image: 'img:2' } }, desiredImage: 'img:2' }));
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Migrating' });
+      expect(cond(status, 'Stalled')?.status).toBe('False');
+    });
+
+    it('say Stalled, with the Degraded reason, when a human must act (a failed migration is not in progress)', () => {
+      const failure = { reason: DegradedReason.MigrationFailed, message: 'migration Job j failed (exit code 1)' };
+      const status = computeStatus(inputs({ plan: { state: 'Failed', job: { name: 'j', image: 'img:2' }, failure } }));
+      expect(cond(status, 'Stalled')).toMatchObject({ status: 'True', ...failure });
+      expect(cond(status, 'Reconciling')?.status).toBe('False');
+    });
+
+    it('say Reconciling, not Stalled, for a failed apply the operator retries on its own', () => {
+      const status = computeStatus(inputs({ applyError: 'applying Service lb: connection reset' }));
+      expect(cond(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+      expect(cond(status, 'Stalled')?.status).toBe('False');
+    });
+  });
+
+  it('reports a pass waiting for ESO or CloudNativePG as in progress, not degraded', () => {
+    const waiting = { reason: WaitingReason.WaitingForCloudNativePG, message: 'Waiting for CloudNativePG to create the database and Secret lb-postgres-app' };
+    const status = computeStatus(inputs({ plan: undefined, workload: undefined, waiting }));
+    expect(cond(status, 'Progressing')).toMatchObject({ status: 'True', ...waiting });
+    expect(cond(status, 'Degraded')).toMatchObject({ status: 'False' });
+    expect(cond(status, 'Stalled')).toMatchObject({ status: 'False' });
+    expect(cond(status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'WaitingForCloudNativePG' });
+    expect(cond(status, 'SecretsReady')).toMatchObject({ status: 'False', reason: 'WaitingForCloudNativePG' });
+  });
+
+  it('reports a missing CloudNativePG on DatabaseReady, and as Stalled (a human must install it)', () => {
+    const problem = { reason: DegradedReason.CloudNativePGNotInstalled, message: 'database.postgres.managed is set but CloudNativePG … is not installed' };
+    const cr = codexlb({ topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { managed: {} } } });
+    const status = computeStatus(inputs({ codexlb: cr, plan: undefined, blocked: { stage: 'secrets', problem } }));
+    expect(cond(status, 'DatabaseReady')).toMatchObject({ status: 'False', ...problem });
+    expect(cond(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'CloudNativePGNotInstalled' });
+  });
+
+  it('warns on RoutesReady when the NetworkPolicy would shut the ingress controller out, without blocking Ready', () => {
+    const cr = codexlb({ ingress: { enabled: true, hosts: [{ host: 'lb.example.com' }] }, networkPolicy: { enabled: true } });
+    const status = computeStatus(inputs({ codexlb: cr }));
+    expect(cond(status, 'RoutesReady')).toMatchObject({ status: 'False', reason: 'NetworkPolicyBlocksIngress' });
+    expect(cond(status, 'Ready')?.status).toBe('True');
+    const allowed = codexlb({ ingress: { enabled: true }, networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] } });
+    expect(cond(computeStatus(inputs({ codexlb: allowed })), 'RoutesReady')?.status).toBe('True');
+  });
+
+  it('is Ready with a partition once the pods above it run the new template', () => {
+    const cr = codexlb({ topology: { mode: 'Replicated', replicas: 3 }, database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } }, updateStrategy: { partition: 2 } });
+    const canary = { ...ready, specReplicas: 3, replicas: 3, readyReplicas: 3, updatedReplicas: 1, currentRevision: 'r1', updateRevision: 'r2' };
+    expect(cond(computeStatus(inputs({ codexlb: cr, workload: canary })), 'Ready')?.status).toBe('True');
+    expect(cond(computeStatus(inputs({ codexlb: cr, workload: { ...canary, updatedReplicas: 0 } })), 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * CodexLB status as a pure function of what one reconcile observed. kstatus-compliant: Ready
  * summarises, Progressing and Degraded say why it is not Ready, and observedGeneration says which spec
- * the status describes. Identical observations yield an identical status, so no write is needed.
+ * the status describes. Reconciling and Stalled are kstatus' own pair, which Flux and `kstatus` read:
+ * Stalled when a human must act (Failed: a health check stops waiting), Reconciling while the operator
+ * is still getting there (InProgress). Identical observations yield an identical status, so no write is needed.
  */
 import type { CodexLBStatus } from '../../api/codexlb-status.ts';
 import type { CodexLB } from '../../api/crds.ts';
@@ -9,7 +11,7 @@ import { continuityEnabled, migrationStrategy, podDisruptionBudgetEnabled } from
 import { selectorLabels, selectorString } from '../../render/labels.ts';
 import { names } from '../../render/names.ts';
 import { HTTP_PORT, OAUTH_PORT } from '../../render/workload.ts';
-import { DegradedReason, mergeConditions, type ConditionInput, type Problem, type Stage } from '../conditions.ts';
+import { DegradedReason, WaitingReason, mergeConditions, type ConditionInput, type Problem, type Stage } from '../conditions.ts';
 import type { MigrationPlan } from './migration.ts';
 
 export interface WorkloadObservation {
@@ -30,6 +32,8 @@ export interface StatusInputs {
   desiredImage: string;
   /** Set when a stage stopped the pass before anything was applied (policy, name conflict, Secrets, env). */
   blocked?: { stage: Stage; problem: Problem };
+  /** Set when the pass waits for ESO or CloudNativePG to produce a Secret (in progress, not a problem). */
+  waiting?: { reason: WaitingReason; message: string };
   /** A problem the workload's pods report (e.g. a key mismatch), while the pass itself went through. */
   podProblem?: Problem;
   encryptionKeySecret?: string;
@@ -55,12 +59,14 @@ function reachedStage(s: StatusInputs, stage: Stage): boolean {
 
 function secretsCondition(s: StatusInputs): Verdict {
   if (s.blocked?.stage === 'secrets') return { status: 'False', reason: s.blocked.problem.reason, message: s.blocked.problem.message };
+  if (s.waiting) return { status: 'False', ...s.waiting };
   if (!reachedStage(s, 'secrets')) return { status: 'Unknown', reason: 'NotChecked', message: 'Secrets are resolved once the problem in Degraded is fixed' };
   return { status: 'True', reason: 'Resolved', message: 'All referenced Secrets exist, allow CodexLBs to use them and are well-formed' };
 }
 
 function migrationsCondition(s: StatusInputs): Verdict {
   const plan = s.plan;
+  if (!plan && s.waiting) return { status: 'Unknown', reason: s.waiting.reason, message: 'Migrations wait for the database credentials' };
   if (!plan) return { status: 'Unknown', reason: 'Blocked', message: 'Migrations wait until the problem in Degraded is fixed' };
   switch (plan.state) {
     case 'Startup':
@@ -82,7 +88,10 @@ function databaseCondition(s: StatusInputs): Verdict {
   if (spec.database.type === 'SQLite') {
     return { status: 'True', reason: 'Embedded', message: 'SQLite on the pod volume' };
   }
+  if (s.blocked?.problem.reason === DegradedReason.CloudNativePGNotInstalled) return { status: 'False', ...s.blocked.problem };
+  if (s.waiting?.reason === WaitingReason.WaitingForCloudNativePG) return { status: 'Unknown', ...s.waiting };
   if (s.blocked) return { status: 'Unknown', reason: 'Blocked', message: 'The database settings are resolved once the problem in Degraded is fixed' };
+  if (s.waiting) return { status: 'Unknown', reason: s.waiting.reason, message: 'The database URL is not known yet' };
   if (s.plan?.failure?.reason === 'DatabaseUnreachable') {
     return { status: 'False', reason: 'DatabaseUnreachable', message: s.plan.failure.message };
   }
@@ -93,9 +102,21 @@ function databaseCondition(s: StatusInputs): Verdict {
 }
 
 function routesCondition(s: StatusInputs): Verdict {
-  return s.skipped.gatewayAPI
-    ? { status: 'False', reason: 'GatewayAPINotInstalled', message: 'gatewayAPI.enabled is set but the Gateway API CRDs are not installed; HTTPRoutes were skipped' }
-    : { status: 'True', reason: 'Applied', message: 'Requested routes are applied' };
+  if (s.skipped.gatewayAPI) {
+    return { status: 'False', reason: 'GatewayAPINotInstalled', message: 'gatewayAPI.enabled is set but the Gateway API CRDs are not installed; HTTPRoutes were skipped' };
+  }
+  const { ingress, gatewayAPI, networkPolicy } = s.codexlb.spec;
+  // The official chart warns about this in its NOTES; here it stays visible for as long as it is true.
+  if (networkPolicy.enabled && (ingress.enabled || gatewayAPI.enabled) && networkPolicy.ingressFrom.length === 0 && !networkPolicy.extraIngress?.length) {
+    return {
+      status: 'False',
+      reason: 'NetworkPolicyBlocksIngress',
+      message:
+        'Routes are applied, but the NetworkPolicy admits no ingress controller or gateway: set networkPolicy.ingressFrom ' +
+        '(e.g. a namespaceSelector for the ingress controller namespace) or networkPolicy.extraIngress',
+    };
+  }
+  return { status: 'True', reason: 'Applied', message: 'Requested routes are applied' };
 }
 
 function monitoringCondition(s: StatusInputs): Verdict {
@@ -107,17 +128,41 @@ function monitoringCondition(s: StatusInputs): Verdict {
 function progressingCondition(s: StatusInputs, desired: number): Verdict {
   const w = s.workload;
   if (s.blocked) return { status: 'False', reason: 'Blocked', message: 'Nothing is applied until the problem in Degraded is fixed' };
+  if (s.waiting) return { status: 'True', ...s.waiting };
   if (s.plan?.state === 'Running') return { status: 'True', reason: 'Migrating', message: `Migration Job ${s.plan.job?.name} is running` };
   if (!w) return { status: 'True', reason: 'Creating', message: 'The workload is being created' };
   if (w.generation !== undefined && w.observedGeneration !== undefined && w.observedGeneration < w.generation) {
     return { status: 'True', reason: 'RollingOut', message: 'The StatefulSet controller has not observed the latest template yet' };
   }
-  if ((w.updatedReplicas ?? 0) < desired || (w.updateRevision && w.currentRevision !== w.updateRevision)) {
-    return { status: 'True', reason: 'RollingOut', message: `${w.updatedReplicas ?? 0}/${desired} pods run the current template` };
+  // With a partition, pods below it keep the old template on purpose: the rollout is done once the rest have it.
+  const partition = s.codexlb.spec.updateStrategy.partition;
+  const toUpdate = Math.max(0, desired - partition);
+  if ((w.updatedReplicas ?? 0) < toUpdate || (partition === 0 && w.updateRevision && w.currentRevision !== w.updateRevision)) {
+    return { status: 'True', reason: 'RollingOut', message: `${w.updatedReplicas ?? 0}/${toUpdate} pods run the current template` };
   }
   if ((w.replicas ?? 0) !== desired) return { status: 'True', reason: 'Scaling', message: `${w.replicas ?? 0} pods, want ${desired}` };
   if ((w.readyReplicas ?? 0) < desired) return { status: 'True', reason: 'WaitingForPods', message: `${w.readyReplicas ?? 0}/${desired} pods ready` };
   return { status: 'False', reason: 'Complete', message: 'The current template is rolled out' };
+}
+
+/**
+ * Degraded reasons the operator gets past on its own (retried with backoff): not worth failing a
+ * GitOps health check for. Every other Degraded reason waits for a human.
+ */
+const SELF_HEALING: ReadonlySet<string> = new Set([DegradedReason.ApplyFailed]);
+
+/** kstatus' Stalled and Reconciling, never both True. */
+function kstatusConditions(ready: Verdict, degraded: Verdict): { stalled: Verdict; reconciling: Verdict } {
+  if (degraded.status === 'True' && !SELF_HEALING.has(degraded.reason)) {
+    return {
+      stalled: { status: 'True', reason: degraded.reason, message: degraded.message },
+      reconciling: { status: 'False', reason: 'Stalled', message: 'The operator waits for the problem in Stalled to be fixed' },
+    };
+  }
+  const notStalled: Verdict = { status: 'False', reason: 'AsExpected', message: 'Nothing needs a human' };
+  return ready.status === 'True'
+    ? { stalled: notStalled, reconciling: { status: 'False', reason: 'Complete', message: ready.message } }
+    : { stalled: notStalled, reconciling: { status: 'True', reason: ready.reason, message: ready.message } };
 }
 
 function degradedCondition(s: StatusInputs): Verdict {
@@ -143,12 +188,16 @@ export function computeStatus(s: StatusInputs): CodexLBStatus {
         ? { status: 'False', reason: progressing.reason, message: progressing.message }
         : { status: 'True', reason: 'Ready', message: `${s.workload?.readyReplicas ?? 0}/${desired} replicas ready` };
 
+  const { stalled, reconciling } = kstatusConditions(ready, degraded);
+
   const conditions = mergeConditions(
     cr.status?.conditions,
     [
       { type: 'Ready', ...ready },
       { type: 'Progressing', ...progressing },
       { type: 'Degraded', ...degraded },
+      { type: 'Reconciling', ...reconciling },
+      { type: 'Stalled', ...stalled },
       { type: 'SecretsReady', ...secretsCondition(s) },
       { type: 'DatabaseReady', ...databaseCondition(s) },
       { type: 'MigrationsApplied', ...migrationsCondition(s) },

@@ -115,6 +115,8 @@ export class Forwarder {
       head: [],
       bound: Promise.resolve(),
       lastEventAt: Date.now(),
+      // From here the owner's time counts as "upstream": it runs the proxy phase of its own.
+      sentAt: claims.timestamp,
       pump,
       finish: (outcome) => {
         if (finished) return;

@@ -162,8 +162,13 @@ class SocketSession {
     this.#upstream = services.upstreamSockets?.();
     this.#leaveDrain = services.drain.enter();
     ws.on('message', (data) => this.#enqueue(data));
-    ws.on('error', (err) => services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err }));
+    ws.on('error', (err) => {
+      services.metrics.backgroundFailures.inc({ operation: 'websocket' });
+      services.logger.warn('websocket error', { requestId: this.#ctx.requestId, err });
+    });
+    services.metrics.activeConnections.inc({ transport: 'websocket' });
     ws.once('close', () => {
+      services.metrics.activeConnections.dec({ transport: 'websocket' });
       clearTimeout(this.#idleTimer);
       this.#closed.abort();
       this.#upstream?.close();

@@ -17,6 +17,8 @@ export interface ControlPlaneBinaries {
   kubeProxy: string;
   coredns: string;
   crictl: string;
+  /** Test tool: what kstatus (Flux's health checks) concludes from objects (kstatus/main.go). */
+  kstatus: string;
 }
 
 let cached: Promise<ControlPlaneBinaries> | undefined;
@@ -42,6 +44,7 @@ export function controlPlaneBinaries(): Promise<ControlPlaneBinaries> {
       kubeProxy: join(dir, 'kube-proxy'),
       coredns: join(dir, 'coredns'),
       crictl: join(dir, 'crictl'),
+      kstatus: join(dir, 'kstatus'),
     };
   })();
   return cached;

@@ -4,6 +4,7 @@
 #   control plane   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok
 #   real-pod node   kubelet, kube-proxy, CoreDNS (cluster DNS), crictl (CRI client: teardown and
 #                   debugging), pause (the pod sandbox process)
+#   test tools      kstatus (what Flux's health checks conclude from an object's status)
 # Prints the binary directory on stdout; everything else goes to stderr.
 #   build.sh           build if absent (minutes cold, instant when cached)
 #   build.sh --check   print the directory if built, exit 3 otherwise (never builds)
@@ -18,13 +19,14 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
 CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
+CLI_UTILS_VERSION="${CLI_UTILS_VERSION:-v0.37.2}"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 go_version="$(go env GOVERSION)"
-key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$COREDNS_VERSION" "$CRICTL_VERSION" "$go_version" \
-  | cat - "$here/build.sh" "$here/../node/pause/pause.go" "$here/../node/coredns/main.go" | sha256sum | cut -c1-16)"
+key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$COREDNS_VERSION" "$CRICTL_VERSION" "$CLI_UTILS_VERSION" "$go_version" \
+  | cat - "$here/build.sh" "$here/../node/pause/pause.go" "$here/../node/coredns/main.go" "$here/kstatus/main.go" | sha256sum | cut -c1-16)"
 cache_root="${CODEX_LB_CACHE:-$HOME/.cache/codex-lb}"
 out="$cache_root/testbin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$key"
 
@@ -150,6 +152,17 @@ printf 'module local.test/coredns-testbin\n\ngo 1.25.0\n\nrequire github.com/cor
 
 log "compiling crictl $CRICTL_VERSION"
 GOBIN="$out" go install -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >&2
+
+# --- kstatus: the status library Flux uses, behind a 50-line command (kstatus/main.go) ----------------
+mkdir -p "$work/kstatus"
+cp "$here/kstatus/main.go" "$work/kstatus/main.go"
+printf 'module local.test/kstatus-testbin\n\ngo 1.25.0\n\nrequire sigs.k8s.io/cli-utils %s\n' "$CLI_UTILS_VERSION" >"$work/kstatus/go.mod"
+(
+  cd "$work/kstatus"
+  log "compiling kstatus (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
+  GOFLAGS="$GOFLAGS -mod=mod" go get "sigs.k8s.io/cli-utils@$CLI_UTILS_VERSION" >&2
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$out/kstatus" . >&2
+)
 
 # --- pause: the pod sandbox process (nothing can be pulled, so the sandbox image is built locally) ---
 log "compiling pause"

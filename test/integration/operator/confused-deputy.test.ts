@@ -102,6 +102,12 @@ describe('a user with only CodexLB rights in a namespace', () => {
     ],
     ['the encryption key', { encryption: { source: 'SecretRef', secretRef: { name: 'hidden' } } }, 'encryption.secretRef'],
     ['an image pull secret', { image: { pullSecrets: [{ name: 'hidden' }] } }, 'image.pullSecrets[0]'],
+    ['a mounted volume', { podTemplate: { extraVolumes: [{ name: 'loot', secret: { secretName: 'hidden' } }] } }, 'podTemplate.extraVolumes[loot].secret'],
+    [
+      'a projected volume',
+      { podTemplate: { extraVolumes: [{ name: 'loot', projected: { sources: [{ configMap: { name: 'tuning' } }, { secret: { name: 'hidden' } }] } }] } },
+      'podTemplate.extraVolumes[loot].projected',
+    ],
   ])('cannot get an unlabelled Secret used through %s', async (_through, spec, field) => {
     const name = nextName();
     await applyAsUser([codexLB(ns, name, spec)]);

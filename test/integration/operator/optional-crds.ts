@@ -1,11 +1,19 @@
 /**
  * Minimal CRDs for the optional APIs the operator renders into (Gateway API routes, prometheus-operator
- * monitors): enough for the API server to serve the kinds, with the schema left open. The operator only needs
- * them served; the real projects' schemas are not what these tests are about.
+ * monitors, External Secrets Operator, CloudNativePG): enough for the API server to serve the kinds, with the
+ * schema left open. The operator only needs them served; the real projects' schemas are not what these tests
+ * are about (and their controllers do not run: tests play their part, e.g. write the Secret ESO would).
  */
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 
-function openCrd(group: string, kind: string, plural: string, version: string, annotations?: Record<string, string>): KubeObject {
+function openCrd(
+  group: string,
+  kind: string,
+  plural: string,
+  version: string,
+  annotations?: Record<string, string>,
+  scope: 'Namespaced' | 'Cluster' = 'Namespaced',
+): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -13,7 +21,7 @@ function openCrd(group: string, kind: string, plural: string, version: string, a
     spec: {
       group,
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      scope: 'Namespaced',
+      scope,
       versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
     },
   } as KubeObject;
@@ -25,3 +33,9 @@ export const httpRouteCrd = openCrd('gateway.networking.k8s.io', 'HTTPRoute', 'h
 });
 export const serviceMonitorCrd = openCrd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors', 'v1');
 export const prometheusRuleCrd = openCrd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'v1');
+export const externalSecretCrds = [
+  openCrd('external-secrets.io', 'ExternalSecret', 'externalsecrets', 'v1'),
+  openCrd('external-secrets.io', 'SecretStore', 'secretstores', 'v1'),
+  openCrd('external-secrets.io', 'ClusterSecretStore', 'clustersecretstores', 'v1', undefined, 'Cluster'),
+];
+export const cloudNativePGCrd = openCrd('postgresql.cnpg.io', 'Cluster', 'clusters', 'v1');

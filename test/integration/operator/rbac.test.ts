@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/process.ts';
+import { cloudNativePGCrd, externalSecretCrds } from './optional-crds.ts';
 import { codexLB, get, repoRoot, secret, waitForCondition } from './support.ts';
 import { accountSpec, API, apiKey, authSecret, chatGPTAccount, startPoolEnv, waitForReady, type PoolEnv } from './pool-support.ts';
 
@@ -18,6 +19,9 @@ describe('operator under its least-privilege RBAC', () => {
     pool = await startPoolEnv([operatorNs, ns], {
       leaseNamespace: operatorNs,
       kubeConfig: async (env) => {
+        // The optional APIs the operator may write to, installed before it starts (it caches what exists then).
+        await env.cp.apply([...externalSecretCrds, cloudNativePGCrd]);
+        await env.cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io', 'crd/clusters.postgresql.cnpg.io');
         await env.cp.kubectl('apply', '-n', operatorNs, '-k', `${repoRoot}config/rbac`);
         const token = (await env.cp.kubectl('create', 'token', 'codex-lb-operator', '-n', operatorNs, '--duration=1h')).trim();
         return env.cp.kubeConfigForToken(token, 'codex-lb-operator');
@@ -72,7 +76,43 @@ describe('operator under its least-privilege RBAC', () => {
     expect(forbidden()).toEqual([]);
   });
 
+  it('creates the ExternalSecret and the CloudNativePG Cluster, uses their Secrets and prunes the ExternalSecret, without a forbidden request', async () => {
+    const env = pool.env;
+    const eso = { secretStoreRef: { name: 'vault' }, databaseURL: { remoteKey: 'codex/db' } };
+    await env.cp.apply([
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'vault', namespace: ns, labels: { 'codexlb.io/secret-access': 'true' } }, spec: {} },
+      codexLB(ns, 'vaulted', { topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL' }, externalSecrets: eso }),
+      codexLB(ns, 'managed', { topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { managed: {} } } }),
+    ]);
+    await waitForCondition(env.client, ns, 'vaulted', 'Progressing', 'True', 'WaitingForExternalSecret');
+    await waitForCondition(env.client, ns, 'managed', 'Progressing', 'True', 'WaitingForCloudNativePG');
+    // Play ESO and CloudNativePG: each writes its Secret, controlled by its object.
+    for (const [owner, kind, apiVersion, secretName, key] of [
+      ['vaulted-credentials', 'ExternalSecret', 'external-secrets.io/v1', 'vaulted-credentials', 'database-url'],
+      ['managed-postgres', 'Cluster', 'postgresql.cnpg.io/v1', 'managed-postgres-app', 'uri'],
+    ] as const) {
+      const obj = (await get(env.client, apiVersion, kind, ns, owner))!;
+      await env.client.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: secretName, namespace: ns, labels: obj.metadata.labels, ownerReferences: [{ apiVersion, kind, name: owner, uid: obj.metadata.uid!, controller: true }] },
+        data: { [key]: Buffer.from('postgresql://u:p@db:5432/codexlb').toString('base64') },
+      } as never);
+    }
+    await waitForCondition(env.client, ns, 'vaulted', 'Ready', 'True');
+    await waitForCondition(env.client, ns, 'managed', 'Ready', 'True');
+    // The URL moves to a Secret of its own: the ExternalSecret is pruned.
+    await env.cp.kubectl('patch', 'clb', 'vaulted', '-n', ns, '--type=json', '-p', JSON.stringify([
+      { op: 'remove', path: '/spec/externalSecrets' },
+      { op: 'add', path: '/spec/database/postgres', value: { urlSecretRef: { name: 'db' } } },
+    ]));
+    await waitFor('the ExternalSecret to be pruned', async () => ((await get(env.client, 'external-secrets.io/v1', 'ExternalSecret', ns, 'vaulted-credentials')) ? undefined : true));
+    expect(forbidden()).toEqual([]);
+  });
+
   it.each([
+    ['delete', 'clusters.postgresql.cnpg.io'],
+    ['create', 'secretstores.external-secrets.io'],
     ['delete', 'secrets'],
     ['update', 'secrets'],
     ['create', 'pods'],

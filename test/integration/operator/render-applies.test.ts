@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../harness/process.ts';
-import { httpRouteCrd, prometheusRuleCrd, serviceMonitorCrd } from './optional-crds.ts';
+import { cloudNativePGCrd, externalSecretCrds, httpRouteCrd, prometheusRuleCrd, serviceMonitorCrd } from './optional-crds.ts';
 import { createNamespace, repoRoot, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
 
 const samples = (await readdir(join(repoRoot, 'samples'))).filter((f) => f.endsWith('.yaml')).sort();
@@ -25,8 +25,12 @@ describe('what render prints applies with kubectl', () => {
 
   beforeAll(async () => {
     env = await startOperatorTestEnv('api');
-    await env.cp.apply([httpRouteCrd, serviceMonitorCrd, prometheusRuleCrd]);
-    await env.cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/servicemonitors.monitoring.coreos.com');
+    await env.cp.apply([httpRouteCrd, serviceMonitorCrd, prometheusRuleCrd, ...externalSecretCrds, cloudNativePGCrd]);
+    await env.cp.kubectl(
+      'wait', '--for=condition=Established', '--timeout=60s',
+      'crd/httproutes.gateway.networking.k8s.io', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com',
+      'crd/externalsecrets.external-secrets.io', 'crd/clusters.postgresql.cnpg.io',
+    );
     await createNamespace(env.cp, 'codex');
   });
   afterAll(async () => {

@@ -68,7 +68,7 @@ describe('CodexLB admission validation', () => {
     [
       'both a URL Secret and a host',
       { database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' }, host: 'db', passwordSecretRef: { name: 'pw' } } } },
-      'database.postgres needs exactly one of urlSecretRef or host',
+      'database.postgres needs exactly one of urlSecretRef, host or managed',
     ],
     ['a host without a password Secret', { database: { type: 'PostgreSQL', postgres: { host: 'db' } } }, 'database.postgres.host requires passwordSecretRef'],
     ['autoscaling in Standalone', { autoscaling: { enabled: true } }, 'autoscaling.enabled requires topology.mode Replicated'],

@@ -75,6 +75,24 @@ describe('request size and memory limits', () => {
     expect((await post(`${proxy.url}/v1/responses`, padded)).status).toBe(200);
   });
 
+  it('serves at most CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS proxy requests at once: the next gets 429 + Retry-After; health is not counted', async () => {
+    const proxy = await start({ CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS: '2' });
+    // Two requests whose bodies never finish arriving hold both places.
+    const held = [1, 2].map(() => rawRequest(proxy.url, 'POST', '/v1/responses', { ...JSON_HEADERS, 'content-length': 1000 }, '{"model":'));
+    await expect.poll(async () => (await post(`${proxy.url}/v1/responses`, { model: 'gpt-5.4', input: 'third' })).status).toBe(429);
+    const refused = await post(`${proxy.url}/backend-api/codex/responses`, { model: 'gpt-5.4', input: 'third', stream: true });
+    expect([refused.status, refused.headers.get('retry-after'), (await json(refused)).error]).toEqual([
+      429,
+      '5',
+      { message: 'This proxy instance is serving its maximum of 2 concurrent requests; retry shortly', type: 'rate_limit_error', code: 'proxy_overloaded' },
+    ]);
+    expect((await fetch(`${proxy.url}/health/ready`)).status).toBe(200);
+    expect(suite.fake.requests).toEqual([]);
+    held[0]!.socket.destroy();
+    await expect.poll(async () => (await post(`${proxy.url}/v1/responses`, { model: 'gpt-5.4', input: 'room again' })).status).toBe(200);
+    held[1]!.socket.destroy();
+  });
+
   it('refuses every new proxy request and WebSocket at CODEX_LB_MEMORY_REJECT_THRESHOLD_MB (503 + Retry-After); health stays up', async () => {
     const proxy = await start({ CODEX_LB_MEMORY_REJECT_THRESHOLD_MB: '1' }); // any live process is above 1 MB
     const res = await post(`${proxy.url}/v1/responses`, { model: 'gpt-5.4', input: 'x' });

@@ -56,6 +56,8 @@ if [[ "${1:-}" == "--check" ]]; then
   for n in pause proxy operator; do
     [[ -f "${archive[$n]}" ]] || { echo "image $n not built for these sources; run 'make setup' (or 'make images')" >&2; exit 3; }
   done
+  # A test run is using them: mark them recently used so that another checkout's build keeps them.
+  touch "${archive[@]}"
   print
   exit 0
 fi
@@ -99,8 +101,12 @@ for n in proxy operator; do
       --build-arg "NODE_IMAGE=$base_tag" -f "$n/Dockerfile" -t "${tag[$n]}" . >&2)
   export_image "$n" "${tag[$n]}"
   if [[ $n == proxy ]]; then list_inputs "${proxy_inputs[@]}"; else list_inputs "${operator_inputs[@]}"; fi >"${archive[$n]%.tar}.inputs"
-  # Several checkouts share the cache: keep the three newest builds of each image.
-  ls -t "$images/$n"-*.tar | tail -n +4 | while read -r old; do rm -f "$old" "${old%.tar}.inputs"; done
+  # Several checkouts share the cache: keep the three most recently used builds of each image, and any other
+  # that a test run used (--check) in the last two hours, so that one checkout's builds never evict the images
+  # another checkout's running suite is about to start a node with.
+  ls -t "$images/$n"-*.tar | tail -n +4 | while read -r old; do
+    if [[ -n "$(find "$old" -mmin +120)" ]]; then rm -f "$old" "${old%.tar}.inputs"; fi
+  done
 done
 
 # --- pause ----------------------------------------------------------------------------------------

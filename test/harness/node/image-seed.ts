@@ -8,14 +8,16 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, ManagedProcess, run, waitFor } from '../process.ts';
 import { unmountUnder } from './mounts.ts';
 import type { ImageArchive } from './node.ts';
 
+/** Seeds kept whatever their age, the most recently used first; older ones go once unused for RECENT_MS. */
 const KEEP = 3;
+const RECENT_MS = 2 * 60 * 60 * 1000;
 
 function cacheDir(): string {
   return join(process.env.CODEX_LB_CACHE ?? join(homedir(), '.cache', 'codex-lb'), 'node-seed');
@@ -31,7 +33,7 @@ export async function imageSeed(images: ImageArchive[]): Promise<string> {
     .slice(0, 16);
   const seeds = cacheDir();
   const root = join(seeds, key);
-  if (existsSync(join(root, '.complete'))) return root;
+  if (existsSync(join(root, '.complete'))) return markUsed(root);
   await mkdir(seeds, { recursive: true });
   // One maker at a time across processes; a waiter finds the seed complete afterwards.
   return withLock(join(seeds, '.lock'), async () => {
@@ -108,14 +110,26 @@ async function makeSeed(root: string, images: ImageArchive[]): Promise<void> {
   await rename(work, root);
 }
 
-/** Keeps the newest seeds (other checkouts may use older image builds). */
+/** A seed's directory mtime says when a node last started from it. */
+async function markUsed(root: string): Promise<string> {
+  const now = new Date();
+  await utimes(root, now, now);
+  return root;
+}
+
+/**
+ * Keeps the most recently used seeds, and any other a node started from lately: several checkouts share the
+ * cache, and one checkout's new images must not remove the seed another checkout's running suite starts from.
+ */
 async function pruneSeeds(seeds: string): Promise<void> {
   const entries = await readdir(seeds, { withFileTypes: true });
   const dirs = await Promise.all(
     entries.filter((e) => e.isDirectory()).map(async (e) => ({ path: join(seeds, e.name), mtime: (await stat(join(seeds, e.name))).mtimeMs })),
   );
   dirs.sort((a, b) => b.mtime - a.mtime);
-  for (const old of dirs.slice(KEEP)) await rm(old.path, { recursive: true, force: true });
+  for (const old of dirs.slice(KEEP)) {
+    if (Date.now() - old.mtime > RECENT_MS) await rm(old.path, { recursive: true, force: true });
+  }
 }
 
 /** A lock directory (mkdir is atomic) holding its owner's pid; a dead owner's lock is taken over. */

@@ -5,6 +5,7 @@
  * never from anywhere else), and helpers that reach Services the way pods do (through kube-proxy).
  */
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../../../operator/runtime/kube/client.ts';
@@ -26,11 +27,29 @@ export interface RealEnv {
   kubectl(...args: string[]): Promise<string>;
   /** Applies YAML or objects (server-side, as admin). */
   apply(manifest: string | object[]): Promise<string>;
-  /** `http://<ClusterIP>:<port>` of a Service: requests go through kube-proxy's rules on the node. */
+  /**
+   * `http://<ClusterIP>:<port>` of a Service: requests go through kube-proxy's rules on the node. Resolves once
+   * a connection is accepted there: a new Service is not routed until kube-proxy's next sync, and until then the
+   * node answers "network unreachable" (it has no route for the Service range of its own).
+   */
   serviceURL(namespace: string, name: string): Promise<string>;
   /** Component logs and the operator's pods' logs, for failure messages. */
   diagnostics(namespace?: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** True once a TCP connection to the address is accepted; undefined (try again) otherwise. */
+function accepts(host: string, port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok ? true : undefined);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 export async function startRealEnv(): Promise<RealEnv> {
@@ -59,6 +78,7 @@ export async function startRealEnv(): Promise<RealEnv> {
       apply: (manifest) => cp.apply(manifest),
       async serviceURL(namespace, name) {
         const [ip, port] = (await kubectl('get', 'service', name, '-n', namespace, '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].port}')).split(' ');
+        await waitFor(`kube-proxy to route Service ${namespace}/${name} (${ip}:${port})`, () => accepts(ip!, Number(port)), { timeoutMs: 60_000, intervalMs: 500 });
         return `http://${ip}:${port}`;
       },
       async diagnostics(namespace) {

@@ -78,6 +78,7 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
   return {
     keepaliveMs: settings.sseKeepaliveIntervalSeconds > 0 ? seconds(settings.sseKeepaliveIntervalSeconds) : 0,
     idleTimeoutMs: seconds(settings.streamIdleTimeoutSeconds),
+    firstEventTimeoutMs: seconds(settings.streamFirstEventTimeoutSeconds),
     streamBudgetMs: seconds(settings.httpResponsesStreamRequestBudgetSeconds),
     unaryBudgetMs: seconds(settings.proxyRequestBudgetSeconds),
     compactBudgetMs: seconds(settings.compactRequestBudgetSeconds),

@@ -301,6 +301,19 @@ export function streamIdleTimeout(): ProxyError {
   return new ProxyError({ status: 502, code: 'stream_idle_timeout', type: 'server_error', message: 'Upstream stream went idle' });
 }
 
+/**
+ * One attempt produced no response event within the first-event deadline: a stalled upstream. Unlike
+ * an idle timeout mid-stream, this is counted against the account, and the turn fails over.
+ */
+export function upstreamStalled(timeoutMs: number): ProxyError {
+  return new ProxyError({
+    status: 502,
+    code: 'upstream_stalled',
+    type: 'server_error',
+    message: `The upstream sent no response event within ${Math.round(timeoutMs) / 1000}s (CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS)`,
+  });
+}
+
 export function upstreamRequestTimeout(): ProxyError {
   return new ProxyError({ status: 502, code: 'upstream_request_timeout', type: 'server_error', message: 'Proxy request budget exhausted' });
 }

@@ -7,6 +7,7 @@
 import type { Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
+import { Heartbeat } from './heartbeat.ts';
 import type { Reservation } from './ports.ts';
 import { relay, streamOutcome, type RelayEnd } from './relay.ts';
 import type { RequestContext } from './request-context.ts';
@@ -27,7 +28,7 @@ export interface TurnJob {
   affinityRoute: RequestRoute;
   /** The normalized Responses body. */
   body: JsonObject;
-  /** Streaming answers are held only until the first keepalive is due; buffered ones until the answer is complete. */
+  /** Streaming answers get keepalives while an accepted upstream is silent; buffered ones wait for the complete answer. */
   streaming: boolean;
   budgetMs: number;
   /** Mint/echo `x-codex-turn-state` on the answer (Responses routes). */
@@ -44,7 +45,10 @@ export interface TurnJob {
   bridgeable?: boolean;
   /** Compaction (its own global admission gate). */
   compact?: boolean;
-  /** Builds the answer once the upstream accepted; `headers` go on the response. */
+  /**
+   * Builds the answer; `headers` go on the response. Called once: when the upstream produced its first
+   * event, or earlier, when the first keepalive is due (then without the serving account's headers).
+   */
   sink(headers: Record<string, string>): AnswerSink;
   /** Answers a request that failed before the upstream accepted it. */
   reject(error: ProxyError): void;
@@ -107,6 +111,8 @@ class Turn {
   readonly #meter = new UsageMeter();
   /** When the accepted upstream attempt was sent (the time-to-first-token split). */
   #sentAt: number | undefined;
+  /** Built by the first keepalive when the upstream accepted but is still silent; else after dispatch. */
+  #sink: AnswerSink | undefined;
 
   constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
     this.#services = services;
@@ -130,6 +136,7 @@ class Turn {
       }),
       preferredAccount: this.#job.preferredAccount,
     };
+    const heartbeat = new Heartbeat(this.#job.streaming ? settings.keepaliveMs : 0, () => this.#earlySink().keepalive());
     let stream: OpenStream;
     try {
       stream = await turns.open({
@@ -139,7 +146,8 @@ class Turn {
         plan,
         encryptedReasoning: carriesEncryptedReasoning(body),
         signal: this.#signal,
-        probeMs: this.#job.streaming && settings.keepaliveMs > 0 ? settings.keepaliveMs : settings.idleTimeoutMs,
+        firstEventTimeoutMs: settings.firstEventTimeoutMs,
+        onAccepted: () => heartbeat.start(),
         idleTimeoutMs: settings.idleTimeoutMs,
         deadline,
         transport: this.#job.transport,
@@ -156,15 +164,19 @@ class Turn {
       }
       const error = asProxyError(err);
       if (error.status >= 500 && error.code === 'server_error') this.#services.logger.error('request failed before streaming', { requestId: this.#ctx.requestId, err });
-      this.#job.reject(error);
+      // After keepalives the status is already 200: the sink tells the error in the stream instead.
+      if (this.#sink) await this.#sink.reject(error);
+      else this.#job.reject(error);
       this.#finish({ status: 'error', error });
       return;
+    } finally {
+      heartbeat.stop();
     }
 
     this.#sentAt = stream.sentAt;
-    this.#job.accepted?.(stream.accountId);
-    const headers = this.#answerHeaders(stream);
-    const sink = this.#job.sink(headers);
+    // A forwarded turn whose owner committed early (keepalives) does not say which account served it.
+    if (stream.accountId !== '') this.#job.accepted?.(stream.accountId);
+    const sink = this.#sink ?? this.#job.sink(this.#answerHeaders(stream));
     let end: RelayEnd;
     try {
       end = await relay(stream, sink, {
@@ -190,14 +202,22 @@ class Turn {
   #observe(accountId: string, event: ResponseEvent): void {
     const before = this.#meter.responseId;
     this.#meter.observe(event);
-    if (before === undefined && this.#meter.responseId !== undefined) this.#services.owners.remember(this.#meter.responseId, accountId);
+    if (before === undefined && this.#meter.responseId !== undefined && accountId !== '') this.#services.owners.remember(this.#meter.responseId, accountId);
   }
 
-  #answerHeaders(stream: OpenStream): Record<string, string> {
+  /** The answer, committed by a keepalive before any account served the turn: the proxy's own headers only. */
+  #earlySink(): AnswerSink {
+    this.#sink ??= this.#job.sink(this.#answerHeaders(undefined));
+    return this.#sink;
+  }
+
+  #answerHeaders(stream: OpenStream | undefined): Record<string, string> {
     const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId };
-    for (const name of FORWARDED_UPSTREAM_HEADERS) {
-      const value = single(stream.upstreamHeaders, name);
-      if (value !== undefined) headers[name] = value;
+    if (stream) {
+      for (const name of FORWARDED_UPSTREAM_HEADERS) {
+        const value = single(stream.upstreamHeaders, name);
+        if (value !== undefined) headers[name] = value;
+      }
     }
     if (this.#job.turnState) {
       headers['x-codex-turn-state'] ??= single(this.#headers, 'x-codex-turn-state') ?? mintTurnState('http_turn');

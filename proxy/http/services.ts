@@ -21,9 +21,11 @@ import type { AdminApi } from './routes/admin.ts';
 import type { BridgeReceiver } from './routes/bridge.ts';
 
 export interface HttpSettings {
-  /** ≤ 0 disables keepalives; also how long a streaming answer is held for the upstream's verdict. */
+  /** ≤ 0 disables keepalives (also those sent while an accepted upstream has not produced its first event). */
   keepaliveMs: number;
   idleTimeoutMs: number;
+  /** One attempt's wait for its first upstream event; past it the attempt is a stall and the turn fails over. */
+  firstEventTimeoutMs: number;
   /** Request budgets by answer kind. */
   streamBudgetMs: number;
   unaryBudgetMs: number;

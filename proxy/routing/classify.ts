@@ -44,6 +44,7 @@ const TRANSIENT_CODES = new Set([
   'overloaded_error',
   'server_is_overloaded',
   'upstream_unavailable',
+  'upstream_stalled',
 ]);
 const NEUTRAL_CODES = new Set([
   'stream_idle_timeout',
@@ -71,6 +72,14 @@ export function classifyFailure(failure: UpstreamFailure): FailureClass {
 /** Only these justify trying another account before the first downstream byte (§7.6 failover policy). */
 export function allowsFailover(kind: FailureClass): boolean {
   return kind === 'rate_limit' || kind === 'quota' || kind === 'transient' || kind === 'reauth' || kind === 'deactivated';
+}
+
+/**
+ * Whether a transient failure is worth another try on the same account (§7.6 same-account retries).
+ * A stall already cost a whole first-event deadline: the next try goes to another account.
+ */
+export function retriesOnSameAccount(failure: UpstreamFailure): boolean {
+  return failure.code !== 'upstream_stalled';
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   continuityOwnerUnavailable,
   globalAdmissionTimeout,
   noAccounts,
-  streamIdleTimeout,
   streamIncomplete,
   upstreamRequestTimeout,
   upstreamUnavailable,
@@ -30,11 +29,12 @@ import { UNLIMITED, type AccountLimits, type AccountView, type RoutingStrategy }
 import type { AdmissionGate } from './admission.ts';
 import type { AffinityPlan } from './affinity.ts';
 import { CircuitBreakers, type CircuitProbe } from './circuit-breaker.ts';
-import { allowsFailover, classifyFailure, isServerSideFailure, type FailureClass } from './classify.ts';
+import { allowsFailover, classifyFailure, isServerSideFailure, retriesOnSameAccount, type FailureClass } from './classify.ts';
 import { AccountUnusableError, type AccountPool, type AffinityStore, type ResponseOwners, type UsageIngest } from './ports.ts';
 import { quotaResetAt, rateLimitResetAt } from './reset-time.ts';
 import type { Lease, RuntimeRegistry } from './runtime-state.ts';
 import { selectAccount, type NoAccountReason, type Pin, type Selection } from './select.ts';
+import { nextSilenceCheck, silenceBounds, silenceVerdict, type SilenceBounds } from './silence.ts';
 
 /** Accounts tried per request before the last failure is surfaced (§7.6 `_STREAM_MAX_ACCOUNT_ATTEMPTS`). */
 export const MAX_ACCOUNTS_PER_REQUEST = 3;
@@ -104,9 +104,18 @@ export interface DispatchRequest {
   encryptedReasoning: boolean;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
-  /** How long to hold the client while waiting for the first real upstream event. */
-  probeMs: number;
+  /**
+   * How long one attempt may wait for its first real upstream event (vendor events do not count)
+   * before it is abandoned as a stall, counted against its account, and the request fails over.
+   */
+  firstEventTimeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * Called each time an attempt's upstream answered with a 2xx status, i.e. accepted the request. From
+   * then on the caller may commit its answer and send keepalives while this still waits for the first
+   * event: keepalives carry no response content, so failing over stays invisible to the client.
+   */
+  onAccepted?: () => void;
   /** Epoch ms by which the whole request must be done (request budget). */
   deadline: number;
   /** How attempts reach the upstream; a fresh HTTP SSE request each when absent. */
@@ -352,7 +361,7 @@ export class Dispatcher {
         continue;
       }
       // An account whose circuit just opened gets no more tries within this request.
-      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES && !probe.open) {
+      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES && !probe.open && retriesOnSameAccount(attempt.failure)) {
         transientRetries += 1;
         const delay = 200 * 2 ** (transientRetries - 1) * (0.9 + 0.2 * this.#random());
         if (this.#now() + delay >= request.deadline) return { ok: false, kind, failure: attempt.failure };
@@ -420,15 +429,17 @@ export class Dispatcher {
     });
     const body = withInstallationId(request.body, identity.installationId ?? undefined);
 
-    // The upstream's answer (its status line) is bounded like any silence: by the idle timeout and the budget.
-    const waitMs = Math.min(request.idleTimeoutMs, request.deadline - this.#now());
+    // The upstream's answer (its status line) is bounded like any silence before the first event:
+    // by the first-event deadline, the idle timeout and the budget, whichever comes first.
+    const sentAt = this.#now();
+    const bounds = silenceBounds(request, sentAt);
+    const wakeAt = nextSilenceCheck(bounds, sentAt);
     let silent: ProxyError | undefined;
     const silenceTimer = setTimeout(() => {
-      silent = waitMs === request.idleTimeoutMs ? streamIdleTimeout() : upstreamRequestTimeout();
+      silent = silenceVerdict(bounds, Math.max(this.#now(), wakeAt), sentAt);
       controller.abort();
-    }, Math.max(0, waitMs));
+    }, Math.max(0, wakeAt - sentAt));
     let response: UpstreamStreamResponse;
-    const sentAt = this.#now();
     let timed = false;
     const ended = (outcome: UpstreamOutcome): void => {
       if (timed) return;
@@ -454,6 +465,7 @@ export class Dispatcher {
       const failure = failureFromHttp(response.status, text);
       return { ok: false, kind: classifyFailure(failure), failure };
     }
+    request.onAccepted?.();
 
     const pump = new EventPump(response.events(), (event) => {
       if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
@@ -477,7 +489,7 @@ export class Dispatcher {
         );
       }
     };
-    const probed = await this.#probe(pump, request);
+    const probed = await this.#probe(pump, request, bounds);
     if (probed.ok) {
       lease.accepted();
       return {
@@ -504,30 +516,24 @@ export class Dispatcher {
   }
 
   /**
-   * Holds the client until the upstream's first real event (vendor events such as codex.rate_limits
-   * do not count). An error first means the upstream rejected the request: that is a failure the
-   * caller can still fail over or answer with an HTTP error. After `probeMs` without any verdict the
-   * upstream has at least accepted (2xx), and the caller may commit and send keepalives.
+   * Waits for the upstream's first real event (vendor events such as codex.rate_limits do not count).
+   * An error first means the upstream rejected the request: a failure the caller can still fail over or
+   * answer with an HTTP error. Silence past the first-event deadline is a stall: a failure counted
+   * against the account, so the request moves on to another one.
    */
   async #probe(
     pump: EventPump,
     request: DispatchRequest,
+    bounds: SilenceBounds,
   ): Promise<{ ok: true; head: ResponseEvent[]; lastEventAt: number } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
     const head: ResponseEvent[] = [];
-    const start = this.#now();
-    const probeUntil = start + request.probeMs;
-    let lastActivity = start;
+    let lastActivity = this.#now();
     for (;;) {
       if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
       const now = this.#now();
-      const idleUntil = lastActivity + request.idleTimeoutMs;
-      const until = Math.min(probeUntil, idleUntil, request.deadline);
-      if (now >= until) {
-        if (now >= request.deadline) return { ok: false, failure: failureOf(upstreamRequestTimeout()) };
-        if (now >= idleUntil) return { ok: false, failure: failureOf(streamIdleTimeout()) };
-        return { ok: true, head, lastEventAt: lastActivity };
-      }
-      const result = await pump.next(until - now);
+      const silent = silenceVerdict(bounds, now, lastActivity);
+      if (silent) return { ok: false, failure: failureOf(silent) };
+      const result = await pump.next(nextSilenceCheck(bounds, lastActivity) - now);
       if (result.kind === 'timeout') continue;
       if (result.kind === 'end') {
         if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };

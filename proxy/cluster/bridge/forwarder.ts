@@ -67,7 +67,7 @@ export class Forwarder {
       apiKeyId: request.apiKeyId ?? null,
       requestId: request.requestId,
       budgetMs: Math.max(0, request.deadline - Date.now()),
-      probeMs: request.probeMs,
+      firstEventTimeoutMs: request.firstEventTimeoutMs,
       surfaceStaleAnchor: request.surfaceStaleAnchor ?? false,
       ownerEpoch: ownerEpoch ?? null,
     });

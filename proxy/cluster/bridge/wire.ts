@@ -42,8 +42,8 @@ export interface ForwardContext {
   requestId: string;
   /** What is left of the client's request budget, in ms. */
   budgetMs: number;
-  /** How long to hold for the upstream's first event before answering 200. */
-  probeMs: number;
+  /** One upstream attempt's first-event deadline (the origin's setting; enforced once, on the owner). */
+  firstEventTimeoutMs: number;
   surfaceStaleAnchor: boolean;
   /** The epoch of the owner row naming the target that the origin read, if that is how it chose it. */
   ownerEpoch: number | null;
@@ -68,7 +68,7 @@ export function decodeContext(text: string): ForwardContext | undefined {
     (c.apiKeyId !== null && typeof c.apiKeyId !== 'string') ||
     typeof c.requestId !== 'string' ||
     typeof c.budgetMs !== 'number' ||
-    typeof c.probeMs !== 'number' ||
+    typeof c.firstEventTimeoutMs !== 'number' ||
     typeof c.surfaceStaleAnchor !== 'boolean' ||
     (c.ownerEpoch !== null && typeof c.ownerEpoch !== 'number')
   ) {

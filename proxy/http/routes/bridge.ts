@@ -17,6 +17,7 @@ import { isObject } from '../../upstream/events.ts';
 import { carriesEncryptedReasoning } from '../../upstream/request-body.ts';
 import { jsonBody, rawBodyOf } from '../body/read-json.ts';
 import { asProxyError, bridgeDrainActive, bridgeForwardInvalid, bridgeOwnerForwardFailed, invalidRequest, notFound } from '../errors.ts';
+import { Heartbeat } from '../heartbeat.ts';
 import { relay, streamOutcome } from '../relay.ts';
 import { FORWARDED_UPSTREAM_HEADERS, single } from '../serve-turn.ts';
 import { sendProxyError } from '../send-error.ts';
@@ -71,6 +72,15 @@ export function bridgeRoutes(services: ProxyServices): Router {
     const started = Date.now();
     const deadline = started + context.budgetMs;
     const apiKeyId = context.apiKeyId ?? undefined;
+    const sinkOptions = { requestId: context.requestId, createdAt: Math.floor(started / 1000) };
+    // Keepalives to the origin while an accepted upstream is silent commit 200 before the serving
+    // account is known: such an answer carries no account header (the origin logs no account for it).
+    let sink: BridgeSseSink | undefined;
+    const heartbeat = new Heartbeat(settings.keepaliveMs, async () => {
+      sink ??= new BridgeSseSink(res, { headers: {}, ...sinkOptions });
+      sink.open();
+      await sink.keepalive();
+    });
     let stream: OpenStream;
     try {
       stream = await bridge.router.serveSession(claims.sessionKey, {
@@ -80,7 +90,8 @@ export function bridgeRoutes(services: ProxyServices): Router {
         plan: resolveAffinity(req.headers, body, { route: context.route, apiKeyId, promptCacheTtlSeconds: settings.promptCacheTtlSeconds }),
         encryptedReasoning: carriesEncryptedReasoning(body),
         signal: controller.signal,
-        probeMs: context.probeMs,
+        firstEventTimeoutMs: context.firstEventTimeoutMs,
+        onAccepted: () => heartbeat.start(),
         idleTimeoutMs: settings.idleTimeoutMs,
         deadline,
         surfaceStaleAnchor: context.surfaceStaleAnchor,
@@ -93,8 +104,11 @@ export function bridgeRoutes(services: ProxyServices): Router {
         res.destroy();
         return;
       }
-      sendProxyError(res, asProxyError(err));
+      if (sink) await sink.reject(asProxyError(err));
+      else sendProxyError(res, asProxyError(err));
       return;
+    } finally {
+      heartbeat.stop();
     }
 
     const headers: Record<string, string> = { [ACCOUNT_HEADER]: stream.accountId, [UPSTREAM_STATUS_HEADER]: String(stream.upstreamStatus) };
@@ -102,7 +116,7 @@ export function bridgeRoutes(services: ProxyServices): Router {
       const value = single(stream.upstreamHeaders, name);
       if (value !== undefined) headers[name] = value;
     }
-    const sink = new BridgeSseSink(res, { headers, requestId: context.requestId, createdAt: Math.floor(started / 1000) });
+    sink ??= new BridgeSseSink(res, { headers, ...sinkOptions });
     sink.open();
     let responseId: string | undefined;
     try {

@@ -44,8 +44,13 @@ export class ChatSseSink implements AnswerSink {
     await this.#emit(step);
   }
 
-  reject(error: ProxyError): void {
-    sendProxyError(this.#res, error);
+  async reject(error: ProxyError): Promise<void> {
+    if (!this.#writer.committed) {
+      sendProxyError(this.#res, error);
+      return;
+    }
+    await this.fail(error).catch(() => undefined);
+    this.#writer.end();
   }
 
   complete(end: RelayEnd): void {

@@ -67,8 +67,13 @@ export class ResponsesSseSink implements AnswerSink {
     await this.#write(responseFailedEvent(error, id, this.#options.createdAt));
   }
 
-  reject(error: ProxyError): void {
-    sendProxyError(this.#res, error);
+  async reject(error: ProxyError): Promise<void> {
+    if (!this.#writer.committed) {
+      sendProxyError(this.#res, error);
+      return;
+    }
+    await this.fail(error).catch(() => undefined);
+    this.#writer.end();
   }
 
   complete(end: RelayEnd): void {

@@ -8,6 +8,7 @@ import type { Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { usageHeaders } from './rate-limit-headers.ts';
 import type { Reservation } from './ports.ts';
 import { relay, streamOutcome, type RelayEnd } from './relay.ts';
 import type { RequestContext } from './request-context.ts';
@@ -18,6 +19,7 @@ import { isRequestAborted, type OpenStream } from '../routing/dispatch.ts';
 import { mintTurnState, resolveAffinity } from '../routing/affinity.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
+import type { PoolUsage } from '../routing/pool-usage.ts';
 import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
 
@@ -50,8 +52,8 @@ export interface TurnJob {
    * event, or earlier, when the first keepalive is due (then without the serving account's headers).
    */
   sink(headers: Record<string, string>): AnswerSink;
-  /** Answers a request that failed before the upstream accepted it. */
-  reject(error: ProxyError): void;
+  /** Answers a request that failed before the upstream accepted it; `headers` (usage) go on the answer. */
+  reject(error: ProxyError, headers: Record<string, string>): void;
 }
 
 /** Upstream response headers a client may rely on (model actually used, reasoning included, turn state). */
@@ -92,7 +94,7 @@ export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job
     } catch (err) {
       const refusal = knownProxyError(err);
       if (!refusal) throw err;
-      job.reject(refusal);
+      job.reject(refusal, {});
       return;
     }
   }
@@ -113,6 +115,10 @@ class Turn {
   #sentAt: number | undefined;
   /** Built by the first keepalive when the upstream accepted but is still silent; else after dispatch. */
   #sink: AnswerSink | undefined;
+  /** Set once dispatch settled: from then on the answer is built (or rejected) by run(), not by a keepalive. */
+  #dispatched = false;
+  /** Read while the turn is dispatched, so the answer's usage headers cost it no wait. */
+  #pool: Promise<PoolUsage | null> = Promise.resolve(null);
 
   constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
     this.#services = services;
@@ -136,7 +142,12 @@ class Turn {
       }),
       preferredAccount: this.#job.preferredAccount,
     };
-    const heartbeat = new Heartbeat(this.#job.streaming ? settings.keepaliveMs : 0, () => this.#earlySink().keepalive());
+    this.#pool = this.#services.poolUsage().catch(() => null);
+    const heartbeat = new Heartbeat(this.#job.streaming ? settings.keepaliveMs : 0, () => this.#keepalive());
+    const dispatched = (): void => {
+      this.#dispatched = true;
+      heartbeat.stop();
+    };
     let stream: OpenStream;
     try {
       stream = await turns.open({
@@ -158,6 +169,7 @@ class Turn {
         bridgeable: this.#job.bridgeable ?? false,
       });
     } catch (err) {
+      dispatched();
       if (isRequestAborted(err) || this.#signal.aborted) {
         this.#finish({ status: 'cancelled' });
         return;
@@ -166,17 +178,16 @@ class Turn {
       if (error.status >= 500 && error.code === 'server_error') this.#services.logger.error('request failed before streaming', { requestId: this.#ctx.requestId, err });
       // After keepalives the status is already 200: the sink tells the error in the stream instead.
       if (this.#sink) await this.#sink.reject(error);
-      else this.#job.reject(error);
+      else this.#job.reject(error, this.#answerHeaders(undefined, await this.#pool));
       this.#finish({ status: 'error', error });
       return;
-    } finally {
-      heartbeat.stop();
     }
+    dispatched();
 
     this.#sentAt = stream.sentAt;
     // A forwarded turn whose owner committed early (keepalives) does not say which account served it.
     if (stream.accountId !== '') this.#job.accepted?.(stream.accountId);
-    const sink = this.#sink ?? this.#job.sink(this.#answerHeaders(stream));
+    const sink = this.#sink ?? this.#job.sink(this.#answerHeaders(stream, await this.#pool));
     let end: RelayEnd;
     try {
       end = await relay(stream, sink, {
@@ -205,14 +216,19 @@ class Turn {
     if (before === undefined && this.#meter.responseId !== undefined && accountId !== '') this.#services.owners.remember(this.#meter.responseId, accountId);
   }
 
-  /** The answer, committed by a keepalive before any account served the turn: the proxy's own headers only. */
-  #earlySink(): AnswerSink {
-    this.#sink ??= this.#job.sink(this.#answerHeaders(undefined));
-    return this.#sink;
+  /**
+   * A keepalive while an accepted upstream is silent. The first one commits the answer before any account
+   * served the turn: with the proxy's own headers and the pool's usage, not an account's.
+   */
+  async #keepalive(): Promise<void> {
+    const pool = await this.#pool;
+    if (this.#dispatched) return;
+    this.#sink ??= this.#job.sink(this.#answerHeaders(undefined, pool));
+    await this.#sink.keepalive();
   }
 
-  #answerHeaders(stream: OpenStream | undefined): Record<string, string> {
-    const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId };
+  #answerHeaders(stream: OpenStream | undefined, pool: PoolUsage | null): Record<string, string> {
+    const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId, ...usageHeaders(pool, stream?.upstreamHeaders) };
     if (stream) {
       for (const name of FORWARDED_UPSTREAM_HEADERS) {
         const value = single(stream.upstreamHeaders, name);

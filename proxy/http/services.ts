@@ -8,6 +8,7 @@ import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { TurnRouter } from '../cluster/bridge/turn-router.ts';
+import type { PoolUsage } from '../routing/pool-usage.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
@@ -73,6 +74,8 @@ export interface ProxyServices {
   bridge: BridgeReceiver | undefined;
   affinity: AffinityStore;
   owners: ResponseOwners;
+  /** The pool's usage for the answers' usage headers (as fresh as the account list routing reads). */
+  poolUsage(): Promise<PoolUsage>;
   apiKeys: ApiKeys;
   requestLog: RequestLog;
   firewall: FirewallGate;

@@ -18,6 +18,7 @@ import { carriesEncryptedReasoning } from '../../upstream/request-body.ts';
 import { jsonBody, rawBodyOf } from '../body/read-json.ts';
 import { asProxyError, bridgeDrainActive, bridgeForwardInvalid, bridgeOwnerForwardFailed, invalidRequest, notFound } from '../errors.ts';
 import { Heartbeat } from '../heartbeat.ts';
+import { accountRateLimitHeaders } from '../rate-limit-headers.ts';
 import { relay, streamOutcome } from '../relay.ts';
 import { FORWARDED_UPSTREAM_HEADERS, single } from '../serve-turn.ts';
 import { sendProxyError } from '../send-error.ts';
@@ -111,7 +112,12 @@ export function bridgeRoutes(services: ProxyServices): Router {
       heartbeat.stop();
     }
 
-    const headers: Record<string, string> = { [ACCOUNT_HEADER]: stream.accountId, [UPSTREAM_STATUS_HEADER]: String(stream.upstreamStatus) };
+    // The serving account's usage headers travel too: the origin answers its client with them.
+    const headers: Record<string, string> = {
+      [ACCOUNT_HEADER]: stream.accountId,
+      [UPSTREAM_STATUS_HEADER]: String(stream.upstreamStatus),
+      ...accountRateLimitHeaders(stream.upstreamHeaders),
+    };
     for (const name of FORWARDED_UPSTREAM_HEADERS) {
       const value = single(stream.upstreamHeaders, name);
       if (value !== undefined) headers[name] = value;

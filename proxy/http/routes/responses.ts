@@ -58,7 +58,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       turnState: true,
       bridgeable: true,
       sink: (headers) => new ResponsesSseSink(res, { mode, requestId, createdAt: now(), headers }),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 
@@ -76,7 +76,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       bridgeable: true,
       sink: (headers) =>
         streaming ? new ResponsesSseSink(res, { mode: 'public', requestId, createdAt: now(), headers }) : new ResponsesJsonSink(res, headers),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 
@@ -93,7 +93,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       turnState: false,
       compact: true,
       sink: (headers) => new CompactJsonSink(res, headers),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 

@@ -143,6 +143,8 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
     const res = await send(p, forward(p, { key: p.dataLayer.bridgeKey }));
     expect(res.status).toBe(200);
     expect(res.headers.get('x-codex-bridge-account-id')).toMatch(/\S+/);
+    // The serving account's usage headers travel to the origin, which answers its client with them.
+    expect(res.headers.get('x-codex-primary-used-percent')).toMatch(/^\d/);
     const events = await collectSse(res);
     expect(events.map((e) => e.event)).toContain('codex.rate_limits');
     expect(events.at(-1)?.event).toBe('response.completed');

@@ -3,7 +3,7 @@
  * with the catalogue's status, plus `Retry-After` when the error knows when to come back.
  */
 import type { ServerResponse } from 'node:http';
-import { toOpenAIBody, type ProxyError } from './errors.ts';
+import { toOpenAIBody, type ProxyError } from '../errors/catalogue.ts';
 
 /** `extraHeaders`: e.g. the pool's usage headers on a turn's error. */
 export function sendProxyError(res: ServerResponse, error: ProxyError, extraHeaders: Readonly<Record<string, string>> = {}): void {

@@ -6,7 +6,8 @@
  */
 import type { Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
-import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
+import { asProxyError, knownProxyError } from './errors.ts';
+import { type ProxyError } from '../errors/catalogue.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { usageHeaders } from './rate-limit-headers.ts';
 import type { Reservation } from './ports.ts';

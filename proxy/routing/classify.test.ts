@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamFailure } from '../upstream/upstream-error.ts';
+import type { UpstreamFailure } from '../errors/catalogue.ts';
 import { allowsFailover, classifyFailure, isServerSideFailure, retriesOnSameAccount, type FailureClass } from './classify.ts';
 
 function failure(code: string, status?: number, message = 'x'): UpstreamFailure {

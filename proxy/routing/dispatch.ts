@@ -6,23 +6,14 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  accountCapReached,
-  continuityOwnerUnavailable,
-  globalAdmissionTimeout,
-  noAccounts,
-  streamIncomplete,
-  upstreamRequestTimeout,
-  upstreamUnavailable,
-  usageLimitReached,
-  type ProxyError,
-} from '../http/errors.ts';
+import { accountCapReached, continuityOwnerUnavailable, globalAdmissionTimeout, noAccounts, streamIncomplete, upstreamRequestTimeout, upstreamUnavailable, poolExhausted, type ProxyError } from '../errors/catalogue.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import { EventPump } from '../upstream/event-pump.ts';
 import { isVendorEvent, type JsonObject, type ResponseEvent } from '../upstream/events.ts';
 import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers.ts';
 import { withInstallationId } from '../upstream/request-body.ts';
-import { failureFromEvent, failureFromHttp, toProxyError, type UpstreamFailure } from '../upstream/upstream-error.ts';
+import { failureFromEvent, failureFromHttp } from '../upstream/upstream-error.ts';
+import { toProxyError, type UpstreamFailure } from '../errors/catalogue.ts';
 import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
 import { httpTransport, type UpstreamTransport } from '../upstream/transport.ts';
 import { UNLIMITED, type AccountLimits, type AccountView, type RoutingStrategy } from './account-state.ts';
@@ -133,6 +124,8 @@ export interface OpenStream {
   accountId: string;
   upstreamStatus: number;
   upstreamHeaders: IncomingHttpHeaders;
+  /** What carries the stream (a cut is reported as the cut of that connection). */
+  transport: 'http' | 'websocket';
   /** Events pulled while probing, in order (vendor events included). */
   head: ResponseEvent[];
   /** Settles when the request's affinity binding is stored (await before the answer ends). */
@@ -278,7 +271,7 @@ export class Dispatcher {
     if (last.kind === 'rate_limit' || last.kind === 'quota') {
       const nowSeconds = this.#now() / 1000;
       const selection = this.#select(await this.#deps.pool.list(), nowSeconds, {});
-      if (!selection.ok && selection.reason.kind === 'usage_exhausted') return usageLimitReached(selection.reason.resetsAt, nowSeconds);
+      if (!selection.ok && selection.reason.kind === 'usage_exhausted') return poolExhausted(selection.reason, nowSeconds);
     }
     return toProxyError(last.failure, request);
   }
@@ -301,7 +294,7 @@ export class Dispatcher {
   }
 
   #noAccountError(reason: NoAccountReason, nowSeconds: number, strict: boolean): ProxyError {
-    if (reason.kind === 'usage_exhausted') return usageLimitReached(reason.resetsAt, nowSeconds);
+    if (reason.kind === 'usage_exhausted') return poolExhausted(reason, nowSeconds);
     if (reason.kind === 'saturated') return accountCapReached(reason.code);
     return strict ? continuityOwnerUnavailable() : noAccounts(reason.message);
   }
@@ -489,7 +482,7 @@ export class Dispatcher {
         );
       }
     };
-    const probed = await this.#probe(pump, request, bounds);
+    const probed = await this.#probe(pump, request, bounds, transport.kind);
     if (probed.ok) {
       lease.accepted();
       return {
@@ -498,6 +491,7 @@ export class Dispatcher {
           accountId,
           upstreamStatus: response.status,
           upstreamHeaders: response.headers,
+          transport: transport.kind,
           head: probed.head,
           bound: Promise.resolve(),
           lastEventAt: probed.lastEventAt,
@@ -525,19 +519,20 @@ export class Dispatcher {
     pump: EventPump,
     request: DispatchRequest,
     bounds: SilenceBounds,
+    over: 'http' | 'websocket',
   ): Promise<{ ok: true; head: ResponseEvent[]; lastEventAt: number } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
     const head: ResponseEvent[] = [];
     let lastActivity = this.#now();
     for (;;) {
-      if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
+      if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete(over)), aborted: true };
       const now = this.#now();
       const silent = silenceVerdict(bounds, now, lastActivity);
       if (silent) return { ok: false, failure: failureOf(silent) };
       const result = await pump.next(nextSilenceCheck(bounds, lastActivity) - now);
       if (result.kind === 'timeout') continue;
       if (result.kind === 'end') {
-        if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
-        return { ok: false, failure: failureOf(streamIncomplete()) };
+        if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete(over)), aborted: true };
+        return { ok: false, failure: failureOf(streamIncomplete(over)) };
       }
       lastActivity = this.#now();
       const failure = failureFromEvent(result.event);

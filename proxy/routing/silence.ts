@@ -3,7 +3,7 @@
  * upstreams"): the request budget, the first-event deadline and the idle timeout. Pure, so the
  * order in which they win is a table, not a race.
  */
-import { streamIdleTimeout, upstreamRequestTimeout, upstreamStalled, type ProxyError } from '../http/errors.ts';
+import { streamIdleTimeout, upstreamRequestTimeout, upstreamStalled, type ProxyError } from '../errors/catalogue.ts';
 
 /** Epoch ms. */
 export interface SilenceBounds {

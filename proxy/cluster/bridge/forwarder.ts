@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
-import { bridgeOwnerLost, ProxyError } from '../../http/errors.ts';
+import { bridgeOwnerLost, ProxyError } from '../../errors/catalogue.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
@@ -112,6 +112,8 @@ export class Forwarder {
       accountId: single(response.headers[ACCOUNT_HEADER]) ?? '',
       upstreamStatus: Number(single(response.headers[UPSTREAM_STATUS_HEADER]) ?? 200),
       upstreamHeaders: response.headers,
+      // The owner's answer comes over HTTP, whatever carried it from the upstream.
+      transport: 'http',
       head: [],
       bound: Promise.resolve(),
       lastEventAt: Date.now(),

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isObject, type JsonObject } from '../../upstream/events.ts';
 import { isNativeCodexClient } from '../../upstream/headers.ts';
 import { normalizeResponsesRequest, type RequestRoute } from '../../upstream/request-body.ts';
-import { invalidRequest } from '../errors.ts';
+import { invalidRequest } from '../../errors/catalogue.ts';
 import { contextOf } from '../request-context.ts';
 import { sendProxyError } from '../send-error.ts';
 import { httpOrigin, serveTurn } from '../serve-turn.ts';

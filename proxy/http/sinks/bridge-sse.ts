@@ -4,7 +4,7 @@
  * proxy-detected failure as `response.failed`.
  */
 import type { ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
 import { sendProxyError } from '../send-error.ts';
 import { COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';

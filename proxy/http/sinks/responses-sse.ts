@@ -4,7 +4,7 @@
  * contract (public-stream.ts) and comment keepalives.
  */
 import type { ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import { sendProxyError } from '../send-error.ts';
 import { CODEX_KEEPALIVE, COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';

@@ -3,7 +3,7 @@
  * SSE, chat chunks, one JSON body, WebSocket frames). The request driver calls `reject` when the
  * upstream never accepted, otherwise relays into it and calls `complete` with how the relay ended.
  */
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
 
 export interface AnswerSink extends RelaySink {

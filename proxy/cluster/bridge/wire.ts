@@ -49,8 +49,17 @@ export interface ForwardContext {
   ownerEpoch: number | null;
 }
 
+/**
+ * On the wire the first-event deadline keeps the name of the field it replaced, `probeMs` (the owner's hold
+ * before its first keepalive, which that deadline now also bounds): replicas of the previous version read it,
+ * so forwards keep working both ways during a rolling upgrade.
+ */
+type WireContext = Omit<ForwardContext, 'firstEventTimeoutMs'> & { probeMs: number };
+
 export function encodeContext(context: ForwardContext): string {
-  return Buffer.from(JSON.stringify(context)).toString('base64url');
+  const { firstEventTimeoutMs, ...rest } = context;
+  const wire: WireContext = { ...rest, probeMs: firstEventTimeoutMs };
+  return Buffer.from(JSON.stringify(wire)).toString('base64url');
 }
 
 export function decodeContext(text: string): ForwardContext | undefined {
@@ -60,7 +69,7 @@ export function decodeContext(text: string): ForwardContext | undefined {
   } catch {
     return undefined;
   }
-  const c = value as Partial<ForwardContext> | null;
+  const c = value as Partial<WireContext> | null;
   if (
     c === null ||
     typeof c !== 'object' ||
@@ -68,13 +77,14 @@ export function decodeContext(text: string): ForwardContext | undefined {
     (c.apiKeyId !== null && typeof c.apiKeyId !== 'string') ||
     typeof c.requestId !== 'string' ||
     typeof c.budgetMs !== 'number' ||
-    typeof c.firstEventTimeoutMs !== 'number' ||
+    typeof c.probeMs !== 'number' ||
     typeof c.surfaceStaleAnchor !== 'boolean' ||
     (c.ownerEpoch !== null && typeof c.ownerEpoch !== 'number')
   ) {
     return undefined;
   }
-  return c as ForwardContext;
+  const { probeMs, ...rest } = c as WireContext;
+  return { ...rest, firstEventTimeoutMs: probeMs };
 }
 
 export function claimHeaders(claims: ForwardClaims, signature: string): Record<string, string> {

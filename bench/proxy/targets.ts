@@ -54,7 +54,8 @@ export interface ProxyProcess {
 }
 
 /** `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. */
-export async function startProxy(fake: FakeProcess): Promise<ProxyProcess> {
+/** `nodeArgs`: extra Node flags for the proxy process, e.g. `--cpu-prof` (bench/proxy/profile.ts). */
+export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[] } = {}): Promise<ProxyProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -72,7 +73,7 @@ export async function startProxy(fake: FakeProcess): Promise<ProxyProcess> {
   for (const file of readdirSync(fake.authDir)) {
     execFileSync(process.execPath, [`${root}proxy/cli/main.ts`, 'accounts', 'import', join(fake.authDir, file)], { env: childEnv, stdio: 'ignore' });
   }
-  const proc = new ManagedProcess('codex-lb-proxy', process.execPath, [`${root}proxy/cli/main.ts`, 'serve', '--host', '127.0.0.1'], { env: childEnv });
+  const proc = new ManagedProcess('codex-lb-proxy', process.execPath, [...(options.nodeArgs ?? []), `${root}proxy/cli/main.ts`, 'serve', '--host', '127.0.0.1'], { env: childEnv });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('proxy ready', async () => ((await fetch(`${url}/health/ready`).catch(() => undefined))?.ok ? true : undefined), { proc });
   return { url, proc, env };

@@ -123,6 +123,15 @@ export const config = object(
       default: 7200,
       minimum: 1,
     }),
+    streamFirstEventTimeoutSeconds: integer({
+      description:
+        'Longest wait for an upstream attempt\'s first response event before it counts as a stall against its account and ' +
+        'the turn moves to another account (CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS). Three stalled accounts then give ' +
+        'the client an error within three times this, far inside the Codex CLI\'s own 300 s idle timeout.',
+      default: 20,
+      minimum: 1,
+      maximum: 600,
+    }),
     backpressureMaxConcurrentRequests: integer({
       description:
         'Requests one pod serves at once (CODEX_LB_BACKPRESSURE_MAX_CONCURRENT_REQUESTS); more get 429 proxy_overloaded with ' +

@@ -32,6 +32,7 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
   CODEX_LB_UPSTREAM_CONNECT_TIMEOUT_SECONDS: 'spec.config.upstream.connectTimeoutSeconds',
   CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS: 'spec.config.requestBudgetSeconds',
   CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: 'spec.config.streamIdleTimeoutSeconds',
+  CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS: 'spec.config.streamFirstEventTimeoutSeconds',
   CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: 'spec.config.firewall.trustProxyHeaders',
   CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS: 'spec.config.firewall.trustedProxyCIDRs',
   CODEX_LB_FIREWALL_ALLOWLIST: 'spec.config.firewall.allowlist',

@@ -18,6 +18,7 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_UPSTREAM_CONNECT_TIMEOUT_SECONDS: String(config.upstream.connectTimeoutSeconds),
     CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS: String(config.requestBudgetSeconds),
     CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: String(config.streamIdleTimeoutSeconds),
+    CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS: String(config.streamFirstEventTimeoutSeconds),
     CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: String(config.firewall.trustProxyHeaders),
     CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS: config.firewall.trustedProxyCIDRs.join(','),
     CODEX_LB_API_KEY_AUTH_ENABLED: String(config.apiKeyAuth.enabled),

@@ -180,6 +180,8 @@ describe('composeDatabaseUrl', () => {
     const objects = render({ ...replicatedSpec, ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'lb.example.com' }], nginx: { enabled: true } } });
     const env = find(objects, 'ConfigMap', 'lb-env').data;
     expect(env.CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS).toBe('7200');
+    // A stalled upstream is abandoned long before that: 20 s per attempt (README "Stalled and slow upstreams").
+    expect(env.CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS).toBe('20');
     for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
       const annotations = ingress.metadata.annotations ?? {};
       expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']), ingress.metadata.name).toBeGreaterThanOrEqual(7200);

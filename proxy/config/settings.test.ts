@@ -71,6 +71,7 @@ describe('loadSettings', () => {
     expect(settings.tokenRefreshClaimTtlSeconds).toBe(30);
     expect(settings.usageRefreshIntervalSeconds).toBe(60);
     expect(settings.sseKeepaliveIntervalSeconds).toBe(10);
+    expect(settings.streamFirstEventTimeoutSeconds).toBe(20);
     expect(settings.proxyRequestBudgetSeconds).toBe(600);
     expect(settings.firewallTrustedProxyCidrs).toEqual(['127.0.0.1/32', '::1/128']);
     expect(settings.metricsPort).toBe(9090);

@@ -81,6 +81,13 @@ export const VARIABLES = {
   httpResponsesStreamRequestBudgetSeconds: number('CODEX_LB_HTTP_RESPONSES_STREAM_REQUEST_BUDGET_SECONDS', 7200, POSITIVE),
   compactRequestBudgetSeconds: number('CODEX_LB_COMPACT_REQUEST_BUDGET_SECONDS', 180, POSITIVE),
   streamIdleTimeoutSeconds: number('CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS', 7200, POSITIVE),
+  /**
+   * Ours: how long one upstream attempt may stay silent between sending the request and its first response
+   * event before it is abandoned, counted against its account, and the turn fails over. The real upstream
+   * sends `response.created` within a second or two; 20 s × three accounts stays far under the Codex CLI's
+   * own 300 s stream idle timeout (README "Stalled upstreams").
+   */
+  streamFirstEventTimeoutSeconds: number('CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS', 20, POSITIVE),
   /** ≤ 0 disables keepalives. */
   sseKeepaliveIntervalSeconds: number('CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS', 10),
   maxSseEventBytes: integer('CODEX_LB_MAX_SSE_EVENT_BYTES', 16_777_216, { minimum: 1 }),

@@ -8,7 +8,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP, type BlockList } from 'node:net';
 import { isLocalRequest, normalizeIp } from './client-ip.ts';
-import { invalidApiKey, knownProxyError } from './errors.ts';
+import { knownProxyError } from './errors.ts';
+import { invalidApiKey } from '../errors/catalogue.ts';
 import type { ApiKeys, VerifiedApiKey } from './ports.ts';
 import type { HttpSettings } from './services.ts';
 

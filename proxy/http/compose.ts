@@ -19,7 +19,9 @@ import { ProxyMetrics } from '../observability/metrics.ts';
 import { startTracing } from '../observability/tracing.ts';
 import { AdmissionGate } from '../routing/admission.ts';
 import { CircuitBreakers } from '../routing/circuit-breaker.ts';
+import type { AccountView } from '../routing/account-state.ts';
 import { Dispatcher } from '../routing/dispatch.ts';
+import { poolUsage, type PoolUsage } from '../routing/pool-usage.ts';
 import type { AccountPool, AffinityStore, ResponseOwners, UsageIngest } from '../routing/ports.ts';
 import { RuntimeRegistry } from '../routing/runtime-state.ts';
 import { UpstreamClient } from '../upstream/client.ts';
@@ -78,6 +80,7 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
   return {
     keepaliveMs: settings.sseKeepaliveIntervalSeconds > 0 ? seconds(settings.sseKeepaliveIntervalSeconds) : 0,
     idleTimeoutMs: seconds(settings.streamIdleTimeoutSeconds),
+    firstEventTimeoutMs: seconds(settings.streamFirstEventTimeoutSeconds),
     streamBudgetMs: seconds(settings.httpResponsesStreamRequestBudgetSeconds),
     unaryBudgetMs: seconds(settings.proxyRequestBudgetSeconds),
     compactBudgetMs: seconds(settings.compactRequestBudgetSeconds),
@@ -100,6 +103,20 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
 
 /** The proxy's version (package.json): the `service.version` of its traces. */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * The pool's usage from the account list routing already caches: recomputed when that list is re-read,
+ * or once a second (windows expire with time), never per request.
+ */
+function poolUsageOf(pool: AccountPool): () => Promise<PoolUsage> {
+  let memo: { views: AccountView[]; second: number; usage: PoolUsage } | undefined;
+  return async () => {
+    const views = await pool.list();
+    const second = Math.floor(Date.now() / 1000);
+    if (memo?.views !== views || memo.second !== second) memo = { views, second, usage: poolUsage(views, second) };
+    return memo.usage;
+  };
+}
 
 export function composeProxy(options: ComposeOptions): ComposedProxy {
   const { settings, ports, logger } = options;
@@ -222,6 +239,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     bridge: cluster && sessions ? { self: settings.sessionBridgeInstanceId, signer: cluster.signer, router: turns, sessions } : undefined,
     affinity: ports.affinity,
     owners: ports.owners,
+    poolUsage: poolUsageOf(ports.pool),
     apiKeys: ports.apiKeys,
     requestLog: ports.requestLog,
     firewall: new FirewallGate(ports.firewall, seconds(settings.firewallIpCacheTtlSeconds)),

@@ -11,7 +11,7 @@
  *
  * Pure bookkeeping: the RSS reader is injected, nothing here touches sockets.
  */
-import { proxyUnavailable } from './errors.ts';
+import { proxyUnavailable } from '../errors/catalogue.ts';
 
 export interface MemoryGuardOptions {
   /** Total bytes of bodies held at once. */

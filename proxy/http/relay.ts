@@ -4,7 +4,7 @@
  * it stays quiet past the idle timeout, or the request budget runs out, or it closes without a
  * terminal event, the sink is told to fail the stream honestly instead of hanging or ending "ok".
  */
-import { streamIdleTimeout, streamIncomplete, upstreamRequestTimeout, type ProxyError } from './errors.ts';
+import { streamIdleTimeout, streamIncomplete, upstreamRequestTimeout, type ProxyError } from '../errors/catalogue.ts';
 import { endsStream, type ResponseEvent } from '../upstream/events.ts';
 import type { OpenStream, StreamOutcome } from '../routing/dispatch.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
@@ -60,7 +60,7 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
       if (result.kind === 'timeout') continue;
       if (result.kind === 'end') {
         if (options.signal.aborted) return { kind: 'aborted' };
-        return await failWith(sink, streamIncomplete(), 'truncated');
+        return await failWith(sink, streamIncomplete(stream.transport), 'truncated');
       }
       lastEvent = now();
       if (options.keepaliveMs > 0) nextKeepalive = lastEvent + options.keepaliveMs;

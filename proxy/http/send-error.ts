@@ -3,15 +3,16 @@
  * with the catalogue's status, plus `Retry-After` when the error knows when to come back.
  */
 import type { ServerResponse } from 'node:http';
-import { toOpenAIBody, type ProxyError } from './errors.ts';
+import { toOpenAIBody, type ProxyError } from '../errors/catalogue.ts';
 
-export function sendProxyError(res: ServerResponse, error: ProxyError): void {
+/** `extraHeaders`: e.g. the pool's usage headers on a turn's error. */
+export function sendProxyError(res: ServerResponse, error: ProxyError, extraHeaders: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify(toOpenAIBody(error));
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = { ...extraHeaders, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = Math.ceil(error.retryAfterSeconds);
   res.writeHead(error.status, headers);
   res.end(body);

@@ -6,7 +6,10 @@
  */
 import type { Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
-import { asProxyError, knownProxyError, type ProxyError } from './errors.ts';
+import { asProxyError, knownProxyError } from './errors.ts';
+import { type ProxyError } from '../errors/catalogue.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { usageHeaders } from './rate-limit-headers.ts';
 import type { Reservation } from './ports.ts';
 import { relay, streamOutcome, type RelayEnd } from './relay.ts';
 import type { RequestContext } from './request-context.ts';
@@ -17,6 +20,7 @@ import { isRequestAborted, type OpenStream } from '../routing/dispatch.ts';
 import { mintTurnState, resolveAffinity } from '../routing/affinity.ts';
 import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/request-body.ts';
+import type { PoolUsage } from '../routing/pool-usage.ts';
 import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
 
@@ -27,7 +31,7 @@ export interface TurnJob {
   affinityRoute: RequestRoute;
   /** The normalized Responses body. */
   body: JsonObject;
-  /** Streaming answers are held only until the first keepalive is due; buffered ones until the answer is complete. */
+  /** Streaming answers get keepalives while an accepted upstream is silent; buffered ones wait for the complete answer. */
   streaming: boolean;
   budgetMs: number;
   /** Mint/echo `x-codex-turn-state` on the answer (Responses routes). */
@@ -44,10 +48,13 @@ export interface TurnJob {
   bridgeable?: boolean;
   /** Compaction (its own global admission gate). */
   compact?: boolean;
-  /** Builds the answer once the upstream accepted; `headers` go on the response. */
+  /**
+   * Builds the answer; `headers` go on the response. Called once: when the upstream produced its first
+   * event, or earlier, when the first keepalive is due (then without the serving account's headers).
+   */
   sink(headers: Record<string, string>): AnswerSink;
-  /** Answers a request that failed before the upstream accepted it. */
-  reject(error: ProxyError): void;
+  /** Answers a request that failed before the upstream accepted it; `headers` (usage) go on the answer. */
+  reject(error: ProxyError, headers: Record<string, string>): void;
 }
 
 /** Upstream response headers a client may rely on (model actually used, reasoning included, turn state). */
@@ -88,7 +95,7 @@ export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job
     } catch (err) {
       const refusal = knownProxyError(err);
       if (!refusal) throw err;
-      job.reject(refusal);
+      job.reject(refusal, {});
       return;
     }
   }
@@ -107,6 +114,12 @@ class Turn {
   readonly #meter = new UsageMeter();
   /** When the accepted upstream attempt was sent (the time-to-first-token split). */
   #sentAt: number | undefined;
+  /** Built by the first keepalive when the upstream accepted but is still silent; else after dispatch. */
+  #sink: AnswerSink | undefined;
+  /** Set once dispatch settled: from then on the answer is built (or rejected) by run(), not by a keepalive. */
+  #dispatched = false;
+  /** Read while the turn is dispatched, so the answer's usage headers cost it no wait. */
+  #pool: Promise<PoolUsage | null> = Promise.resolve(null);
 
   constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
     this.#services = services;
@@ -130,6 +143,12 @@ class Turn {
       }),
       preferredAccount: this.#job.preferredAccount,
     };
+    this.#pool = this.#services.poolUsage().catch(() => null);
+    const heartbeat = new Heartbeat(this.#job.streaming ? settings.keepaliveMs : 0, () => this.#keepalive());
+    const dispatched = (): void => {
+      this.#dispatched = true;
+      heartbeat.stop();
+    };
     let stream: OpenStream;
     try {
       stream = await turns.open({
@@ -139,7 +158,8 @@ class Turn {
         plan,
         encryptedReasoning: carriesEncryptedReasoning(body),
         signal: this.#signal,
-        probeMs: this.#job.streaming && settings.keepaliveMs > 0 ? settings.keepaliveMs : settings.idleTimeoutMs,
+        firstEventTimeoutMs: settings.firstEventTimeoutMs,
+        onAccepted: () => heartbeat.start(),
         idleTimeoutMs: settings.idleTimeoutMs,
         deadline,
         transport: this.#job.transport,
@@ -150,21 +170,25 @@ class Turn {
         bridgeable: this.#job.bridgeable ?? false,
       });
     } catch (err) {
+      dispatched();
       if (isRequestAborted(err) || this.#signal.aborted) {
         this.#finish({ status: 'cancelled' });
         return;
       }
       const error = asProxyError(err);
       if (error.status >= 500 && error.code === 'server_error') this.#services.logger.error('request failed before streaming', { requestId: this.#ctx.requestId, err });
-      this.#job.reject(error);
+      // After keepalives the status is already 200: the sink tells the error in the stream instead.
+      if (this.#sink) await this.#sink.reject(error);
+      else this.#job.reject(error, this.#answerHeaders(undefined, await this.#pool));
       this.#finish({ status: 'error', error });
       return;
     }
+    dispatched();
 
     this.#sentAt = stream.sentAt;
-    this.#job.accepted?.(stream.accountId);
-    const headers = this.#answerHeaders(stream);
-    const sink = this.#job.sink(headers);
+    // A forwarded turn whose owner committed early (keepalives) does not say which account served it.
+    if (stream.accountId !== '') this.#job.accepted?.(stream.accountId);
+    const sink = this.#sink ?? this.#job.sink(this.#answerHeaders(stream, await this.#pool));
     let end: RelayEnd;
     try {
       end = await relay(stream, sink, {
@@ -190,14 +214,27 @@ class Turn {
   #observe(accountId: string, event: ResponseEvent): void {
     const before = this.#meter.responseId;
     this.#meter.observe(event);
-    if (before === undefined && this.#meter.responseId !== undefined) this.#services.owners.remember(this.#meter.responseId, accountId);
+    if (before === undefined && this.#meter.responseId !== undefined && accountId !== '') this.#services.owners.remember(this.#meter.responseId, accountId);
   }
 
-  #answerHeaders(stream: OpenStream): Record<string, string> {
-    const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId };
-    for (const name of FORWARDED_UPSTREAM_HEADERS) {
-      const value = single(stream.upstreamHeaders, name);
-      if (value !== undefined) headers[name] = value;
+  /**
+   * A keepalive while an accepted upstream is silent. The first one commits the answer before any account
+   * served the turn: with the proxy's own headers and the pool's usage, not an account's.
+   */
+  async #keepalive(): Promise<void> {
+    const pool = await this.#pool;
+    if (this.#dispatched) return;
+    this.#sink ??= this.#job.sink(this.#answerHeaders(undefined, pool));
+    await this.#sink.keepalive();
+  }
+
+  #answerHeaders(stream: OpenStream | undefined, pool: PoolUsage | null): Record<string, string> {
+    const headers: Record<string, string> = { 'x-request-id': this.#ctx.requestId, ...usageHeaders(pool, stream?.upstreamHeaders) };
+    if (stream) {
+      for (const name of FORWARDED_UPSTREAM_HEADERS) {
+        const value = single(stream.upstreamHeaders, name);
+        if (value !== undefined) headers[name] = value;
+      }
     }
     if (this.#job.turnState) {
       headers['x-codex-turn-state'] ??= single(this.#headers, 'x-codex-turn-state') ?? mintTurnState('http_turn');

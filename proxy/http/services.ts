@@ -8,6 +8,7 @@ import type { PendingWork } from '../cluster/pending-work.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { TurnRouter } from '../cluster/bridge/turn-router.ts';
+import type { PoolUsage } from '../routing/pool-usage.ts';
 import type { AffinityStore, ResponseOwners } from '../routing/ports.ts';
 import type { SocketTransport } from '../upstream/transport.ts';
 import type { ProxyTrust } from './client-ip.ts';
@@ -21,9 +22,11 @@ import type { AdminApi } from './routes/admin.ts';
 import type { BridgeReceiver } from './routes/bridge.ts';
 
 export interface HttpSettings {
-  /** ≤ 0 disables keepalives; also how long a streaming answer is held for the upstream's verdict. */
+  /** ≤ 0 disables keepalives (also those sent while an accepted upstream has not produced its first event). */
   keepaliveMs: number;
   idleTimeoutMs: number;
+  /** One attempt's wait for its first upstream event; past it the attempt is a stall and the turn fails over. */
+  firstEventTimeoutMs: number;
   /** Request budgets by answer kind. */
   streamBudgetMs: number;
   unaryBudgetMs: number;
@@ -71,6 +74,8 @@ export interface ProxyServices {
   bridge: BridgeReceiver | undefined;
   affinity: AffinityStore;
   owners: ResponseOwners;
+  /** The pool's usage for the answers' usage headers (as fresh as the account list routing reads). */
+  poolUsage(): Promise<PoolUsage>;
   apiKeys: ApiKeys;
   requestLog: RequestLog;
   firewall: FirewallGate;

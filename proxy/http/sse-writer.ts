@@ -102,8 +102,15 @@ export class StreamWriter {
     });
   }
 
+  /** Ends the answer; what is still batched leaves with the end, in one write (short streams are mostly this). */
   end(): void {
-    this.#flush();
-    if (!this.#res.writableEnded) this.#res.end();
+    this.#flushScheduled = false;
+    const res = this.#res;
+    const rest = this.#batch.join('');
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (res.writableEnded || res.destroyed) return;
+    if (rest.length > 0) res.end(rest);
+    else res.end();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamFailure } from '../upstream/upstream-error.ts';
-import { allowsFailover, classifyFailure, type FailureClass } from './classify.ts';
+import type { UpstreamFailure } from '../errors/catalogue.ts';
+import { allowsFailover, classifyFailure, isServerSideFailure, retriesOnSameAccount, type FailureClass } from './classify.ts';
 
 function failure(code: string, status?: number, message = 'x'): UpstreamFailure {
   return { code, status, type: 'server_error', message };
@@ -24,6 +24,7 @@ describe('classifyFailure', () => {
     ['overloaded_error', undefined, 'transient'],
     ['stream_incomplete', undefined, 'transient'],
     ['stream_idle_timeout', undefined, 'neutral'],
+    ['upstream_stalled', undefined, 'transient'],
     ['invalid_request_error', 400, 'neutral'],
     ['context_length_exceeded', 400, 'neutral'],
     ['content_filter', undefined, 'fatal'],
@@ -45,5 +46,15 @@ describe('allowsFailover', () => {
     expect(allowsFailover('reauth')).toBe(true);
     expect(allowsFailover('neutral')).toBe(false);
     expect(allowsFailover('fatal')).toBe(false);
+  });
+});
+
+describe('a stall (no first event within the deadline)', () => {
+  it('is the account’s fault, a server-side failure for its circuit, and not retried on the same account', () => {
+    const stall = failure('upstream_stalled');
+    expect(classifyFailure(stall)).toBe('transient');
+    expect(isServerSideFailure(stall)).toBe(true);
+    expect(retriesOnSameAccount(stall)).toBe(false);
+    expect(retriesOnSameAccount(failure('server_error', 500))).toBe(true);
   });
 });

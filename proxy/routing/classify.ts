@@ -3,7 +3,7 @@
  * §7.6, trap 5). Misclassifying burns healthy accounts (rate limit read as an auth failure) or
  * hammers exhausted ones (quota read as a 5xx), so this is a table, decided by code before status.
  */
-import type { UpstreamFailure } from '../upstream/upstream-error.ts';
+import { FAILURE_CODES, UPSTREAM_STALLED, type UpstreamFailure } from '../errors/catalogue.ts';
 
 export type FailureClass =
   /** Short-window limit: account → rate_limited until the reset. */
@@ -23,46 +23,16 @@ export type FailureClass =
   /** Anything else: surfaced to the client as is. */
   | 'fatal';
 
-// Source: codex-lb app/modules/proxy/helpers.py classify_upstream_failure, app/core/balancer/logic.py.
-const RATE_LIMIT_CODES = new Set(['rate_limit_exceeded', 'usage_limit_reached']);
-const QUOTA_CODES = new Set(['insufficient_quota', 'usage_not_included', 'quota_exceeded']);
-const REAUTH_CODES = new Set([
-  'refresh_token_expired',
-  'refresh_token_reused',
-  'refresh_token_invalidated',
-  'invalid_grant',
-  'token_invalidated',
-  'app_session_terminated',
-  'account_session_expired',
-  'account_auth_invalidated',
-]);
-const DEACTIVATED_CODES = new Set(['account_deactivated', 'account_suspended', 'account_deleted']);
-const TRANSIENT_CODES = new Set([
-  'server_error',
-  'upstream_error',
-  'stream_incomplete',
-  'overloaded_error',
-  'server_is_overloaded',
-  'upstream_unavailable',
-]);
-const NEUTRAL_CODES = new Set([
-  'stream_idle_timeout',
-  'upstream_request_timeout',
-  'proxy_unavailable',
-  'proxy_overloaded',
-  'previous_response_not_found',
-]);
-
 export function classifyFailure(failure: UpstreamFailure): FailureClass {
   const { code, status } = failure;
-  if (RATE_LIMIT_CODES.has(code)) return 'rate_limit';
-  if (QUOTA_CODES.has(code)) return 'quota';
-  if (DEACTIVATED_CODES.has(code)) return 'deactivated';
+  if (FAILURE_CODES.rateLimit.has(code)) return 'rate_limit';
+  if (FAILURE_CODES.quota.has(code)) return 'quota';
+  if (FAILURE_CODES.deactivated.has(code)) return 'deactivated';
   if (status === 401) return 'unauthorized';
-  if (REAUTH_CODES.has(code)) return 'reauth';
-  if (NEUTRAL_CODES.has(code)) return 'neutral';
+  if (FAILURE_CODES.reauth.has(code)) return 'reauth';
+  if (FAILURE_CODES.neutral.has(code)) return 'neutral';
   if (status === 429) return 'rate_limit';
-  if (TRANSIENT_CODES.has(code) || /selected model is at capacity/i.test(failure.message)) return 'transient';
+  if (FAILURE_CODES.transient.has(code) || /selected model is at capacity/i.test(failure.message)) return 'transient';
   if (status !== undefined && status >= 500) return 'transient';
   if (status !== undefined && status >= 400) return 'neutral';
   return 'fatal';
@@ -74,10 +44,18 @@ export function allowsFailover(kind: FailureClass): boolean {
 }
 
 /**
+ * Whether a transient failure is worth another try on the same account (§7.6 same-account retries).
+ * A stall already cost a whole first-event deadline: the next try goes to another account.
+ */
+export function retriesOnSameAccount(failure: UpstreamFailure): boolean {
+  return failure.code !== UPSTREAM_STALLED;
+}
+
+/**
  * Failures that say the server side is unhealthy, for the circuit breaker (§11.6): 5xx answers,
  * timeouts, transport errors and streams cut short. Rate limits and request errors do not count.
  */
-const SERVER_SIDE_CODES = new Set([...TRANSIENT_CODES, 'stream_idle_timeout', 'upstream_request_timeout']);
+const SERVER_SIDE_CODES = new Set([...FAILURE_CODES.transient, 'stream_idle_timeout', 'upstream_request_timeout']);
 
 export function isServerSideFailure(failure: UpstreamFailure): boolean {
   if (failure.status !== undefined && failure.status >= 500) return true;

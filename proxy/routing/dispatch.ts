@@ -6,35 +6,26 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  accountCapReached,
-  continuityOwnerUnavailable,
-  globalAdmissionTimeout,
-  noAccounts,
-  streamIdleTimeout,
-  streamIncomplete,
-  upstreamRequestTimeout,
-  upstreamUnavailable,
-  usageLimitReached,
-  type ProxyError,
-} from '../http/errors.ts';
+import { accountCapReached, continuityOwnerUnavailable, globalAdmissionTimeout, noAccounts, streamIncomplete, upstreamRequestTimeout, upstreamUnavailable, poolExhausted, type ProxyError } from '../errors/catalogue.ts';
 import type { PendingWork } from '../cluster/pending-work.ts';
 import { EventPump } from '../upstream/event-pump.ts';
 import { isVendorEvent, type JsonObject, type ResponseEvent } from '../upstream/events.ts';
 import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers.ts';
 import { withInstallationId } from '../upstream/request-body.ts';
-import { failureFromEvent, failureFromHttp, toProxyError, type UpstreamFailure } from '../upstream/upstream-error.ts';
+import { failureFromEvent, failureFromHttp } from '../upstream/upstream-error.ts';
+import { toProxyError, type UpstreamFailure } from '../errors/catalogue.ts';
 import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
 import { httpTransport, type UpstreamTransport } from '../upstream/transport.ts';
 import { UNLIMITED, type AccountLimits, type AccountView, type RoutingStrategy } from './account-state.ts';
 import type { AdmissionGate } from './admission.ts';
 import type { AffinityPlan } from './affinity.ts';
 import { CircuitBreakers, type CircuitProbe } from './circuit-breaker.ts';
-import { allowsFailover, classifyFailure, isServerSideFailure, type FailureClass } from './classify.ts';
+import { allowsFailover, classifyFailure, isServerSideFailure, retriesOnSameAccount, type FailureClass } from './classify.ts';
 import { AccountUnusableError, type AccountPool, type AffinityStore, type ResponseOwners, type UsageIngest } from './ports.ts';
 import { quotaResetAt, rateLimitResetAt } from './reset-time.ts';
 import type { Lease, RuntimeRegistry } from './runtime-state.ts';
 import { selectAccount, type NoAccountReason, type Pin, type Selection } from './select.ts';
+import { nextSilenceCheck, silenceBounds, silenceVerdict, type SilenceBounds } from './silence.ts';
 
 /** Accounts tried per request before the last failure is surfaced (§7.6 `_STREAM_MAX_ACCOUNT_ATTEMPTS`). */
 export const MAX_ACCOUNTS_PER_REQUEST = 3;
@@ -104,9 +95,18 @@ export interface DispatchRequest {
   encryptedReasoning: boolean;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
-  /** How long to hold the client while waiting for the first real upstream event. */
-  probeMs: number;
+  /**
+   * How long one attempt may wait for its first real upstream event (vendor events do not count)
+   * before it is abandoned as a stall, counted against its account, and the request fails over.
+   */
+  firstEventTimeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * Called each time an attempt's upstream answered with a 2xx status, i.e. accepted the request. From
+   * then on the caller may commit its answer and send keepalives while this still waits for the first
+   * event: keepalives carry no response content, so failing over stays invisible to the client.
+   */
+  onAccepted?: () => void;
   /** Epoch ms by which the whole request must be done (request budget). */
   deadline: number;
   /** How attempts reach the upstream; a fresh HTTP SSE request each when absent. */
@@ -124,6 +124,8 @@ export interface OpenStream {
   accountId: string;
   upstreamStatus: number;
   upstreamHeaders: IncomingHttpHeaders;
+  /** What carries the stream (a cut is reported as the cut of that connection). */
+  transport: 'http' | 'websocket';
   /** Events pulled while probing, in order (vendor events included). */
   head: ResponseEvent[];
   /** Settles when the request's affinity binding is stored (await before the answer ends). */
@@ -269,7 +271,7 @@ export class Dispatcher {
     if (last.kind === 'rate_limit' || last.kind === 'quota') {
       const nowSeconds = this.#now() / 1000;
       const selection = this.#select(await this.#deps.pool.list(), nowSeconds, {});
-      if (!selection.ok && selection.reason.kind === 'usage_exhausted') return usageLimitReached(selection.reason.resetsAt, nowSeconds);
+      if (!selection.ok && selection.reason.kind === 'usage_exhausted') return poolExhausted(selection.reason, nowSeconds);
     }
     return toProxyError(last.failure, request);
   }
@@ -292,7 +294,7 @@ export class Dispatcher {
   }
 
   #noAccountError(reason: NoAccountReason, nowSeconds: number, strict: boolean): ProxyError {
-    if (reason.kind === 'usage_exhausted') return usageLimitReached(reason.resetsAt, nowSeconds);
+    if (reason.kind === 'usage_exhausted') return poolExhausted(reason, nowSeconds);
     if (reason.kind === 'saturated') return accountCapReached(reason.code);
     return strict ? continuityOwnerUnavailable() : noAccounts(reason.message);
   }
@@ -352,7 +354,7 @@ export class Dispatcher {
         continue;
       }
       // An account whose circuit just opened gets no more tries within this request.
-      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES && !probe.open) {
+      if (kind === 'transient' && transientRetries < MAX_TRANSIENT_RETRIES && !probe.open && retriesOnSameAccount(attempt.failure)) {
         transientRetries += 1;
         const delay = 200 * 2 ** (transientRetries - 1) * (0.9 + 0.2 * this.#random());
         if (this.#now() + delay >= request.deadline) return { ok: false, kind, failure: attempt.failure };
@@ -420,15 +422,17 @@ export class Dispatcher {
     });
     const body = withInstallationId(request.body, identity.installationId ?? undefined);
 
-    // The upstream's answer (its status line) is bounded like any silence: by the idle timeout and the budget.
-    const waitMs = Math.min(request.idleTimeoutMs, request.deadline - this.#now());
+    // The upstream's answer (its status line) is bounded like any silence before the first event:
+    // by the first-event deadline, the idle timeout and the budget, whichever comes first.
+    const sentAt = this.#now();
+    const bounds = silenceBounds(request, sentAt);
+    const wakeAt = nextSilenceCheck(bounds, sentAt);
     let silent: ProxyError | undefined;
     const silenceTimer = setTimeout(() => {
-      silent = waitMs === request.idleTimeoutMs ? streamIdleTimeout() : upstreamRequestTimeout();
+      silent = silenceVerdict(bounds, Math.max(this.#now(), wakeAt), sentAt);
       controller.abort();
-    }, Math.max(0, waitMs));
+    }, Math.max(0, wakeAt - sentAt));
     let response: UpstreamStreamResponse;
-    const sentAt = this.#now();
     let timed = false;
     const ended = (outcome: UpstreamOutcome): void => {
       if (timed) return;
@@ -454,6 +458,7 @@ export class Dispatcher {
       const failure = failureFromHttp(response.status, text);
       return { ok: false, kind: classifyFailure(failure), failure };
     }
+    request.onAccepted?.();
 
     const pump = new EventPump(response.events(), (event) => {
       if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
@@ -477,7 +482,7 @@ export class Dispatcher {
         );
       }
     };
-    const probed = await this.#probe(pump, request);
+    const probed = await this.#probe(pump, request, bounds, transport.kind);
     if (probed.ok) {
       lease.accepted();
       return {
@@ -486,6 +491,7 @@ export class Dispatcher {
           accountId,
           upstreamStatus: response.status,
           upstreamHeaders: response.headers,
+          transport: transport.kind,
           head: probed.head,
           bound: Promise.resolve(),
           lastEventAt: probed.lastEventAt,
@@ -504,34 +510,29 @@ export class Dispatcher {
   }
 
   /**
-   * Holds the client until the upstream's first real event (vendor events such as codex.rate_limits
-   * do not count). An error first means the upstream rejected the request: that is a failure the
-   * caller can still fail over or answer with an HTTP error. After `probeMs` without any verdict the
-   * upstream has at least accepted (2xx), and the caller may commit and send keepalives.
+   * Waits for the upstream's first real event (vendor events such as codex.rate_limits do not count).
+   * An error first means the upstream rejected the request: a failure the caller can still fail over or
+   * answer with an HTTP error. Silence past the first-event deadline is a stall: a failure counted
+   * against the account, so the request moves on to another one.
    */
   async #probe(
     pump: EventPump,
     request: DispatchRequest,
+    bounds: SilenceBounds,
+    over: 'http' | 'websocket',
   ): Promise<{ ok: true; head: ResponseEvent[]; lastEventAt: number } | { ok: false; failure: UpstreamFailure; aborted?: boolean }> {
     const head: ResponseEvent[] = [];
-    const start = this.#now();
-    const probeUntil = start + request.probeMs;
-    let lastActivity = start;
+    let lastActivity = this.#now();
     for (;;) {
-      if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
+      if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete(over)), aborted: true };
       const now = this.#now();
-      const idleUntil = lastActivity + request.idleTimeoutMs;
-      const until = Math.min(probeUntil, idleUntil, request.deadline);
-      if (now >= until) {
-        if (now >= request.deadline) return { ok: false, failure: failureOf(upstreamRequestTimeout()) };
-        if (now >= idleUntil) return { ok: false, failure: failureOf(streamIdleTimeout()) };
-        return { ok: true, head, lastEventAt: lastActivity };
-      }
-      const result = await pump.next(until - now);
+      const silent = silenceVerdict(bounds, now, lastActivity);
+      if (silent) return { ok: false, failure: failureOf(silent) };
+      const result = await pump.next(nextSilenceCheck(bounds, lastActivity) - now);
       if (result.kind === 'timeout') continue;
       if (result.kind === 'end') {
-        if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete()), aborted: true };
-        return { ok: false, failure: failureOf(streamIncomplete()) };
+        if (request.signal.aborted) return { ok: false, failure: failureOf(streamIncomplete(over)), aborted: true };
+        return { ok: false, failure: failureOf(streamIncomplete(over)) };
       }
       lastActivity = this.#now();
       const failure = failureFromEvent(result.event);

@@ -30,6 +30,8 @@ export interface Blocked {
   reason: BlockReason;
   /** For usage_exhausted: when the block ends (epoch seconds), if known. */
   resetAt?: number;
+  /** For usage_exhausted: the block is a quota (`quota_exceeded`), not a rate limit. */
+  quota?: boolean;
 }
 
 export interface Eligibility {
@@ -102,7 +104,8 @@ export function assessEligibility(
       // A block ends at its reset, at selection time — not only when the usage poller notices (trap 6).
       if (account.resetAt === null || now < account.resetAt) {
         const resetAt = blockedUntil(account);
-        result.blocked.push(resetAt === undefined ? { id: account.id, reason: 'usage_exhausted' } : { id: account.id, reason: 'usage_exhausted', resetAt });
+        const quota = account.status === 'quota_exceeded';
+        result.blocked.push(resetAt === undefined ? { id: account.id, reason: 'usage_exhausted', quota } : { id: account.id, reason: 'usage_exhausted', resetAt, quota });
         continue;
       }
       primary = 0;

@@ -96,7 +96,12 @@ describe('no account left', () => {
       account('b', { status: 'quota_exceeded', resetAt: NOW + 120 }),
       account('c', { status: 'paused' }),
     ];
-    expect(selectAccount(request(accounts))).toEqual({ ok: false, reason: { kind: 'usage_exhausted', resetsAt: NOW + 120 } });
+    expect(selectAccount(request(accounts))).toEqual({ ok: false, reason: { kind: 'usage_exhausted', resetsAt: NOW + 120, quota: false } });
+  });
+
+  it('says so when every usage block is a quota (the pool then answers insufficient_quota, not usage_limit_reached)', () => {
+    const accounts = [account('a', { status: 'quota_exceeded', resetAt: NOW + 600 }), account('b', { status: 'quota_exceeded', resetAt: NOW + 900 })];
+    expect(selectAccount(request(accounts))).toEqual({ ok: false, reason: { kind: 'usage_exhausted', resetsAt: NOW + 600, quota: true } });
   });
 
   it('is not usage_exhausted when one servable account is out for another reason', () => {

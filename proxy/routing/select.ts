@@ -8,8 +8,8 @@ import { assessEligibility, type Candidate, type CapCode, type Eligibility } fro
 import { chooseCandidate, shouldReallocate, type StrategyContext } from './strategies.ts';
 
 export type NoAccountReason =
-  /** Every eligible account is blocked by usage: the client should back off until `resetsAt`. */
-  | { kind: 'usage_exhausted'; resetsAt: number | undefined }
+  /** Every eligible account is blocked by usage: the client should back off until `resetsAt`; `quota` when every block is a quota. */
+  | { kind: 'usage_exhausted'; resetsAt: number | undefined; quota: boolean }
   /** Servable accounts exist but are all at this replica's concurrency limits: wait for a slot. */
   | { kind: 'saturated'; code: CapCode }
   /** Nothing routable for another reason (paused, re-auth, deactivated, error backoff, empty pool). */
@@ -72,7 +72,7 @@ export function explainNoAccount(eligibility: Eligibility, total: number): NoAcc
   const exhausted = servable.filter((b) => b.reason === 'usage_exhausted');
   if (exhausted.length > 0 && exhausted.length === servable.length && eligibility.backingOff.length === 0) {
     const resets = exhausted.map((b) => b.resetAt).filter((r): r is number => r !== undefined);
-    return { kind: 'usage_exhausted', resetsAt: resets.length > 0 ? Math.min(...resets) : undefined };
+    return { kind: 'usage_exhausted', resetsAt: resets.length > 0 ? Math.min(...resets) : undefined, quota: exhausted.every((b) => b.quota === true) };
   }
   return { kind: 'unavailable', message: unavailableMessage(eligibility, total) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../http/errors.ts';
+import { ProxyError } from '../errors/catalogue.ts';
 import { carriesEncryptedReasoning, derivePromptCacheKey, normalizeResponsesRequest, withInstallationId } from './request-body.ts';
 
 const codex = { route: 'codex' as const, deriveCacheKey: false };

@@ -5,7 +5,7 @@
  * field we do not know are forwarded untouched.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { invalidRequest } from '../http/errors.ts';
+import { invalidRequest } from '../errors/catalogue.ts';
 import { isObject, type JsonObject } from './events.ts';
 
 export type RequestRoute =

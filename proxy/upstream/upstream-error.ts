@@ -1,23 +1,11 @@
 /**
  * One shape for every upstream failure, whatever carried it: an HTTP error response before the
  * stream, an `error` frame, or a `response.failed` event (reference/proxy-contract.md §2.5, §2.8 C).
- * Classification (routing/classify.ts) and the client-facing error (http/errors.ts) both start here.
+ * Classification (routing/classify.ts) and the client-facing error (errors/catalogue.ts `toProxyError`)
+ * both start from the UpstreamFailure read here.
  */
-import { ProxyError, streamIncomplete } from '../http/errors.ts';
+import type { UpstreamFailure } from '../errors/catalogue.ts';
 import { isObject, responseOf, type JsonObject, type ResponseEvent } from './events.ts';
-
-export interface UpstreamFailure {
-  /** HTTP status of the upstream response, or the `status` a WS error frame declares. */
-  status: number | undefined;
-  /** `error.code` or `error.type`, lower-cased; "upstream_error" when neither is present. */
-  code: string;
-  type: string;
-  message: string;
-  param?: string;
-  planType?: string;
-  resetsAt?: number;
-  resetsInSeconds?: number;
-}
 
 const DEFAULT_MESSAGE = 'Upstream error';
 
@@ -103,38 +91,4 @@ export function failureFromEvent(event: ResponseEvent): UpstreamFailure | undefi
     return failureFromErrorObject(error, undefined);
   }
   return undefined;
-}
-
-const RATE_LIMITED_CODES = new Set(['rate_limit_exceeded', 'usage_limit_reached', 'insufficient_quota']);
-const AUTH_CODES = new Set(['invalid_api_key', 'invalid_authentication', 'token_invalidated']);
-
-/**
- * The client-facing error for an upstream failure surfaced before the stream started
- * (§13 `_status_for_error`): rate limits are 429, auth failures 401, request errors 400, a stale
- * `previous_response_id` is masked as an incomplete stream (unless `surfaceStaleAnchor`, for Codex-native
- * WebSocket clients, which then resend the full history), anything else keeps the upstream's
- * 4xx/5xx status or becomes 502.
- */
-export function toProxyError(failure: UpstreamFailure, options: { surfaceStaleAnchor?: boolean } = {}): ProxyError {
-  if (failure.code === 'previous_response_not_found') {
-    // Codex-native sockets learn the anchor is gone (and resend the full history); others see an incomplete stream.
-    if (!options.surfaceStaleAnchor) return streamIncomplete();
-    return new ProxyError({ status: 400, code: 'previous_response_not_found', type: 'invalid_request_error', message: 'Previous response not found.' });
-  }
-  let status: number;
-  if (RATE_LIMITED_CODES.has(failure.code) || failure.type === 'rate_limit_error') status = 429;
-  else if (AUTH_CODES.has(failure.code) || failure.type === 'authentication_error') status = 401;
-  else if (failure.code === 'invalid_request_error' || failure.type === 'invalid_request_error') status = 400;
-  else if (failure.status !== undefined && failure.status >= 400 && failure.status <= 599) status = failure.status;
-  else status = 502;
-  return new ProxyError({
-    status,
-    code: failure.code,
-    type: failure.type,
-    message: failure.message,
-    param: failure.param,
-    planType: failure.planType,
-    resetsAt: failure.resetsAt,
-    resetsInSeconds: failure.resetsInSeconds,
-  });
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
-import { bridgeOwnerLost, ProxyError } from '../../http/errors.ts';
+import { bridgeOwnerLost, ProxyError } from '../../errors/catalogue.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
@@ -67,7 +67,7 @@ export class Forwarder {
       apiKeyId: request.apiKeyId ?? null,
       requestId: request.requestId,
       budgetMs: Math.max(0, request.deadline - Date.now()),
-      probeMs: request.probeMs,
+      firstEventTimeoutMs: request.firstEventTimeoutMs,
       surfaceStaleAnchor: request.surfaceStaleAnchor ?? false,
       ownerEpoch: ownerEpoch ?? null,
     });
@@ -112,6 +112,8 @@ export class Forwarder {
       accountId: single(response.headers[ACCOUNT_HEADER]) ?? '',
       upstreamStatus: Number(single(response.headers[UPSTREAM_STATUS_HEADER]) ?? 200),
       upstreamHeaders: response.headers,
+      // The owner's answer comes over HTTP, whatever carried it from the upstream.
+      transport: 'http',
       head: [],
       bound: Promise.resolve(),
       lastEventAt: Date.now(),

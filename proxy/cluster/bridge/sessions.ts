@@ -8,7 +8,7 @@
  * Bounded per replica: at most `maxSessions`; a new session evicts the longest-idle one, and when every
  * session is busy it is refused (429 capacity_exhausted_active_sessions).
  */
-import { activeSessionsExhausted, bridgeQueueFull } from '../../http/errors.ts';
+import { activeSessionsExhausted, bridgeQueueFull } from '../../errors/catalogue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { RequestAborted } from '../../routing/dispatch.ts';
 import type { RequestRoute } from '../../upstream/request-body.ts';

@@ -5,7 +5,7 @@
  * forwarder. When the recorded owner cannot take the turn and the request can start afresh, this
  * replica takes the session over; a continuation that only the lost owner could serve fails closed.
  */
-import { bridgeOwnerUnreachable } from '../../http/errors.ts';
+import { bridgeOwnerUnreachable } from '../../errors/catalogue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Dispatcher, OpenStream } from '../../routing/dispatch.ts';
 import { decideOwner } from '../ownership.ts';

@@ -42,15 +42,24 @@ export interface ForwardContext {
   requestId: string;
   /** What is left of the client's request budget, in ms. */
   budgetMs: number;
-  /** How long to hold for the upstream's first event before answering 200. */
-  probeMs: number;
+  /** One upstream attempt's first-event deadline (the origin's setting; enforced once, on the owner). */
+  firstEventTimeoutMs: number;
   surfaceStaleAnchor: boolean;
   /** The epoch of the owner row naming the target that the origin read, if that is how it chose it. */
   ownerEpoch: number | null;
 }
 
+/**
+ * On the wire the first-event deadline keeps the name of the field it replaced, `probeMs` (the owner's hold
+ * before its first keepalive, which that deadline now also bounds): replicas of the previous version read it,
+ * so forwards keep working both ways during a rolling upgrade.
+ */
+type WireContext = Omit<ForwardContext, 'firstEventTimeoutMs'> & { probeMs: number };
+
 export function encodeContext(context: ForwardContext): string {
-  return Buffer.from(JSON.stringify(context)).toString('base64url');
+  const { firstEventTimeoutMs, ...rest } = context;
+  const wire: WireContext = { ...rest, probeMs: firstEventTimeoutMs };
+  return Buffer.from(JSON.stringify(wire)).toString('base64url');
 }
 
 export function decodeContext(text: string): ForwardContext | undefined {
@@ -60,7 +69,7 @@ export function decodeContext(text: string): ForwardContext | undefined {
   } catch {
     return undefined;
   }
-  const c = value as Partial<ForwardContext> | null;
+  const c = value as Partial<WireContext> | null;
   if (
     c === null ||
     typeof c !== 'object' ||
@@ -74,7 +83,8 @@ export function decodeContext(text: string): ForwardContext | undefined {
   ) {
     return undefined;
   }
-  return c as ForwardContext;
+  const { probeMs, ...rest } = c as WireContext;
+  return { ...rest, firstEventTimeoutMs: probeMs };
 }
 
 export function claimHeaders(claims: ForwardClaims, signature: string): Record<string, string> {

@@ -5,7 +5,7 @@
  */
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from 'node:zlib';
-import { unsupportedMediaType } from '../errors.ts';
+import { unsupportedMediaType } from '../../errors/catalogue.ts';
 
 const DECODERS: Readonly<Record<string, () => Transform>> = {
   gzip: createGunzip,

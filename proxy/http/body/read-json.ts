@@ -15,7 +15,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Readable } from 'node:stream';
-import { invalidRequest, payloadTooLarge, ProxyError, unsupportedMediaType } from '../errors.ts';
+import { invalidRequest, payloadTooLarge, ProxyError, unsupportedMediaType } from '../../errors/catalogue.ts';
 import type { BodyTicket, MemoryGuard } from '../memory-guard.ts';
 import { contentCoding, decoderFor } from './content-coding.ts';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.ts';

@@ -6,7 +6,7 @@
  * included; health, drain and admin calls are not proxy requests and never count.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { proxyOverloaded } from '../errors.ts';
+import { proxyOverloaded } from '../../errors/catalogue.ts';
 
 export function backpressure(limit: number) {
   let inFlight = 0;

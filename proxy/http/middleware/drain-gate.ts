@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { DrainState } from '../../cluster/drain.ts';
-import { DRAINING_BODY } from '../errors.ts';
+import { DRAINING_BODY } from '../../errors/catalogue.ts';
 import { sendJson } from '../send-error.ts';
 
 const UNCOUNTED = ['/health', '/internal/drain/'];

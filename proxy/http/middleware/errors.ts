@@ -6,7 +6,8 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../observability/logger.ts';
-import { internalError, knownProxyError, notFound, type ProxyError } from '../errors.ts';
+import { knownProxyError } from '../errors.ts';
+import { internalError, notFound, type ProxyError } from '../../errors/catalogue.ts';
 import { sendJson, sendProxyError } from '../send-error.ts';
 
 export function isProxyPath(path: string): boolean {

@@ -7,7 +7,7 @@
 import { isIP, type BlockList } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { blockListOf } from '../client-ip.ts';
-import { ipForbidden } from '../errors.ts';
+import { ipForbidden } from '../../errors/catalogue.ts';
 import type { FirewallAllowlist } from '../ports.ts';
 import { contextOf } from '../request-context.ts';
 

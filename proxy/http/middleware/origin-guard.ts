@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { originNotAllowed } from '../errors.ts';
+import { originNotAllowed } from '../../errors/catalogue.ts';
 
 export interface OriginPolicy {
   /** `*` was configured: every origin may call. */

@@ -16,7 +16,10 @@ import { resolveAffinity } from '../../routing/affinity.ts';
 import { isObject } from '../../upstream/events.ts';
 import { carriesEncryptedReasoning } from '../../upstream/request-body.ts';
 import { jsonBody, rawBodyOf } from '../body/read-json.ts';
-import { asProxyError, bridgeDrainActive, bridgeForwardInvalid, bridgeOwnerForwardFailed, invalidRequest, notFound } from '../errors.ts';
+import { asProxyError } from '../errors.ts';
+import { bridgeDrainActive, bridgeForwardInvalid, bridgeOwnerForwardFailed, invalidRequest, notFound } from '../../errors/catalogue.ts';
+import { Heartbeat } from '../heartbeat.ts';
+import { accountRateLimitHeaders } from '../rate-limit-headers.ts';
 import { relay, streamOutcome } from '../relay.ts';
 import { FORWARDED_UPSTREAM_HEADERS, single } from '../serve-turn.ts';
 import { sendProxyError } from '../send-error.ts';
@@ -71,6 +74,15 @@ export function bridgeRoutes(services: ProxyServices): Router {
     const started = Date.now();
     const deadline = started + context.budgetMs;
     const apiKeyId = context.apiKeyId ?? undefined;
+    const sinkOptions = { requestId: context.requestId, createdAt: Math.floor(started / 1000) };
+    // Keepalives to the origin while an accepted upstream is silent commit 200 before the serving
+    // account is known: such an answer carries no account header (the origin logs no account for it).
+    let sink: BridgeSseSink | undefined;
+    const heartbeat = new Heartbeat(settings.keepaliveMs, async () => {
+      sink ??= new BridgeSseSink(res, { headers: {}, ...sinkOptions });
+      sink.open();
+      await sink.keepalive();
+    });
     let stream: OpenStream;
     try {
       stream = await bridge.router.serveSession(claims.sessionKey, {
@@ -80,7 +92,8 @@ export function bridgeRoutes(services: ProxyServices): Router {
         plan: resolveAffinity(req.headers, body, { route: context.route, apiKeyId, promptCacheTtlSeconds: settings.promptCacheTtlSeconds }),
         encryptedReasoning: carriesEncryptedReasoning(body),
         signal: controller.signal,
-        probeMs: context.probeMs,
+        firstEventTimeoutMs: context.firstEventTimeoutMs,
+        onAccepted: () => heartbeat.start(),
         idleTimeoutMs: settings.idleTimeoutMs,
         deadline,
         surfaceStaleAnchor: context.surfaceStaleAnchor,
@@ -93,16 +106,24 @@ export function bridgeRoutes(services: ProxyServices): Router {
         res.destroy();
         return;
       }
-      sendProxyError(res, asProxyError(err));
+      if (sink) await sink.reject(asProxyError(err));
+      else sendProxyError(res, asProxyError(err));
       return;
+    } finally {
+      heartbeat.stop();
     }
 
-    const headers: Record<string, string> = { [ACCOUNT_HEADER]: stream.accountId, [UPSTREAM_STATUS_HEADER]: String(stream.upstreamStatus) };
+    // The serving account's usage headers travel too: the origin answers its client with them.
+    const headers: Record<string, string> = {
+      [ACCOUNT_HEADER]: stream.accountId,
+      [UPSTREAM_STATUS_HEADER]: String(stream.upstreamStatus),
+      ...accountRateLimitHeaders(stream.upstreamHeaders),
+    };
     for (const name of FORWARDED_UPSTREAM_HEADERS) {
       const value = single(stream.upstreamHeaders, name);
       if (value !== undefined) headers[name] = value;
     }
-    const sink = new BridgeSseSink(res, { headers, requestId: context.requestId, createdAt: Math.floor(started / 1000) });
+    sink ??= new BridgeSseSink(res, { headers, ...sinkOptions });
     sink.open();
     let responseId: string | undefined;
     try {

@@ -28,7 +28,7 @@ export function chatRoutes(services: ProxyServices): Router {
         chat.stream
           ? new ChatSseSink(res, new ChatChunkTranslator({ model: chat.model, created, includeUsage: chat.includeUsage }), headers)
           : new ChatJsonSink(res, headers, { model: chat.model, created }),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   });
   return router;

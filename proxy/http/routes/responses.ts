@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isObject, type JsonObject } from '../../upstream/events.ts';
 import { isNativeCodexClient } from '../../upstream/headers.ts';
 import { normalizeResponsesRequest, type RequestRoute } from '../../upstream/request-body.ts';
-import { invalidRequest } from '../errors.ts';
+import { invalidRequest } from '../../errors/catalogue.ts';
 import { contextOf } from '../request-context.ts';
 import { sendProxyError } from '../send-error.ts';
 import { httpOrigin, serveTurn } from '../serve-turn.ts';
@@ -58,7 +58,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       turnState: true,
       bridgeable: true,
       sink: (headers) => new ResponsesSseSink(res, { mode, requestId, createdAt: now(), headers }),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 
@@ -76,7 +76,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       bridgeable: true,
       sink: (headers) =>
         streaming ? new ResponsesSseSink(res, { mode: 'public', requestId, createdAt: now(), headers }) : new ResponsesJsonSink(res, headers),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 
@@ -93,7 +93,7 @@ export function responsesRoutes(services: ProxyServices): Router {
       turnState: false,
       compact: true,
       sink: (headers) => new CompactJsonSink(res, headers),
-      reject: (error) => sendProxyError(res, error),
+      reject: (error, headers) => sendProxyError(res, error, headers),
     });
   };
 

@@ -4,8 +4,9 @@
  * proxy-detected failure as `response.failed`.
  */
 import type { ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
+import { sendProxyError } from '../send-error.ts';
 import { COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
 import type { ResponseEvent } from '../../upstream/events.ts';
@@ -26,7 +27,7 @@ export class BridgeSseSink implements RelaySink {
     this.#createdAt = options.createdAt;
   }
 
-  /** Commits 200 and the headers now: the upstream accepted. */
+  /** Commits 200 and the headers now: the upstream accepted (idempotent). */
   open(): void {
     this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
   }
@@ -43,6 +44,16 @@ export class BridgeSseSink implements RelaySink {
 
   async fail(error: ProxyError): Promise<void> {
     await this.#writer.write(sseEvent(responseFailedEvent(error, this.#responseId ?? this.#fallbackId, this.#createdAt)));
+  }
+
+  /** The turn failed before its first event: the error status, or after keepalives a failure event and the end. */
+  async reject(error: ProxyError): Promise<void> {
+    if (!this.#writer.committed) {
+      sendProxyError(this.#res, error);
+      return;
+    }
+    await this.fail(error).catch(() => undefined);
+    this.#writer.end();
   }
 
   complete(end: RelayEnd): void {

@@ -1,6 +1,6 @@
 /** Chat Completions over SSE: `data:` frames only, an error frame on failure, always `[DONE]` last (§3.2). */
 import type { ServerResponse } from 'node:http';
-import { toOpenAIError, type ProxyError } from '../errors.ts';
+import { toOpenAIError, type ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import { sendProxyError } from '../send-error.ts';
 import { COMMENT_KEEPALIVE, SSE_DONE, SSE_HEADERS, sseData, StreamWriter } from '../sse-writer.ts';
@@ -44,8 +44,13 @@ export class ChatSseSink implements AnswerSink {
     await this.#emit(step);
   }
 
-  reject(error: ProxyError): void {
-    sendProxyError(this.#res, error);
+  async reject(error: ProxyError): Promise<void> {
+    if (!this.#writer.committed) {
+      sendProxyError(this.#res, error);
+      return;
+    }
+    await this.fail(error).catch(() => undefined);
+    this.#writer.end();
   }
 
   complete(end: RelayEnd): void {

@@ -3,12 +3,13 @@
  * the Responses object (§2.6) or a chat.completion (§3.2) — or an error with its real status.
  */
 import type { ServerResponse } from 'node:http';
-import { upstreamStreamTruncated, type ProxyError } from '../errors.ts';
+import { upstreamStreamTruncated, type ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import { sendJson, sendProxyError } from '../send-error.ts';
 import { ChatChunkTranslator, ChatCompletionAccumulator } from '../translate/chat-response.ts';
 import { ResponseAccumulator } from '../translate/response-collect.ts';
-import { failureFromEvent, toProxyError } from '../../upstream/upstream-error.ts';
+import { failureFromEvent } from '../../upstream/upstream-error.ts';
+import { toProxyError } from '../../errors/catalogue.ts';
 import type { JsonObject, ResponseEvent } from '../../upstream/events.ts';
 import type { AnswerSink } from './sink.ts';
 

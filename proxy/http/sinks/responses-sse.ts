@@ -4,7 +4,7 @@
  * contract (public-stream.ts) and comment keepalives.
  */
 import type { ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import { sendProxyError } from '../send-error.ts';
 import { CODEX_KEEPALIVE, COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
@@ -67,8 +67,13 @@ export class ResponsesSseSink implements AnswerSink {
     await this.#write(responseFailedEvent(error, id, this.#options.createdAt));
   }
 
-  reject(error: ProxyError): void {
-    sendProxyError(this.#res, error);
+  async reject(error: ProxyError): Promise<void> {
+    if (!this.#writer.committed) {
+      sendProxyError(this.#res, error);
+      return;
+    }
+    await this.fail(error).catch(() => undefined);
+    this.#writer.end();
   }
 
   complete(end: RelayEnd): void {

@@ -3,12 +3,15 @@
  * SSE, chat chunks, one JSON body, WebSocket frames). The request driver calls `reject` when the
  * upstream never accepted, otherwise relays into it and calls `complete` with how the relay ended.
  */
-import type { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
 
 export interface AnswerSink extends RelaySink {
-  /** The request failed before the upstream accepted: a real error status, no stream. */
-  reject(error: ProxyError): void;
+  /**
+   * The request failed before the upstream produced its first event: a real error status when nothing
+   * was written yet; after keepalives committed the stream, the error as its failure event, and the end.
+   */
+  reject(error: ProxyError): void | Promise<void>;
   /** The relay ended: close the stream, or send the buffered answer. */
   complete(end: RelayEnd): void;
   /** Whether a keepalive-paced hold is pointless (buffered answers can only wait). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../../errors/catalogue.ts';
 import { chatToResponses } from './chat-request.ts';
 
 function rejection(body: unknown): ProxyError {

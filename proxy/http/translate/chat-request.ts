@@ -4,7 +4,7 @@
  * messages here and are hoisted into `instructions` by the shared normalizer, so hoisting and the
  * derived prompt-cache key have exactly one implementation.
  */
-import { invalidRequest } from '../errors.ts';
+import { invalidRequest } from '../../errors/catalogue.ts';
 import { isObject, type JsonObject } from '../../upstream/events.ts';
 
 export interface ChatTranslation {

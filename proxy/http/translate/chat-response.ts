@@ -4,9 +4,10 @@
  * together, so streamed and buffered answers cannot drift apart.
  */
 import { randomBytes } from 'node:crypto';
-import { toOpenAIError, upstreamStreamTruncated, type OpenAIErrorObject } from '../errors.ts';
+import { toOpenAIError, upstreamStreamTruncated, type OpenAIErrorObject } from '../../errors/catalogue.ts';
 import { isObject, responseOf, type ResponseEvent } from '../../upstream/events.ts';
-import { failureFromEvent, toProxyError } from '../../upstream/upstream-error.ts';
+import { failureFromEvent } from '../../upstream/upstream-error.ts';
+import { toProxyError } from '../../errors/catalogue.ts';
 
 export interface ChatUsage {
   prompt_tokens: number;

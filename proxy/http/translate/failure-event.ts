@@ -2,7 +2,7 @@
  * The `response.failed` event the proxy emits once a stream has started and something goes wrong —
  * whether upstream said so or the proxy noticed (EOF, idle timeout, budget), §2.5.
  */
-import { toOpenAIError, type ProxyError } from '../errors.ts';
+import { toOpenAIError, type ProxyError } from '../../errors/catalogue.ts';
 import { makeEvent, type ResponseEvent } from '../../upstream/events.ts';
 
 export function responseFailedEvent(error: ProxyError, responseId: string, createdAt: number): ResponseEvent {

@@ -6,7 +6,8 @@
  * from 0 without gaps. Events that need no change are passed through as the same object.
  */
 import { isObject, isVendorEvent, makeEvent, responseOf, type ResponseEvent } from '../../upstream/events.ts';
-import { failureFromEvent, toProxyError } from '../../upstream/upstream-error.ts';
+import { failureFromEvent } from '../../upstream/upstream-error.ts';
+import { toProxyError } from '../../errors/catalogue.ts';
 import { OutputCollector } from './output-backfill.ts';
 import { responseFailedEvent } from './failure-event.ts';
 

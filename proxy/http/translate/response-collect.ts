@@ -4,9 +4,10 @@
  * A failed response is an HTTP error with the status §13 assigns; a stream that ends without a
  * terminal event is 502 `upstream_stream_truncated`.
  */
-import { upstreamStreamTruncated, type ProxyError } from '../errors.ts';
+import { upstreamStreamTruncated, type ProxyError } from '../../errors/catalogue.ts';
 import { endsStream, type JsonObject, type ResponseEvent } from '../../upstream/events.ts';
-import { failureFromEvent, toProxyError } from '../../upstream/upstream-error.ts';
+import { failureFromEvent } from '../../upstream/upstream-error.ts';
+import { toProxyError } from '../../errors/catalogue.ts';
 import { OutputCollector } from './output-backfill.ts';
 
 export type CollectedResponse = { ok: true; response: JsonObject } | { ok: false; error: ProxyError };

@@ -4,7 +4,7 @@
  * proxy-detected failures as `response.failed`. The socket stays open for the next turn.
  */
 import type { WebSocket } from 'ws';
-import { toOpenAIError, type ProxyError } from '../errors.ts';
+import { toOpenAIError, type ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import type { AnswerSink } from '../sinks/sink.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';

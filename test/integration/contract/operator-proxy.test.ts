@@ -40,6 +40,7 @@ const variants: Record<string, Record<string, unknown>> = {
       },
       requestBudgetSeconds: 120,
       streamIdleTimeoutSeconds: 60,
+      streamFirstEventTimeoutSeconds: 15,
       firewall: { trustProxyHeaders: true, trustedProxyCIDRs: ['10.0.0.0/8', 'fd00::/8'], allowlist: ['203.0.113.0/24', '2001:db8::7'] },
       apiKeyAuth: { enabled: false },
       leaderElection: { enabled: true, ttlSeconds: 15 },

@@ -119,6 +119,27 @@ describe.each(DIALECTS)('usage on %s', (dialect) => {
     expect((await dataSource.getRepository(RequestLogEntity).findOneByOrFail({ id: row.id })).accountId).toBeNull();
   });
 
+  it('writes the rows of requests that end together in one INSERT, each write settling with its own row', async () => {
+    const writer = new RequestLogWriter({ dataSource });
+    const insert = vi.spyOn(dataSource.getRepository(RequestLogEntity), 'insert');
+    const entry = (i: number) => ({ requestId: `resp_batch_${i}`, accountId, apiKeyId: null, model: 'gpt-5.4', status: 'success' as const });
+    const rows = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.write(entry(i))));
+    expect(insert).toHaveBeenCalledTimes(1);
+    expect(rows.map((row) => row.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => `resp_batch_${i}`));
+    expect(await dataSource.getRepository(RequestLogEntity).countBy({ accountId })).toBe(30);
+    insert.mockRestore();
+  });
+
+  it('fails every write of a batch the database refuses, and writes none of its rows (one statement)', async () => {
+    const writer = new RequestLogWriter({ dataSource });
+    const good = writer.write({ requestId: 'resp_ok', accountId, apiKeyId: null, model: 'gpt-5.4', status: 'success' });
+    // An account id that does not exist breaks the foreign key: the whole INSERT is refused.
+    const bad = writer.write({ requestId: 'resp_bad', accountId: 'no-such-account', apiKeyId: null, model: 'gpt-5.4', status: 'success' });
+    const settled = await Promise.allSettled([good, bad]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(await dataSource.getRepository(RequestLogEntity).count()).toBe(0);
+  });
+
   it('records a live observation as history and on the account, blocking an exhausted window', async () => {
     const snapshot = parseRateLimitHeaders({
       'x-codex-primary-used-percent': '100',

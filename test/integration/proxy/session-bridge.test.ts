@@ -11,6 +11,7 @@ import { bodyDigest, ForwardSigner, type ForwardClaims } from '../../../proxy/cl
 import { Forwarder, OwnerRefused } from '../../../proxy/cluster/bridge/forwarder.ts';
 import { claimHeaders, encodeContext, type ForwardContext } from '../../../proxy/cluster/bridge/wire.ts';
 import { createLogger } from '../../../proxy/observability/logger.ts';
+import { ANY_ACCOUNT } from '../../fakes/fake-upstream.ts';
 import { sessionKeyOf } from '../../../proxy/cluster/session-key.ts';
 import { codexTurn, collectSse, CODEX_CLI_HEADERS, json, post } from './support/clients.ts';
 import { Databases } from './support/databases.ts';
@@ -106,9 +107,21 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
   }
 
   /** A forward of one turn of session `thread` to `target`, signed with `key`. */
-  function forward(p: ProxyUnderTest, options: { key: Buffer; target?: string; claims?: Partial<ForwardClaims> }): { headers: Record<string, string>; body: string } {
+  function forward(
+    p: ProxyUnderTest,
+    options: { key: Buffer; target?: string; claims?: Partial<ForwardClaims>; context?: Partial<ForwardContext> },
+  ): { headers: Record<string, string>; body: string } {
     const body = JSON.stringify(codexTurn('forwarded hello'));
-    const context: ForwardContext = { route: 'codex', apiKeyId: null, requestId: randomUUID(), budgetMs: 60_000, probeMs: 10_000, surfaceStaleAnchor: false, ownerEpoch: null };
+    const context: ForwardContext = {
+      route: 'codex',
+      apiKeyId: null,
+      requestId: randomUUID(),
+      budgetMs: 60_000,
+      firstEventTimeoutMs: 10_000,
+      surfaceStaleAnchor: false,
+      ownerEpoch: null,
+      ...options.context,
+    };
     const claims: ForwardClaims = {
       origin: 'replica-b',
       target: options.target ?? p.settings.sessionBridgeInstanceId,
@@ -130,6 +143,8 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
     const res = await send(p, forward(p, { key: p.dataLayer.bridgeKey }));
     expect(res.status).toBe(200);
     expect(res.headers.get('x-codex-bridge-account-id')).toMatch(/\S+/);
+    // The serving account's usage headers travel to the origin, which answers its client with them.
+    expect(res.headers.get('x-codex-primary-used-percent')).toMatch(/^\d/);
     const events = await collectSse(res);
     expect(events.map((e) => e.event)).toContain('codex.rate_limits');
     expect(events.at(-1)?.event).toBe('response.completed');
@@ -190,7 +205,7 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
         plan: { sticky: undefined, previousResponseId: undefined },
         encryptedReasoning: false,
         signal: new AbortController().signal,
-        probeMs: 10_000,
+        firstEventTimeoutMs: 10_000,
         idleTimeoutMs: 60_000,
         deadline: Date.now() + 60_000,
         route: 'codex',
@@ -200,6 +215,43 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
     ).rejects.toBeInstanceOf(OwnerRefused);
     await forwarder.close();
     expect(p.services.drain.stop()).toBe(true);
+  });
+
+  it('bounds a stalled upstream once, on the owner: keepalives to the origin, then the turn from another account', async () => {
+    const p = await suite.start({
+      databaseUrl: await dbs.fresh('sqlite'),
+      cluster: true,
+      env: { CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: 'replica-a', CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS: '0.1' },
+    });
+    for (const account of [suite.fake.addAccount({ plan: 'pro' }), suite.fake.addAccount({ plan: 'pro' })]) await p.importAccount(account);
+    suite.fake.script(ANY_ACCOUNT, { kind: 'stall' });
+    const request = forward(p, { key: p.dataLayer.bridgeKey, context: { firstEventTimeoutMs: 600 } });
+    const res = await send(p, request);
+    expect(res.status).toBe(200);
+    // Committed by a keepalive before any account had produced an event: no account header.
+    expect(res.headers.get('x-codex-bridge-account-id')).toBeNull();
+    const text = await res.text();
+    expect(text.startsWith(': keepalive\n\n')).toBe(true);
+    expect(text).toContain('event: response.completed\n');
+    const [stalled, server] = [...new Set(upstream(suite).map((r) => r.accountId))];
+    expect(server).toBeDefined();
+    expect(text).toContain(`Echo from ${server}: forwarded hello`);
+    expect(stalled).not.toBe(server);
+  });
+
+  it('a forward whose every account stalls ends in response.failed upstream_stalled after the keepalives', async () => {
+    const p = await suite.start({
+      databaseUrl: await dbs.fresh('sqlite'),
+      cluster: true,
+      env: { CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID: 'replica-a', CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS: '0.1' },
+    });
+    await p.importAccount(suite.fake.addAccount({ plan: 'pro' }));
+    suite.fake.script(ANY_ACCOUNT, { kind: 'stall' }, { sticky: true });
+    const res = await send(p, forward(p, { key: p.dataLayer.bridgeKey, context: { firstEventTimeoutMs: 400 } }));
+    expect(res.status).toBe(200);
+    const events = await collectSse(res);
+    expect(events.map((e) => e.event)).toEqual(['response.failed']);
+    expect(events[0]?.data).toMatchObject({ response: { error: { code: 'upstream_stalled' } } });
   });
 
   it('does not exist on a proxy that is not part of a ring', async () => {

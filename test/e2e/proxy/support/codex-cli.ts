@@ -22,6 +22,8 @@ export interface CodexOptions {
   apiKey: string;
   /** `supports_websockets = true`: Responses over a WebSocket (one per `codex exec` process). */
   websockets?: boolean;
+  /** More keys of the provider table, e.g. `stream_idle_timeout_ms`, `stream_max_retries`, `request_max_retries`. */
+  provider?: Record<string, number>;
 }
 
 /**
@@ -50,6 +52,7 @@ export class CodexSession {
         'wire_api = "responses"',
         'env_key = "CODEX_LB_API_KEY"',
         `supports_websockets = ${options.websockets ? 'true' : 'false'}`,
+        ...Object.entries(options.provider ?? {}).map(([key, value]) => `${key} = ${value}`),
         '',
       ].join('\n'),
     );

@@ -178,6 +178,18 @@ export const VARIABLES = {
    */
   allowedOrigins: list('CODEX_LB_ALLOWED_ORIGINS', [], { type: 'string', format: 'origin' }),
 
+  // --- dashboard -------------------------------------------------------------------------------------------------
+  /**
+   * `standard`: a password, or (before one is set) no login for callers on this machine and the bootstrap token for
+   * the first remote password setup; `trusted_header`: the user named by a header a trusted reverse proxy sets;
+   * `disabled`: no login (anyone who reaches the port administers the pool). proxy/dashboard/README.md.
+   */
+  dashboardAuthMode: oneOf('CODEX_LB_DASHBOARD_AUTH_MODE', ['standard', 'trusted_header', 'disabled'], 'standard'),
+  /** `trusted_header` mode: the header naming the user, honoured only from `CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS`. */
+  dashboardAuthProxyHeader: text('CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER', 'Remote-User'),
+  /** Lets a remote caller set the first dashboard password. Upstream generates and logs one; we never log secrets. */
+  dashboardBootstrapToken: optionalText('CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN', { secret: true }),
+
   // --- OAuth and token refresh ---------------------------------------------------------------------------------
   oauthCallbackHost: text('CODEX_LB_OAUTH_CALLBACK_HOST', '127.0.0.1'),
   oauthTimeoutSeconds: number('CODEX_LB_OAUTH_TIMEOUT_SECONDS', 30, POSITIVE),
@@ -222,9 +234,6 @@ export const UNIMPLEMENTED_UPSTREAM_VARIABLES: readonly string[] = [
   'CODEX_LB_MODEL_CONTEXT_WINDOW_OVERRIDES',
   'CODEX_LB_IMAGE_INLINE_FETCH_ENABLED',
   'CODEX_LB_IMAGE_INLINE_ALLOWED_HOSTS',
-  'CODEX_LB_DASHBOARD_AUTH_MODE',
-  'CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER',
-  'CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN',
   'CODEX_LB_WORKERS_PER_INSTANCE',
   'CODEX_LB_CONVERSATION_ARCHIVE_ENABLED',
   'CODEX_LB_CONVERSATION_ARCHIVE_DIR',

@@ -21,6 +21,7 @@ function AccountRow({ account, now, changed }: { account: Account; now: number; 
   return (
     <tr>
       <th scope="row">
+        {account.alias !== null && <div className="alias">{account.alias}</div>}
         <div>{account.email}</div>
         {managed && (
           <span className="badge managed" title="Alias, routing policy and pause are declared by this resource">
@@ -72,7 +73,8 @@ function AccountRow({ account, now, changed }: { account: Account; now: number; 
           </select>
         </label>
       </td>
-      <td className="actions">
+      <td>
+                  <div className="actions">
         <button type="button" className="secondary" disabled={managed} onClick={() => run(api('POST', `/api/accounts/${account.id}/${paused ? 'reactivate' : 'pause'}`))}>
           {paused ? 'Resume' : 'Pause'} <span className="sr-only">{account.email}</span>
         </button>
@@ -86,7 +88,8 @@ function AccountRow({ account, now, changed }: { account: Account; now: number; 
         >
           Remove <span className="sr-only">{account.email}</span>
         </button>
-      </td>
+        </div>
+                </td>
     </tr>
   );
 }

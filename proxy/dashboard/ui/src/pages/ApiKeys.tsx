@@ -97,7 +97,8 @@ export function ApiKeys() {
                   {formatNumber(k.usage.requestCount)} requests, {formatNumber(k.usage.totalTokens)} tokens, {formatCost(k.usage.totalCostUsd)}
                 </td>
                 <td>{k.active ? 'active' : 'disabled'}</td>
-                <td className="actions">
+                <td>
+                  <div className="actions">
                   <button type="button" className="secondary" onClick={() => act(api('PATCH', `/api/api-keys/${k.id}`, { active: !k.active }))}>
                     {k.active ? 'Disable' : 'Enable'} <span className="sr-only">{k.name}</span>
                   </button>
@@ -110,6 +111,7 @@ export function ApiKeys() {
                   >
                     Revoke <span className="sr-only">{k.name}</span>
                   </button>
+                  </div>
                 </td>
               </tr>
             ))}

@@ -30,7 +30,7 @@ node_modules/.installed: package.json package-lock.json $(LOCAL)/toolchain.versi
 ui: deps ## build the dashboard (proxy/dashboard/ui → proxy/dashboard/ui/dist, served by the proxy)
 	@vite build --logLevel warn proxy/dashboard/ui
 
-browser: ## Debian's chromium for the dashboard's browser tests
+browser: ## Debian's chromium and nginx for the dashboard's browser and ingress tests
 	@bash test/harness/browser/packages.sh
 
 controlplane:

@@ -87,4 +87,5 @@ bench: check-setup ## run the benchmarks; reports in bench/results/
 	@$(NODE) bench/accounts/run.ts
 	@$(NODE) bench/proxy/run.ts
 	@$(NODE) bench/proxy/bridge.ts
+	@$(NODE) bench/dashboard/run.ts
 	@$(NODE) bench/test-ground/run.ts

@@ -176,4 +176,14 @@ describe.each(DATABASE_KINDS)('dashboard security (%s)', (kind) => {
     remote.csrfToken = String(setup.body.csrfToken);
     expect((await remote.call('GET', '/api/accounts')).status).toBe(200);
   });
+
+  it('throttles password guessing: after 10 wrong passwords a client waits (429 with Retry-After)', async () => {
+    const guesser = new DashboardClient(proxy.url, { host: 'dash.example.com' });
+    for (let i = 0; i < 10; i++) {
+      expect((await guesser.call('POST', '/api/dashboard-auth/password/login', { body: { password: `guess number ${i}` } })).status).toBe(401);
+    }
+    const throttled = await guesser.call('POST', '/api/dashboard-auth/password/login', { body: { password: PASSWORD } });
+    expect([throttled.status, (throttled.body.error as { code: string }).code]).toEqual([429, 'rate_limited']);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
 });

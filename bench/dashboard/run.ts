@@ -63,7 +63,7 @@ function seedSql(dialect: 'sqlite' | 'postgres', now: number): string {
   const from = dialect === 'sqlite' ? 'seq' : `generate_series(0, ${ROWS - 1}) AS seq(n)`;
   return `INSERT INTO request_logs (id, requested_at, account_id, request_id, model, transport, status, error_code,
       input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, latency_ms)
-    ${sequence}SELECT 'bench-' || seq.n, ${now} - seq.n * ${Math.floor((30 * 86_400_000) / ROWS)}, a.id, 'req-' || seq.n,
+    ${sequence}SELECT 'bench-' || seq.n, ${now} - CAST(seq.n AS BIGINT) * ${Math.floor((30 * 86_400_000) / ROWS)}, a.id, 'req-' || seq.n,
       CASE seq.n % 4 WHEN 0 THEN 'gpt-5.4' WHEN 1 THEN 'gpt-5.4-mini' WHEN 2 THEN 'gpt-5.3-codex' ELSE 'gpt-5.2' END,
       'http', CASE WHEN seq.n % 50 = 0 THEN 'error' ELSE 'success' END,
       CASE WHEN seq.n % 50 = 0 THEN 'rate_limit_exceeded' ELSE NULL END,

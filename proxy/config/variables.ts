@@ -169,7 +169,10 @@ export const VARIABLES = {
   firewallTrustProxyHeaders: boolean('CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS', false),
   firewallTrustedProxyCidrs: cidrList('CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS', ['127.0.0.1/32', '::1/128']),
   firewallIpCacheTtlSeconds: number('CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS', 30, NON_NEGATIVE),
-  /** Ours (upstream: the dashboard-managed allow-list table). Client IPs/CIDRs allowed on proxy routes; empty = all. */
+  /**
+   * Ours: client IPs/CIDRs allowed on proxy routes. When set it replaces the allow-list the dashboard edits (upstream's
+   * table, `/api/firewall/ips`), which then shows it read-only; empty = the dashboard's list (itself empty = all).
+   */
   firewallAllowlist: cidrList('CODEX_LB_FIREWALL_ALLOWLIST', []),
   /**
    * Ours: browser origins (`https://app.example.com`) allowed to open WebSockets and send POST/PUT/PATCH/DELETE;

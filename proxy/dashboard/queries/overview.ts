@@ -1,12 +1,14 @@
 /**
  * `GET /api/dashboard/overview`: pool totals, requests/tokens/cost over time, error rate, top models and errors,
- * and every account's usage windows. Request figures come from the hourly rollup (a few thousand rows at most for
- * 30 days), never from scanning `request_logs`; shaping is pure (`summarize`) so it is tested without a database.
+ * and every account's usage windows. Request figures come from the hourly rollup, never from scanning
+ * `request_logs`, summed by the database into the timeframe's buckets (30 days of hourly rows become one row per
+ * day, model and outcome); shaping is pure (`summarize`) so it is tested without a database.
  */
-import { MoreThanOrEqual, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AccountSnapshot } from '../../accounts/account-repository.ts';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../../store/entities/account.ts';
-import { ModelUsageHourEntity, type ModelUsageHourRow } from '../../store/entities/usage-rollup.ts';
+import type { ModelUsageHourRow } from '../../store/entities/usage-rollup.ts';
+import { runSql } from '../../store/sql.ts';
 import { dashboardAccount, type DashboardAccount } from '../views.ts';
 
 export const TIMEFRAMES = {
@@ -123,8 +125,33 @@ export function poolTotals(accounts: readonly DashboardAccount[]): Overview['poo
   return pool;
 }
 
+/** The rollup summed per bucket of the timeframe, model and outcome (a bucket size divides the epoch evenly). */
+async function bucketRows(dataSource: DataSource, key: TimeframeKey, now: Date): Promise<ModelUsageHourRow[]> {
+  // A constant of TIMEFRAMES, never input: inlined so both dialects see one grouping expression.
+  const bucketMs = TIMEFRAMES[key].bucketSeconds * 1000;
+  const rows = await runSql<Record<string, string | number>>(
+    dataSource,
+    `SELECT bucket_start - (bucket_start % ${bucketMs}) AS bucket, model, outcome, SUM(requests) AS requests,
+            SUM(input_tokens) AS input, SUM(output_tokens) AS output, SUM(cached_input_tokens) AS cached,
+            SUM(reasoning_tokens) AS reasoning, SUM(cost_usd) AS cost
+     FROM request_usage_hourly WHERE bucket_start >= :since GROUP BY 1, 2, 3`,
+    { since: windowStart(key, now) },
+  );
+  return rows.map((row) => ({
+    bucketStart: Number(row.bucket),
+    model: String(row.model),
+    outcome: String(row.outcome),
+    requests: Number(row.requests),
+    inputTokens: Number(row.input),
+    outputTokens: Number(row.output),
+    cachedInputTokens: Number(row.cached),
+    reasoningTokens: Number(row.reasoning),
+    costUsd: Number(row.cost),
+  }));
+}
+
 export async function overview(dataSource: DataSource, accounts: readonly AccountSnapshot[], key: TimeframeKey, now: Date): Promise<Overview> {
-  const rows = await dataSource.getRepository(ModelUsageHourEntity).find({ where: { bucketStart: MoreThanOrEqual(windowStart(key, now)) } });
+  const rows = await bucketRows(dataSource, key, now);
   const views = accounts.map((account) => dashboardAccount(account, now));
   const lastSync = Math.max(0, ...accounts.map((a) => a.usageUpdatedAt?.getTime() ?? 0));
   return {

@@ -1,5 +1,4 @@
-import { useState } from 'react';
-import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { lazy, Suspense, useState } from 'react';
 import { Alert } from '../components/Alert.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { UsageBar } from '../components/UsageBar.tsx';
@@ -7,16 +6,13 @@ import { formatAge, formatCost, formatNumber, formatPercent } from '../format.ts
 import { useApi, useNow } from '../hooks.ts';
 import type { Overview as OverviewData } from '../types.ts';
 
+const TrendChart = lazy(() => import('../components/TrendChart.tsx'));
+
 const TIMEFRAMES = [
   ['1d', 'Last 24 hours'],
   ['7d', 'Last 7 days'],
   ['30d', 'Last 30 days'],
 ] as const;
-
-function tick(iso: string, timeframe: string): string {
-  const date = new Date(iso);
-  return timeframe === '1d' ? `${String(date.getHours()).padStart(2, '0')}:00` : `${date.getMonth() + 1}/${date.getDate()}`;
-}
 
 export function Overview() {
   const [timeframe, setTimeframe] = useState<string>('1d');
@@ -67,16 +63,9 @@ export function Overview() {
           <figure className="panel" aria-label="Requests and errors over time">
             <h2>Requests over time</h2>
             <div className="chart">
-              <ResponsiveContainer width="100%" height={240}>
-                <AreaChart data={data.trends} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
-                  <XAxis dataKey="bucketStart" tickFormatter={(v: string) => tick(v, timeframe)} stroke="#4b5563" fontSize={12} />
-                  <YAxis allowDecimals={false} stroke="#4b5563" fontSize={12} width={40} />
-                  <Tooltip labelFormatter={(v) => new Date(String(v)).toLocaleString()} />
-                  <Area type="monotone" dataKey="requests" name="Requests" stroke="#1d4ed8" fill="#bfdbfe" isAnimationActive={false} />
-                  <Area type="monotone" dataKey="errors" name="Errors" stroke="#b91c1c" fill="#fecaca" isAnimationActive={false} />
-                </AreaChart>
-              </ResponsiveContainer>
+              <Suspense fallback={<p className="muted">Loading the chart…</p>}>
+                <TrendChart trends={data.trends} timeframe={timeframe} />
+              </Suspense>
             </div>
             <figcaption className="muted">
               {formatNumber(data.summary.requests)} requests, {formatNumber(data.summary.errorCount)} errors

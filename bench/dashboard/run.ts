@@ -215,8 +215,10 @@ async function main(): Promise<void> {
   lines.push(
     '',
     `Seeding (${ACCOUNTS} imports, one INSERT … SELECT, the migration's rollup backfill): SQLite ${sqlite.seedSeconds.toFixed(1)} s, PostgreSQL ${pg.seedSeconds.toFixed(1)} s.`,
-    'The overview reads the hourly rollups (one row per hour, model and outcome), never `request_logs`; the request-log page',
-    'reads the newest rows through the requested_at index and counts at most 10,000 matches.',
+    'The overview reads the hourly rollups summed by the database into its buckets (one row per bucket, model and outcome),',
+    'never `request_logs`; the request-log page reads the newest rows through the requested_at index and counts at most',
+    '10,000 matches inside the database. p95 on this shared 2-core machine follows its load average (above) more than the',
+    'query: compare the p50 column across runs.',
     '',
   );
   await mkdir(join(root, 'bench/results'), { recursive: true });

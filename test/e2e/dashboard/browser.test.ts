@@ -124,7 +124,8 @@ describe('the dashboard in Chromium', () => {
 
     await goTo('Overview');
     await expect.poll(async () => Number(await page.getByTestId('total-requests').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await page.locator('.recharts-area-area').count()).toBeGreaterThan(0);
+    // The chart arrives in its own chunk after the figures (React.lazy).
+    await expect.poll(() => page.locator('.recharts-area-area').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await expectAccessible();
     await shoot('overview');
 

@@ -11,13 +11,13 @@ export npm_config_update_notifier := false
 
 NODE := $(NODE_DIR)/bin/node
 
-.PHONY: help setup toolchain deps controlplane node-packages images test typecheck lint test-unit test-integration \
+.PHONY: help setup toolchain deps ui browser controlplane node-packages images test typecheck lint test-unit test-integration \
         test-e2e demo cluster-up cluster-down crds bench bench-soak render check-setup
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-setup: toolchain deps controlplane node-packages images ## install Node 24, npm packages, the test cluster binaries and images (idempotent)
+setup: toolchain deps ui controlplane node-packages browser images ## install Node 24, npm packages, the test cluster binaries and images (idempotent)
 
 toolchain:
 	@bash test/harness/toolchain/install-node.sh $(NODE_VERSION) $(NPM_VERSION) $(LOCAL)
@@ -26,6 +26,12 @@ deps: node_modules/.installed
 node_modules/.installed: package.json package-lock.json $(LOCAL)/toolchain.version
 	npm ci --no-fund --no-audit
 	@touch $@
+
+ui: deps ## build the dashboard (proxy/dashboard/ui → proxy/dashboard/ui/dist, served by the proxy)
+	@vite build --logLevel warn proxy/dashboard/ui
+
+browser: ## Debian's chromium and nginx for the dashboard's browser and ingress tests
+	@bash test/harness/browser/packages.sh
 
 controlplane:
 	@bash test/harness/controlplane/build.sh >/dev/null
@@ -81,4 +87,5 @@ bench: check-setup ## run the benchmarks; reports in bench/results/
 	@$(NODE) bench/accounts/run.ts
 	@$(NODE) bench/proxy/run.ts
 	@$(NODE) bench/proxy/bridge.ts
+	@$(NODE) bench/dashboard/run.ts
 	@$(NODE) bench/test-ground/run.ts

@@ -39,6 +39,9 @@ export const codexLBStatus = object(
     endpoints: object(
       {
         service: string({ description: 'In-cluster URL of the API.' }),
+        dashboard: string({
+          description: 'Where to open the dashboard: the Ingress URL when one routes /, else the in-cluster Service URL (kubectl port-forward to it).',
+        }),
         handoffService: string({ description: 'Headless handoff Service DNS name (Replicated).' }),
         metrics: string({ description: 'Metrics URL.' }),
         oauthCallback: string({ description: 'OAuth callback Service address.' }),

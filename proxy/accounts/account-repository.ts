@@ -132,6 +132,7 @@ export class AccountRepository {
         codexInstallationId: randomUUID(),
         alias: null,
         routingPolicy: 'normal',
+        managedBy: null,
         status: 'active',
         statusReason: null,
         resetAt: null,
@@ -227,7 +228,7 @@ export class AccountRepository {
     });
   }
 
-  async update(id: string, patch: { alias?: string | null; routingPolicy?: RoutingPolicy }): Promise<AccountSnapshot> {
+  async update(id: string, patch: { alias?: string | null; routingPolicy?: RoutingPolicy; managedBy?: string | null }): Promise<AccountSnapshot> {
     return this.#modify(id, undefined, () => patch);
   }
 

@@ -24,6 +24,8 @@ export interface AccountView {
   readonly blockedUntil: string | null;
   readonly alias: string | null;
   readonly routingPolicy: RoutingPolicy;
+  /** The resource managing this account (`ChatGPTAccount <ns>/<name>`), or null when it was added by hand. */
+  readonly managedBy: string | null;
   readonly usage: { readonly primary: UsageWindowView | null; readonly secondary: UsageWindowView | null };
   readonly lastRefreshAt: string | null;
 }
@@ -40,6 +42,7 @@ export function accountView(account: AccountSnapshot, now: Date): AccountView {
     blockedUntil: status === 'rate_limited' || status === 'quota_exceeded' ? (account.resetAt?.toISOString() ?? null) : null,
     alias: account.alias,
     routingPolicy: account.routingPolicy,
+    managedBy: account.managedBy,
     usage: {
       primary: windowView(account.primaryUsedPercent, account.primaryWindowMinutes, account.primaryResetAt),
       secondary: windowView(account.secondaryUsedPercent, account.secondaryWindowMinutes, account.secondaryResetAt),

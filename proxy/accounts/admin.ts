@@ -16,7 +16,11 @@ interface UpdateInput {
   alias?: string | null;
   routingPolicy?: RoutingPolicy;
   paused?: boolean;
+  managedBy?: string | null;
 }
+
+/** `ChatGPTAccount <namespace>/<name>`: who manages an account (the operator sets it; null releases it). */
+const managedBy = { type: ['string', 'null'], minLength: 1, maxLength: 256 };
 
 const validateUpdate = new Ajv({ allErrors: true, strict: true }).compile<UpdateInput>({
   type: 'object',
@@ -25,15 +29,19 @@ const validateUpdate = new Ajv({ allErrors: true, strict: true }).compile<Update
     alias: { type: ['string', 'null'], maxLength: 128 },
     routingPolicy: { type: 'string', enum: [...ROUTING_POLICIES] },
     paused: { type: 'boolean' },
+    managedBy,
   },
 });
 
-const validateImportOptions = new Ajv({ allErrors: true, strict: true }).compile<Partial<ImportPolicy>>({
+type ImportOptions = Partial<ImportPolicy> & { managedBy?: string | null };
+
+const validateImportOptions = new Ajv({ allErrors: true, strict: true }).compile<ImportOptions>({
   type: 'object',
   additionalProperties: false,
   properties: {
     onExisting: { type: 'string', enum: ['replace', 'keepNewer', 'keep'] },
     createMissing: { type: 'boolean' },
+    managedBy,
   },
 });
 
@@ -72,10 +80,13 @@ export class AccountAdmin {
       throw err;
     }
     const identity = accountIdentity(parsed.claims, parsed.accountId);
-    const policy = { ...DEFAULT_IMPORT_POLICY, ...options };
+    const { managedBy: manager, ...policyOptions } = options;
+    const policy = { ...DEFAULT_IMPORT_POLICY, ...policyOptions };
     const result = await this.#accounts.upsertImported(identity, parsed.tokens, parsed.lastRefreshAt, policy);
     if (result === null) throw AdminError.notFound('account', identity.id);
-    return { account: accountView(result.account, this.#now()), outcome: result.outcome };
+    let account = result.account;
+    if (manager !== undefined && manager !== account.managedBy) account = await this.#accounts.update(account.id, { managedBy: manager });
+    return { account: accountView(account, this.#now()), outcome: result.outcome };
   }
 
   async list(): Promise<AccountView[]> {

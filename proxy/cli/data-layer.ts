@@ -35,6 +35,8 @@ export interface DataLayer {
   readonly usagePoller: UsagePoller;
   /** Signs forwards between replicas: derived from the encryption key every replica shares. */
   readonly bridgeKey: Buffer;
+  /** The encryption key (dashboard: pending logins' secrets, the CSRF key). */
+  readonly cipher: TokenCipher;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export function buildDataLayer(
       authFailureCooldownMs: settings.usageRefreshAuthFailureCooldownSeconds * 1000,
     }),
     bridgeKey: cipher.deriveKey(BRIDGE_KEY_PURPOSE),
+    cipher,
     close: () => dataSource.destroy(),
   };
 }

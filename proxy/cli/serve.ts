@@ -32,6 +32,7 @@ import { describeDatabase } from '../config/database-url.ts';
 import { messageOf } from '../store/errors.ts';
 import * as migrator from '../store/migrator.ts';
 import { EncryptionKeyMismatchError } from '../accounts/key-fingerprint.ts';
+import { startDashboard } from '../dashboard/wiring.ts';
 import { openDataLayer, type DataLayer } from './data-layer.ts';
 import { EXIT, exitWith } from './program.ts';
 import { settingsFromEnvironment } from './settings-for-cli.ts';
@@ -121,8 +122,12 @@ async function serve(options: ServeOptions): Promise<number> {
   const endpoint = settings.sessionBridgeAdvertiseBaseUrl === null ? null : normalizeEndpoint(settings.sessionBridgeAdvertiseBaseUrl);
   const owners = new SessionOwnerStore(dataLayer.dataSource);
   const ring = new Ring({ store: new RingStore(dataLayer.dataSource), owners, instanceId: settings.sessionBridgeInstanceId, endpoint, logger });
+  // The dashboard's allow-list edits reach this replica's firewall at once (called long after `composed` exists).
+  const dashboard = await startDashboard({ dataLayer, settings, logger, firewallChanged: () => composed.services.firewall.invalidate() });
   const composed = composeProxy({
     settings,
+    dashboard: dashboard.services,
+    routing: () => dashboard.services.settings.current(),
     cluster: { ring, owners, signer: new ForwardSigner(dataLayer.bridgeKey) },
     pending,
     ports: dataPorts(dataLayer, settings, logger, pending),
@@ -141,6 +146,7 @@ async function serve(options: ServeOptions): Promise<number> {
   if (refused) {
     logger.error('refusing to serve: this replica cannot join the ring', { reason: refused });
     await api.shutdown(0);
+    await dashboard.close();
     await composed.close();
     await dataLayer.close();
     return 1;
@@ -151,7 +157,7 @@ async function serve(options: ServeOptions): Promise<number> {
   logger.info('listening', { api: api.url, metrics: settings.metricsEnabled ? settings.metricsPort : null });
 
   const background = new AbortController();
-  const jobs: Promise<void>[] = [ring.run(background.signal)];
+  const jobs: Promise<void>[] = [ring.run(background.signal), dashboard.run(background.signal)];
   if (settings.leaderElectionEnabled) {
     elector = new LeaderElector({ dataSource: dataLayer.dataSource, ttlSeconds: settings.leaderElectionTtlSeconds, logger });
     jobs.push(elector.run(background.signal));
@@ -169,6 +175,7 @@ async function serve(options: ServeOptions): Promise<number> {
   await Promise.allSettled(jobs);
   await ring.leave();
   metricsServer?.close();
+  await dashboard.close();
   await composed.close();
   await dataLayer.close();
   logger.info('stopped');

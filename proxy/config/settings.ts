@@ -27,6 +27,8 @@ interface Derived {
   readonly sessionBridgeInstanceId: string;
   /** Human-readable warnings (ignored upstream variables). The caller logs them once at startup. */
   readonly warnings: readonly string[];
+  /** Variables given a (non-empty) value: settings the dashboard may not change at run time. */
+  readonly explicit: ReadonlySet<string>;
 }
 
 export type Settings = Readonly<Omit<TableValues, keyof Derived | 'databaseUrl'>> & Derived;
@@ -121,6 +123,7 @@ export function loadSettings(env: Env): Settings {
     encryptionKeyFile: (values.encryptionKeyFile as string | null) ?? join(dataDir, 'encryption.key'),
     sessionBridgeInstanceId: instanceId,
     warnings: Object.freeze(warnings),
+    explicit: new Set(Object.keys(env).filter((name) => KNOWN.has(name) && (env[name]?.trim() ?? '') !== '')),
   };
   return Object.freeze(settings);
 }
@@ -160,7 +163,7 @@ function describe(error: ErrorObject | undefined): string {
 }
 
 /** An IPv4/IPv6 address with an optional prefix length (a bare address is a single host). */
-function isCidr(value: string): boolean {
+export function isCidr(value: string): boolean {
   const [address = '', prefix, ...rest] = value.split('/');
   const version = isIP(address);
   if (version === 0 || rest.length > 0) return false;

@@ -169,7 +169,10 @@ export const VARIABLES = {
   firewallTrustProxyHeaders: boolean('CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS', false),
   firewallTrustedProxyCidrs: cidrList('CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS', ['127.0.0.1/32', '::1/128']),
   firewallIpCacheTtlSeconds: number('CODEX_LB_FIREWALL_IP_CACHE_TTL_SECONDS', 30, NON_NEGATIVE),
-  /** Ours (upstream: the dashboard-managed allow-list table). Client IPs/CIDRs allowed on proxy routes; empty = all. */
+  /**
+   * Ours: client IPs/CIDRs allowed on proxy routes. When set it replaces the allow-list the dashboard edits (upstream's
+   * table, `/api/firewall/ips`), which then shows it read-only; empty = the dashboard's list (itself empty = all).
+   */
   firewallAllowlist: cidrList('CODEX_LB_FIREWALL_ALLOWLIST', []),
   /**
    * Ours: browser origins (`https://app.example.com`) allowed to open WebSockets and send POST/PUT/PATCH/DELETE;
@@ -177,6 +180,18 @@ export const VARIABLES = {
    * Clients that send no `Origin` (Codex CLI, SDKs, curl) are not affected.
    */
   allowedOrigins: list('CODEX_LB_ALLOWED_ORIGINS', [], { type: 'string', format: 'origin' }),
+
+  // --- dashboard -------------------------------------------------------------------------------------------------
+  /**
+   * `standard`: a password, or (before one is set) no login for callers on this machine and the bootstrap token for
+   * the first remote password setup; `trusted_header`: the user named by a header a trusted reverse proxy sets;
+   * `disabled`: no login (anyone who reaches the port administers the pool). proxy/dashboard/README.md.
+   */
+  dashboardAuthMode: oneOf('CODEX_LB_DASHBOARD_AUTH_MODE', ['standard', 'trusted_header', 'disabled'], 'standard'),
+  /** `trusted_header` mode: the header naming the user, honoured only from `CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS`. */
+  dashboardAuthProxyHeader: text('CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER', 'Remote-User'),
+  /** Lets a remote caller set the first dashboard password. Upstream generates and logs one; we never log secrets. */
+  dashboardBootstrapToken: optionalText('CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN', { secret: true }),
 
   // --- OAuth and token refresh ---------------------------------------------------------------------------------
   oauthCallbackHost: text('CODEX_LB_OAUTH_CALLBACK_HOST', '127.0.0.1'),
@@ -222,9 +237,6 @@ export const UNIMPLEMENTED_UPSTREAM_VARIABLES: readonly string[] = [
   'CODEX_LB_MODEL_CONTEXT_WINDOW_OVERRIDES',
   'CODEX_LB_IMAGE_INLINE_FETCH_ENABLED',
   'CODEX_LB_IMAGE_INLINE_ALLOWED_HOSTS',
-  'CODEX_LB_DASHBOARD_AUTH_MODE',
-  'CODEX_LB_DASHBOARD_AUTH_PROXY_HEADER',
-  'CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN',
   'CODEX_LB_WORKERS_PER_INSTANCE',
   'CODEX_LB_CONVERSATION_ARCHIVE_ENABLED',
   'CODEX_LB_CONVERSATION_ARCHIVE_DIR',

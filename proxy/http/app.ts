@@ -1,9 +1,10 @@
 /**
  * The express application: middleware order is the contract's (§1.1) — alias rewrite, request id,
  * metrics, drain barrier, browser-origin check; then health and drain (no auth, no firewall), the
- * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), and the
- * proxy routes behind the concurrency cap (backpressure), the memory gate, the firewall and API-key auth.
- * Bodies are read only after a caller is admitted (body/read-json.ts).
+ * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), the proxy
+ * routes behind the concurrency cap (backpressure), the memory gate, the firewall and API-key auth, and the
+ * dashboard (its session cookie and CSRF token; proxy/dashboard/router.ts). Bodies are read only after a caller
+ * is admitted (body/read-json.ts).
  */
 import express, { type Express } from 'express';
 import { jsonBody } from './body/read-json.ts';
@@ -24,6 +25,7 @@ import { drainRoutes } from './routes/drain.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
+import { dashboardRoutes } from '../dashboard/router.ts';
 import type { ProxyServices } from './services.ts';
 
 const PROXY_PREFIXES = ['/v1', '/backend-api/codex'];
@@ -60,6 +62,7 @@ export function createApp(services: ProxyServices): Express {
   app.use(responsesRoutes(services));
   app.use(chatRoutes(services));
   app.use(modelRoutes(services));
+  if (services.dashboard) app.use(dashboardRoutes(services.dashboard, jsonBody(ADMIN_BODY_BYTES, services.memory)));
 
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger));

@@ -34,6 +34,8 @@ import { ModelCatalog } from './models/catalog.ts';
 import type { ApiKeys, FirewallAllowlist, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 import type { HealthProbes, HttpSettings, ProxyServices } from './services.ts';
+import type { DashboardServices } from '../dashboard/services.ts';
+import type { RoutingSettings } from '../routing/routing-settings.ts';
 
 export interface DataPorts {
   pool: AccountPool;
@@ -66,6 +68,10 @@ export interface ComposeOptions {
   logger: Logger;
   /** Account counts by status for the `codex_lb_accounts_total` gauge. */
   accountCounts?: () => Promise<Record<string, number>>;
+  /** The dashboard's API and UI (proxy/dashboard/wiring.ts). */
+  dashboard?: DashboardServices;
+  /** Routing settings in force (the dashboard's run-time settings); @default the environment's, fixed. */
+  routing?: () => RoutingSettings;
 }
 
 export interface ComposedProxy {
@@ -131,6 +137,8 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     maxEventBytes: settings.maxSseEventBytes,
   });
   const runtime = new RuntimeRegistry();
+  const fixedRouting: RoutingSettings = { routingStrategy: settings.routingStrategy, stickyThreadsEnabled: true, preferEarlierResetAccounts: true };
+  const routing = options.routing ?? (() => fixedRouting);
   const clock = options.clock ?? Date.now;
   const ring = options.cluster?.ring ?? soloRing(settings.sessionBridgeInstanceId);
   const caps = new CapPartition(ring, {
@@ -183,11 +191,16 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
       waitMs: seconds(settings.proxyAdmissionWaitTimeoutSeconds),
     },
     now: clock,
+    // Getters: the dispatcher reads these per selection, so a dashboard change applies to the next request.
     settings: {
-      strategy: settings.routingStrategy,
+      get strategy() {
+        return routing().routingStrategy;
+      },
       replicaSalt: settings.sessionBridgeInstanceId,
       clientVersion: settings.modelRegistryClientVersion,
-      preferEarlierReset: true,
+      get preferEarlierReset() {
+        return routing().preferEarlierResetAccounts;
+      },
     },
     observer: {
       accepted() {
@@ -252,6 +265,8 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
     tracer: tracing?.tracer,
     logger,
     admin: options.admin,
+    dashboard: options.dashboard,
+    routing,
     upstreamSockets,
   };
   return {

@@ -13,6 +13,7 @@ import { ResponseOwnerIndex } from '../routing/response-owners.ts';
 import { StoredAffinity } from '../routing/sticky-store.ts';
 import * as migrator from '../store/migrator.ts';
 import type { DataPorts } from './compose.ts';
+import { FirewallList } from '../dashboard/settings/firewall-list.ts';
 import type { AdminApi } from './routes/admin.ts';
 import type { HealthProbes } from './services.ts';
 
@@ -26,8 +27,8 @@ export function dataPorts(dataLayer: DataLayer, settings: Settings, logger: Logg
     owners: new ResponseOwnerIndex(),
     apiKeys: dataLayer.apiKeys,
     requestLog: dataLayer.requestLogs,
-    // Upstream keeps the allow-list in a dashboard-managed table; ours comes from CODEX_LB_FIREWALL_ALLOWLIST.
-    firewall: { allowed: async () => settings.firewallAllowlist },
+    // CODEX_LB_FIREWALL_ALLOWLIST when set, else the list the dashboard edits (as upstream's table).
+    firewall: new FirewallList({ dataSource: dataLayer.dataSource, fromEnvironment: settings.firewallAllowlist }),
   };
 }
 

@@ -140,6 +140,7 @@ class Turn {
         route: this.#job.affinityRoute,
         apiKeyId: this.#ctx.apiKey?.id,
         promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
+        stickyThreads: this.#services.routing().stickyThreadsEnabled,
       }),
       preferredAccount: this.#job.preferredAccount,
     };

@@ -20,6 +20,8 @@ import type { OriginPolicy } from './middleware/origin-guard.ts';
 import type { ApiKeys, RequestLog } from './ports.ts';
 import type { AdminApi } from './routes/admin.ts';
 import type { BridgeReceiver } from './routes/bridge.ts';
+import type { DashboardServices } from '../dashboard/services.ts';
+import type { RoutingSettings } from '../routing/routing-settings.ts';
 
 export interface HttpSettings {
   /** ≤ 0 disables keepalives (also those sent while an accepted upstream has not produced its first event). */
@@ -92,6 +94,10 @@ export interface ProxyServices {
   logger: Logger;
   /** The operator's admin API; absent when `CODEX_LB_ADMIN_TOKEN_FILE` is unset (every call 404s). */
   admin: AdminApi | undefined;
+  /** The dashboard (`/api/*` and the UI); absent in compositions without one (e.g. some server tests). */
+  dashboard: DashboardServices | undefined;
+  /** Routing settings in force now (the environment's, or the dashboard's run-time values). */
+  routing: () => RoutingSettings;
   /**
    * Upstream sockets for one client WebSocket (`CODEX_LB_UPSTREAM_STREAM_TRANSPORT` websocket or
    * auto); undefined when the upstream is reached over HTTP only.

@@ -21,6 +21,13 @@ describe('resolveAffinity', () => {
     expect(resolveAffinity({}, { prompt_cache_key: 'k' }, codex).sticky).toMatchObject({ kind: 'sticky_thread', hard: false, ttlSeconds: null });
   });
 
+  it('with sticky threads off (dashboard setting), a Codex prompt_cache_key alone binds nothing; sessions still do', () => {
+    const off = { ...codex, stickyThreads: false };
+    expect(resolveAffinity({}, { prompt_cache_key: 'k' }, off).sticky).toBeUndefined();
+    expect(resolveAffinity({ session_id: 'abc' }, { prompt_cache_key: 'k' }, off).sticky).toMatchObject({ kind: 'codex_session' });
+    expect(resolveAffinity({}, { prompt_cache_key: 'k' }, { ...openai, stickyThreads: false }).sticky).toMatchObject({ kind: 'prompt_cache' });
+  });
+
   it('on OpenAI routes, session headers do not count; prompt_cache_key is soft with a TTL', () => {
     expect(resolveAffinity({ session_id: 'abc' }, {}, openai).sticky).toBeUndefined();
     expect(resolveAffinity({}, { prompt_cache_key: 'k' }, openai).sticky).toMatchObject({ kind: 'prompt_cache', hard: false, ttlSeconds: 1800 });

@@ -33,6 +33,8 @@ export interface AffinityOptions {
   route: RequestRoute;
   apiKeyId: string | undefined;
   promptCacheTtlSeconds: number;
+  /** Dashboard `stickyThreadsEnabled` (§7.4 step 5); @default true */
+  stickyThreads?: boolean;
 }
 
 const SESSION_HEADERS = ['session_id', 'session-id', 'x-codex-session-id', 'x-codex-conversation-id'] as const;
@@ -77,7 +79,9 @@ function stickyKey(headers: IncomingHttpHeaders, body: JsonObject, options: Affi
       const session = header(headers, name);
       if (session) return { kind: 'codex_session', key: scopedKey('session', session, apiKeyId), hard: true, ttlSeconds: null };
     }
-    if (promptCacheKey) return { kind: 'sticky_thread', key: scopedKey('prompt_cache', promptCacheKey, apiKeyId), hard: false, ttlSeconds: null };
+    if (promptCacheKey && options.stickyThreads !== false) {
+      return { kind: 'sticky_thread', key: scopedKey('prompt_cache', promptCacheKey, apiKeyId), hard: false, ttlSeconds: null };
+    }
     return undefined;
   }
   if (promptCacheKey) {

@@ -6,11 +6,14 @@ export class AdminError extends Error {
   override readonly name = 'AdminError';
   readonly status: number;
   readonly code: string;
+  /** Sent as `Retry-After` (e.g. a throttled login). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfterSeconds?: number) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   static notFound(what: string, id: string): AdminError {

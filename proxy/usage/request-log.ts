@@ -3,13 +3,16 @@
  * effective service tier (actual ?? requested, §8.2–8.3). Rows of requests that end close together share
  * one multi-row INSERT (atomic: all of them or none), written a few milliseconds after the first of them:
  * one statement instead of one per request was the largest database cost of a short request
- * (bench/results/proxy-profile.md). Each write still settles with its own row, or with the batch's error.
+ * (bench/results/proxy-profile.md). Each write still settles with its own row, or with the batch's error. The same
+ * transaction adds the batch to the hourly rollups the dashboard reads (usage-rollup.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RequestLogEntity, type RequestLogRow, type RequestStatus } from '../store/entities/request-log.ts';
+import { withTransaction } from '../store/transaction.ts';
 import { costUsd } from './pricing.ts';
 import type { ResponseUsage } from './response-usage.ts';
+import { foldIntoRollups } from './usage-rollup.ts';
 
 export interface RequestLogEntry {
   /** Upstream response id (resp_…) when known, else the proxy's request id. */
@@ -80,17 +83,18 @@ export class RequestLogWriter {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
-    this.#dataSource
-      .getRepository(RequestLogEntity)
-      .insert(batch.map((queued) => queued.row))
-      .then(
-        () => {
-          for (const queued of batch) queued.resolve(queued.row);
-        },
-        (err: unknown) => {
-          for (const queued of batch) queued.reject(err);
-        },
-      );
+    const rows = batch.map((queued) => queued.row);
+    withTransaction(this.#dataSource, async (manager) => {
+      await manager.getRepository(RequestLogEntity).insert(rows);
+      await foldIntoRollups(manager, rows);
+    }).then(
+      () => {
+        for (const queued of batch) queued.resolve(queued.row);
+      },
+      (err: unknown) => {
+        for (const queued of batch) queued.reject(err);
+      },
+    );
   }
 }
 

@@ -12,12 +12,16 @@
  *   DELETE /__fake/scripts                  drop all scripts
  *   GET    /__fake/requests                 recorded requests
  *   DELETE /__fake/requests                 forget them
+ *   POST   /__fake/logins/next              body: {accountId} | {newAccount: AccountOptions} | {deny: true}
+ *   GET    /__fake/device-codes             user codes issued so far
+ *   POST   /__fake/device-codes/:code       body: {approve: {accountId} | {newAccount}} | {deny: true} | {expire: true}
  *   POST   /__fake/reset                    accounts, scripts and requests all cleared
  * Errors answer 400 (bad input) or 404 (unknown route or account) with `{"error": message}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountCredentials, AccountOptions } from './accounts.ts';
 import type { FakeUpstream } from './fake-upstream.ts';
+import type { DeviceDecision, LoginChoice } from './login.ts';
 import { sendJson } from './http-io.ts';
 import { isPlanType } from './plans.ts';
 import type { UsagePatch } from './rate-limits.ts';
@@ -58,7 +62,17 @@ function dispatch(controls: FakeControls, route: string, body: unknown): unknown
       return undefined;
     }
   }
+  const device = /^POST \/__fake\/device-codes\/([^/]+)$/.exec(route);
+  if (device) {
+    controls.decideDevice(decodeURIComponent(device[1] as string), loginDecision(input) as DeviceDecision);
+    return undefined;
+  }
   switch (route) {
+    case 'POST /__fake/logins/next':
+      controls.nextLogin(loginDecision(input) as LoginChoice);
+      return undefined;
+    case 'GET /__fake/device-codes':
+      return controls.deviceCodes();
     case 'GET /__fake/accounts':
       return controls.accounts().map(accountJson);
     case 'POST /__fake/accounts':
@@ -87,6 +101,18 @@ function dispatch(controls: FakeControls, route: string, body: unknown): unknown
       return undefined;
   }
   throw new ControlError(404, `no control route ${route}`);
+}
+
+/** A login or device decision from JSON (the shapes of login.ts); new accounts' options are checked. */
+function loginDecision(input: Record<string, unknown>): LoginChoice | DeviceDecision {
+  if (input.deny === true) return { deny: true };
+  if (input.expire === true) return { expire: true };
+  const pick = (value: unknown): { accountId: string } | { newAccount: AccountOptions } => {
+    const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+    if (typeof record.accountId === 'string') return { accountId: record.accountId };
+    return { newAccount: accountOptions((record.newAccount ?? {}) as Record<string, unknown>) };
+  };
+  return input.approve === undefined ? pick(input) : { approve: pick(input.approve) };
 }
 
 function accountOptions(input: Record<string, unknown>): AccountOptions {

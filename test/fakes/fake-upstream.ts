@@ -7,7 +7,9 @@
  *   GET  /backend-api/codex/responses (upgrade) WebSocket turns (responses-ws.ts)
  *   GET  /backend-api/codex/models             model catalog for the caller's plan (json-routes.ts)
  *   GET  /backend-api/wham/usage               usage windows and credits (json-routes.ts)
- *   POST /oauth/token                          refresh grant with rotation (oauth.ts)
+ *   POST /oauth/token                          refresh grant with rotation (oauth.ts), authorization-code exchange (login.ts)
+ *   GET  /oauth/authorize                      ChatGPT login in the browser: redirects back with a code (login.ts)
+ *   POST /api/accounts/deviceauth/{usercode,token}  device-code login (login.ts)
  *   /__fake/*                                  control API (control-api.ts)
  *
  * Point the proxy's upstream base URL at `${url}/backend-api` and its OAuth base at `url`.
@@ -20,6 +22,8 @@ import { serveControl } from './control-api.ts';
 import { parseBody, readBody, sendJson } from './http-io.ts';
 import { serveModels, serveUsage } from './json-routes.ts';
 import { serveToken } from './oauth.ts';
+import { serveAuthorize, serveDeviceToken, serveDeviceUserCode } from './login-routes.ts';
+import type { DeviceDecision, LoginChoice } from './login.ts';
 import { isAbort } from './playback.ts';
 import type { UsagePatch, UsageState } from './rate-limits.ts';
 import type { RecordedRequest } from './request-log.ts';
@@ -66,6 +70,12 @@ export interface FakeUpstream {
   /** Every request received so far, oldest first (a copy). */
   readonly requests: RecordedRequest[];
   clearRequests(): void;
+  /** Decides who signs in at the next browser login (default: a new Pro account). */
+  nextLogin(choice: LoginChoice): void;
+  /** The user's answer to a device code (approve with an account, deny), or the code running out. */
+  decideDevice(userCode: string, decision: DeviceDecision): void;
+  /** Device codes issued so far, oldest first. */
+  deviceCodes(): string[];
   /** Forgets accounts, scripts and requests; the server keeps listening on the same port. */
   reset(): void;
   /** Aborts stalled streams, drops every connection and stops listening. */
@@ -79,6 +89,9 @@ const ROUTES: Record<string, RouteHandler> = {
   'GET /backend-api/codex/models': serveModels,
   'GET /backend-api/wham/usage': serveUsage,
   'POST /oauth/token': serveToken,
+  'GET /oauth/authorize': serveAuthorize,
+  'POST /api/accounts/deviceauth/usercode': serveDeviceUserCode,
+  'POST /api/accounts/deviceauth/token': serveDeviceToken,
 };
 const SOCKET_PATH = '/backend-api/codex/responses';
 
@@ -101,6 +114,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     pendingScripts: () => state.scripts.pending(),
     clearScripts: () => state.scripts.clear(),
     streams: (accountId) => state.streams(accountId),
+    nextLogin: (choice) => state.logins.nextLogin(choice),
+    decideDevice: (userCode, decision) => state.logins.decideDevice(userCode, decision),
+    deviceCodes: () => state.logins.deviceCodes(),
     get requests() {
       return state.log.list();
     },
@@ -180,5 +196,6 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('fake upstream: no TCP address');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return Object.assign(fake, { url: `http://${host}:${address.port}`, port: address.port });
+  state.origin = `http://${host}:${address.port}`;
+  return Object.assign(fake, { url: state.origin, port: address.port });
 }

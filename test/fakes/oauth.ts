@@ -1,5 +1,6 @@
 /**
- * `POST /oauth/token`, the refresh grant of auth.openai.com (proxy-contract §5.1). The proxy sends a
+ * `POST /oauth/token`, the refresh grant of auth.openai.com (proxy-contract §5.1), and the authorization-code grant
+ * that finishes a ChatGPT login (login.ts, §6). The proxy sends a
  * JSON body; an urlencoded form is accepted too, as OAuth servers do. The recorded request keeps the
  * body as parsed, and its `content-type` header shows which form the proxy used.
  * Rotation and reuse detection live in AccountRegistry.refresh.
@@ -19,6 +20,12 @@ export async function serveToken(state: UpstreamState, req: IncomingMessage, res
   state.record(req, url, { endpoint: 'refresh', body, accountId });
 
   if (typeof form.grant_type !== 'string') return sendFailure(res, oauthFailure(400, 'invalid_request', 'Missing required parameter: grant_type'));
+  if (form.grant_type === 'authorization_code') {
+    // A ChatGPT login finishing (login.ts): the browser's code, or the code a device approval produced.
+    const answer = state.logins.exchange(form);
+    if (!answer.ok) return sendFailure(res, answer.failure);
+    return sendJson(res, 200, { ...answer.tokens, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: 'openid profile email offline_access' });
+  }
   if (form.grant_type !== 'refresh_token') {
     return sendFailure(res, oauthFailure(400, 'unsupported_grant_type', `Unsupported grant type: ${form.grant_type}`));
   }

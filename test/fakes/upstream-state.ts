@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { AccountRegistry, type AuthFailureReason } from './accounts.ts';
 import { queryOf, singleHeader } from './http-io.ts';
+import { LoginDesk } from './login.ts';
 import { exhaustPrimary, rateLimitHeaders } from './rate-limits.ts';
 import { pairHeaders, RequestLog, type RecordedRequest } from './request-log.ts';
 import { ScriptBook, type Endpoint, type Step } from './scripts.ts';
@@ -34,6 +35,10 @@ export class UpstreamState {
   readonly signal: AbortSignal;
   readonly accounts: AccountRegistry;
   readonly scripts = new ScriptBook();
+  /** The ChatGPT login (authorize, code exchange, device codes). */
+  readonly logins: LoginDesk;
+  /** `http://host:port` once the fake listens. */
+  origin = '';
   readonly log: RequestLog;
   readonly #connections = new WeakMap<Socket, number>();
   #nextConnection = 1;
@@ -44,6 +49,7 @@ export class UpstreamState {
     this.signal = options.signal;
     this.accounts = new AccountRegistry(options.now);
     this.log = new RequestLog(options.now);
+    this.logins = new LoginDesk(this.accounts, () => this.origin);
   }
 
   nowSec(): number {
@@ -132,5 +138,6 @@ export class UpstreamState {
     this.accounts.clear();
     this.scripts.clear();
     this.log.clear();
+    this.logins.clear();
   }
 }

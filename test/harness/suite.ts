@@ -17,7 +17,8 @@ interface Outcome {
 const resultsDir = join(process.cwd(), '.local', 'test-results');
 
 const commands: Record<string, () => string[]> = {
-  typecheck: () => ['tsc', '--noEmit', '-p', 'tsconfig.json'],
+  // The node code, then the dashboard's browser code (DOM + JSX settings).
+  typecheck: () => ['sh', '-c', 'tsc --noEmit -p tsconfig.json && tsc --noEmit -p proxy/dashboard/ui/tsconfig.json'],
   lint: () => ['eslint', '--max-warnings=0', '.'],
 };
 

@@ -24,7 +24,7 @@ import { removeById, upsertById, type PoolSnapshots } from '../pool/snapshots.ts
 import { readSeed, type Seed } from './credentials.ts';
 import { planImport, type ImportWhy } from './import-plan.ts';
 import { accountStatus, type AccountStatusInputs } from './status.ts';
-import { accountPatch, describePatch } from './sync.ts';
+import { accountPatch, describePatch, managerOf } from './sync.ts';
 
 /** A pass stopped by a problem looks again after this long (a Secret without the label sends no event). */
 export const DEFAULT_POOL_RETRY_MS = 30_000;
@@ -125,7 +125,7 @@ export class ChatGPTAccountReconciler implements Reconciler {
         message: `ChatGPTAccount "${owner.metadata.name}" already manages pool account ${account.id}; this one changes nothing in the pool`,
       });
     }
-    const patch = accountPatch(cr.spec, account);
+    const patch = accountPatch(cr.spec, account, managerOf(namespace, cr.metadata.name));
     if (patch) {
       const updated = await admin.updateAccount(account.id, patch);
       this.#deps.snapshots.update(poolKey(lb), (s) => ({ ...s, accounts: upsertById(s.accounts, updated) }));

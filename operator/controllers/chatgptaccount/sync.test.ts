@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatGPTAccountSpec } from '../../api/chatgptaccount.ts';
 import type { PoolAccount } from '../pool/admin-types.ts';
-import { accountPatch } from './sync.ts';
+import { accountPatch, managerOf } from './sync.ts';
 
 const spec = (over: Partial<ChatGPTAccountSpec> = {}): ChatGPTAccountSpec => ({
   codexLBRef: { name: 'lb' },
@@ -44,5 +44,14 @@ describe('accountPatch', () => {
   it('does not try to resume an account the proxy stopped for a reason of its own', () => {
     expect(accountPatch(spec(), account({ status: 'reauth_required' }))).toBeUndefined();
     expect(accountPatch(spec(), account({ status: 'deactivated' }))).toBeUndefined();
+  });
+
+  it('marks the account as managed by this resource, when the proxy knows the field (the dashboard then keeps it read-only)', () => {
+    const manager = managerOf('team', 'alice');
+    expect(manager).toBe('ChatGPTAccount team/alice');
+    expect(accountPatch(spec(), account({ managedBy: null }), manager)).toEqual({ managedBy: manager });
+    expect(accountPatch(spec(), account({ managedBy: 'ChatGPTAccount team/old' }), manager)).toEqual({ managedBy: manager });
+    expect(accountPatch(spec(), account({ managedBy: manager }), manager)).toBeUndefined();
+    expect(accountPatch(spec(), account(), manager)).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { continuityEnabled, migrationStrategy, podDisruptionBudgetEnabled } from
 import { selectorLabels, selectorString } from '../../render/labels.ts';
 import { names } from '../../render/names.ts';
 import { HTTP_PORT, OAUTH_PORT } from '../../render/workload.ts';
+import { dashboardUrl } from './dashboard-url.ts';
 import { DegradedReason, WaitingReason, mergeConditions, type ConditionInput, type Problem, type Stage } from '../conditions.ts';
 import type { MigrationPlan } from './migration.ts';
 
@@ -208,6 +209,7 @@ export function computeStatus(s: StatusInputs): CodexLBStatus {
     s.now,
   );
 
+  const serviceUrl = `http://${n.service}.${ns}.svc.${domain}:${cr.spec.service.port}`;
   const status: CodexLBStatus = {
     observedGeneration: cr.metadata.generation ?? 0,
     conditions,
@@ -226,7 +228,8 @@ export function computeStatus(s: StatusInputs): CodexLBStatus {
       configHash: s.configHash ?? cr.status?.effective?.configHash,
     },
     endpoints: {
-      service: `http://${n.service}.${ns}.svc.${domain}:${cr.spec.service.port}`,
+      service: serviceUrl,
+      dashboard: dashboardUrl(cr.spec, serviceUrl),
       handoffService: `${n.handoff}.${ns}.svc.${domain}:${HTTP_PORT}`,
       metrics: cr.spec.metrics.enabled ? `http://${n.metrics}.${ns}.svc.${domain}:${cr.spec.metrics.port}/metrics` : undefined,
       oauthCallback: cr.spec.oauth.callbackService.enabled ? `${n.oauth}.${ns}.svc.${domain}:${OAUTH_PORT}` : undefined,

@@ -23,6 +23,8 @@ export interface PoolAccount {
   routingPolicy: 'normal' | 'burn_first' | 'preserve';
   usage: { primary: PoolUsageWindow | null; secondary: PoolUsageWindow | null };
   lastRefreshAt: string | null;
+  /** The resource managing the account (`ChatGPTAccount <ns>/<name>`); absent from proxies without a dashboard. */
+  managedBy?: string | null;
 }
 
 export interface PoolApiKeyLimit {
@@ -65,6 +67,8 @@ export interface AccountPatch {
   alias?: string | null;
   routingPolicy?: PoolAccount['routingPolicy'];
   paused?: boolean;
+  /** Marks the account as managed by a resource: the dashboard then shows its declared fields read-only. */
+  managedBy?: string | null;
 }
 
 /** Create/update body of an API key, in the proxy's units (cost limits in micro-dollars). */

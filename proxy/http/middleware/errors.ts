@@ -1,6 +1,6 @@
 /**
  * The last word on a request: unknown paths and thrown errors become the envelope the path's
- * audience expects — OpenAI errors on proxy routes (§13) and forwards between replicas, the dashboard envelope on the admin API,
+ * audience expects — OpenAI errors on proxy routes (§13) and forwards between replicas, the dashboard envelope on the admin and dashboard APIs,
  * `{"detail": …}` elsewhere. Body failures are the client's fault (4xx, body/read-json.ts), never a 500;
  * an unreachable database is a 503 with Retry-After.
  */
@@ -14,8 +14,9 @@ export function isProxyPath(path: string): boolean {
   return path === '/v1' || path.startsWith('/v1/') || path === '/backend-api/codex' || path.startsWith('/backend-api/codex/');
 }
 
+/** The operator's admin API and the dashboard's: both answer the dashboard envelope. */
 function isAdminPath(path: string): boolean {
-  return path.startsWith('/internal/admin/');
+  return path.startsWith('/internal/admin/') || path === '/api' || path.startsWith('/api/');
 }
 
 /** Forwards between replicas: the sender reads the OpenAI envelope's code (e.g. to serve a drain refusal itself). */

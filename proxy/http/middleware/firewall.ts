@@ -21,6 +21,11 @@ export class FirewallGate {
     this.#cacheTtlMs = cacheTtlMs;
   }
 
+  /** Forget the cached list (the dashboard changed it): the next request reads it again. */
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
   /** Throws 403 `ip_forbidden` when the allow-list is active and does not name the client. */
   async check(clientIp: string | undefined): Promise<void> {
     if (!this.#cached || Date.now() - this.#cached.at >= this.#cacheTtlMs) {

@@ -29,3 +29,21 @@ describe('checkOrigin', () => {
     expect(() => checkOrigin('POST', { origin: 'https://anything.example' }, originPolicy(['*']), true)).not.toThrow();
   });
 });
+
+describe('checkOrigin on dashboard paths (same origin allowed)', () => {
+  const policy = originPolicy([]);
+
+  it('accepts the page of the host the request was sent to, on any scheme (TLS may end at an ingress)', () => {
+    expect(() => checkOrigin('POST', { origin: 'http://localhost:2455', host: 'localhost:2455' }, policy, false, true)).not.toThrow();
+    expect(() => checkOrigin('POST', { origin: 'https://dash.example.com', host: 'dash.example.com' }, policy, false, true)).not.toThrow();
+    expect(() => checkOrigin('POST', { origin: 'https://dash.example.com', host: 'dash.example.com:443' }, policy, false, true)).not.toThrow();
+  });
+
+  it('refuses another host, another port, "null", and the same origin where it is not allowed', () => {
+    for (const origin of ['http://localhost:8080', 'https://evil.example', 'null', 'file://localhost']) {
+      expect(() => checkOrigin('POST', { origin, host: 'localhost:2455' }, policy, false, true)).toThrow(refused);
+    }
+    expect(() => checkOrigin('POST', { origin: 'http://localhost:2455' }, policy, false, true)).toThrow(refused);
+    expect(() => checkOrigin('POST', { origin: 'http://localhost:2455', host: 'localhost:2455' }, policy)).toThrow(refused);
+  });
+});

@@ -89,7 +89,12 @@ export function bridgeRoutes(services: ProxyServices): Router {
         body,
         headers: req.headers,
         requestId: context.requestId,
-        plan: resolveAffinity(req.headers, body, { route: context.route, apiKeyId, promptCacheTtlSeconds: settings.promptCacheTtlSeconds }),
+        plan: resolveAffinity(req.headers, body, {
+          route: context.route,
+          apiKeyId,
+          promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
+          stickyThreads: services.routing().stickyThreadsEnabled,
+        }),
         encryptedReasoning: carriesEncryptedReasoning(body),
         signal: controller.signal,
         firstEventTimeoutMs: context.firstEventTimeoutMs,

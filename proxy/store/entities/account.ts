@@ -24,6 +24,8 @@ export interface AccountRow {
   seatType: string | null;
   planType: string;
   routingPolicy: RoutingPolicy;
+  /** The resource that manages this account (`ChatGPTAccount <ns>/<name>`); its declared fields are read-only in the dashboard. */
+  managedBy: string | null;
   status: AccountStatus;
   /** Human text shown to admins, e.g. "Refresh token expired - re-login required". */
   statusReason: string | null;
@@ -66,6 +68,7 @@ export const AccountEntity = new EntitySchema<AccountRow>({
     seatType: varchar(64, { nullable: true }),
     planType: varchar(32),
     routingPolicy: varchar(16),
+    managedBy: varchar(256, { nullable: true }),
     status: varchar(32),
     statusReason: text({ nullable: true }),
     accessTokenEncrypted: text(),

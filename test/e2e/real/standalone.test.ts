@@ -3,7 +3,8 @@
  * in-cluster from its image; the standalone sample runs the real proxy image on SQLite on its volume, in a
  * namespace that enforces the `restricted` Pod Security level; an account is imported through the admin API
  * (port-forward, token from the operator's Secret) and the Codex CLI and the openai SDK complete turns
- * through the Service (kube-proxy) against the fake upstream.
+ * through the Service (kube-proxy) against the fake upstream. The dashboard answers a port-forward as a local caller
+ * (issue 10, acceptance 4) and the OAuth callback listens behind the `<name>-oauth` Service.
  */
 import OpenAI from 'openai';
 import { parse } from 'yaml';
@@ -13,6 +14,7 @@ import { codexExec } from '../proxy/support/codex-cli.ts';
 import { waitForCondition } from '../../integration/operator/support.ts';
 import { portForward, sample, startRealEnv, type RealEnv } from './support/real-env.ts';
 import { adminPost, adminToken, withFakeUpstream } from './support/codexlb.ts';
+import { DashboardClient } from '../../integration/proxy/support/dashboard-client.ts';
 
 const ns = 'codex';
 const name = 'codex-lb';
@@ -85,5 +87,35 @@ describe('Standalone CodexLB on a real node', () => {
     expect(types[0]).toBe('response.created');
     expect(types.at(-1)).toBe('response.completed');
     expect(text).toContain('Stream from a real pod');
+  });
+
+  it('serves the dashboard through kubectl port-forward as a local caller, and nobody keyless through the Service', async () => {
+    const cr = JSON.parse(await env.kubectl('get', 'codexlb', name, '-n', ns, '-o', 'json')) as { status: { endpoints: { dashboard: string } } };
+    expect(cr.status.endpoints.dashboard).toBe(`http://${name}.${ns}.svc.cluster.local:80/`);
+    const forward = await portForward(env, ns, `svc/${name}`, 80);
+    try {
+      const page = await fetch(`${forward.url}/accounts`);
+      expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('<div id="root"></div>')]);
+      // README: before a password is set, whoever port-forwards (a loopback caller in the pod) administers the pool.
+      const local = new DashboardClient(forward.url);
+      expect((await local.session()).body).toMatchObject({ authenticated: true, authMethod: 'local' });
+      const accounts = await local.call('GET', '/api/accounts');
+      expect((accounts.body.accounts as Array<{ email: string }>).map((a) => a.email)).toContain(account.email);
+    } finally {
+      await forward.stop();
+    }
+    const remote = new DashboardClient(await env.serviceURL(ns, name));
+    expect((await remote.session()).body).toMatchObject({ authenticated: false, bootstrapRequired: true });
+    expect((await remote.call('GET', '/api/accounts')).status).toBe(401);
+  });
+
+  it('serves the OAuth callback on the <name>-oauth Service (port 1455)', async () => {
+    const forward = await portForward(env, ns, `svc/${name}-oauth`, 1455);
+    try {
+      const page = await fetch(`${forward.url}/auth/callback?code=c&state=not-a-login`);
+      expect([page.status, await page.text()]).toEqual([400, expect.stringContaining('does not belong to a login in progress')]);
+    } finally {
+      await forward.stop();
+    }
   });
 });

@@ -138,6 +138,7 @@ describe('Standalone CodexLB with SQLite', () => {
     expect(cr.status).toMatchObject({ replicas: 1, readyReplicas: 1, updatedReplicas: 1 });
     expect(cr.status.selector).toBe('app.kubernetes.io/name=codex-lb,app.kubernetes.io/instance=codex-lb,app.kubernetes.io/component=server');
     expect(cr.status.endpoints.service).toBe(`http://${name}.${ns}.svc.cluster.local:80`);
+    expect(cr.status.endpoints.dashboard).toBe(`http://${name}.${ns}.svc.cluster.local:80/`);
   });
 
   it('shows mode, database and readiness in kubectl get', async () => {

@@ -41,6 +41,7 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       blockedUntil: null,
       alias: null,
       routingPolicy: 'normal',
+      managedBy: null,
       usage: { primary: null, secondary: null },
       lastRefreshAt: '2026-05-01T10:00:00.000Z',
     });

@@ -25,6 +25,7 @@ import type { FirewallAllowlist } from '../../../../proxy/http/ports.ts';
 import type { RuntimeRegistry } from '../../../../proxy/routing/runtime-state.ts';
 import { createLogger, type Logger } from '../../../../proxy/observability/logger.ts';
 import { Writable } from 'node:stream';
+import { startDashboard, type RunningDashboard } from '../../../../proxy/dashboard/wiring.ts';
 
 export interface ProxyUnderTest {
   readonly url: string;
@@ -33,6 +34,8 @@ export interface ProxyUnderTest {
   readonly services: ProxyServices;
   readonly runtime: RuntimeRegistry;
   readonly server: ListeningServer;
+  /** The dashboard, as serve starts it (its OAuth callback listener on a free port). */
+  readonly dashboard: RunningDashboard;
   /** Every log line written so far (JSON lines). */
   readonly logs: string[];
   /** Imports a fake account's auth.json; returns the proxy's account id. */
@@ -51,6 +54,8 @@ export interface StartOptions {
   clock?: () => number;
   /** Join the database ring as `serve` does (instance id from the settings), so forwards to it are accepted. */
   cluster?: boolean;
+  /** The built UI to serve; @default none (the API only). */
+  staticDir?: string;
 }
 
 export async function migrate(settings: Settings): Promise<void> {
@@ -94,9 +99,19 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     await ring.register();
     cluster = { ring, owners, signer: new ForwardSigner(dataLayer.bridgeKey) };
   }
+  const dashboard = await startDashboard({
+    dataLayer,
+    settings,
+    logger,
+    callbackPort: 0,
+    staticDir: options.staticDir ?? join(dataDir, 'no-ui'),
+    firewallChanged: () => composed.services.firewall.invalidate(),
+  });
   const composed = composeProxy({
     settings,
     cluster,
+    dashboard: dashboard.services,
+    routing: () => dashboard.services.settings.current(),
     pending,
     // Tests change accounts behind the proxy's back (SQL, repository events) and expect the next
     // request to see it: the account list is read per selection here; tokens are cached as in serve.
@@ -117,6 +132,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     services: composed.services,
     runtime: composed.runtime,
     server,
+    dashboard,
     logs,
     async importAccount(account) {
       const { account: view } = await dataLayer.accountAdmin.importAuthJson(account.authJson());
@@ -124,6 +140,7 @@ export async function startProxy(options: StartOptions): Promise<ProxyUnderTest>
     },
     async close() {
       await server.shutdown(0);
+      await dashboard.close();
       await composed.close();
       await dataLayer.close();
     },

@@ -27,8 +27,10 @@ step() { # name, make target
   echo '|---|---|'
   step 'Node 24 + npm into .local/' toolchain
   step 'npm ci' deps
+  step 'dashboard UI (vite build)' ui
   step 'control plane and node binaries (Go, from the module proxy)' controlplane
   step 'Debian packages (containerd, runc, CNI, buildah, ...)' node-packages
+  step 'Debian packages (chromium, nginx)' browser
   step 'images: base (debootstrap + Node), proxy, operator, pause (buildah)' images
   echo "| **total** | **$((SECONDS - started))** |"
   echo

@@ -6,10 +6,10 @@
 import type { ServerResponse } from 'node:http';
 import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
-import { sendProxyError } from '../send-error.ts';
 import { COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
 import type { ResponseEvent } from '../../upstream/events.ts';
+import { rejectStream } from './sink.ts';
 
 export class BridgeSseSink implements RelaySink {
   readonly #res: ServerResponse;
@@ -47,13 +47,8 @@ export class BridgeSseSink implements RelaySink {
   }
 
   /** The turn failed before its first event: the error status, or after keepalives a failure event and the end. */
-  async reject(error: ProxyError): Promise<void> {
-    if (!this.#writer.committed) {
-      sendProxyError(this.#res, error);
-      return;
-    }
-    await this.fail(error).catch(() => undefined);
-    this.#writer.end();
+  reject(error: ProxyError): Promise<void> {
+    return rejectStream(this.#res, this.#writer, error, (e) => this.fail(e));
   }
 
   complete(end: RelayEnd): void {

@@ -2,12 +2,11 @@
 import type { ServerResponse } from 'node:http';
 import { toOpenAIError, type ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
-import { sendProxyError } from '../send-error.ts';
 import { COMMENT_KEEPALIVE, SSE_DONE, SSE_HEADERS, sseData, StreamWriter } from '../sse-writer.ts';
 import type { ChatChunkTranslator} from '../translate/chat-response.ts';
 import { type ChatStep } from '../translate/chat-response.ts';
 import type { ResponseEvent } from '../../upstream/events.ts';
-import type { AnswerSink } from './sink.ts';
+import { rejectStream, type AnswerSink } from './sink.ts';
 
 export class ChatSseSink implements AnswerSink {
   readonly buffered = false;
@@ -44,13 +43,8 @@ export class ChatSseSink implements AnswerSink {
     await this.#emit(step);
   }
 
-  async reject(error: ProxyError): Promise<void> {
-    if (!this.#writer.committed) {
-      sendProxyError(this.#res, error);
-      return;
-    }
-    await this.fail(error).catch(() => undefined);
-    this.#writer.end();
+  reject(error: ProxyError): Promise<void> {
+    return rejectStream(this.#res, this.#writer, error, (e) => this.fail(e));
   }
 
   complete(end: RelayEnd): void {

@@ -6,12 +6,11 @@
 import type { ServerResponse } from 'node:http';
 import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
-import { sendProxyError } from '../send-error.ts';
 import { CODEX_KEEPALIVE, COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
 import { PublicStreamNormalizer } from '../translate/public-stream.ts';
 import type { ResponseEvent } from '../../upstream/events.ts';
-import type { AnswerSink } from './sink.ts';
+import { rejectStream, type AnswerSink } from './sink.ts';
 
 export interface ResponsesSseOptions {
   /** `native`: verbatim Codex stream; `public`: OpenAI SDK contract. */
@@ -67,13 +66,8 @@ export class ResponsesSseSink implements AnswerSink {
     await this.#write(responseFailedEvent(error, id, this.#options.createdAt));
   }
 
-  async reject(error: ProxyError): Promise<void> {
-    if (!this.#writer.committed) {
-      sendProxyError(this.#res, error);
-      return;
-    }
-    await this.fail(error).catch(() => undefined);
-    this.#writer.end();
+  reject(error: ProxyError): Promise<void> {
+    return rejectStream(this.#res, this.#writer, error, (e) => this.fail(e));
   }
 
   complete(end: RelayEnd): void {

@@ -3,8 +3,11 @@
  * SSE, chat chunks, one JSON body, WebSocket frames). The request driver calls `reject` when the
  * upstream never accepted, otherwise relays into it and calls `complete` with how the relay ended.
  */
+import type { ServerResponse } from 'node:http';
 import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
+import { sendProxyError } from '../send-error.ts';
+import type { StreamWriter } from '../sse-writer.ts';
 
 export interface AnswerSink extends RelaySink {
   /**
@@ -16,4 +19,14 @@ export interface AnswerSink extends RelaySink {
   complete(end: RelayEnd): void;
   /** Whether a keepalive-paced hold is pointless (buffered answers can only wait). */
   readonly buffered: boolean;
+}
+
+/** `reject` of the streaming sinks; `fail` writes the sink's own failure event. */
+export async function rejectStream(res: ServerResponse, writer: StreamWriter, error: ProxyError, fail: (error: ProxyError) => Promise<void>): Promise<void> {
+  if (!writer.committed) {
+    sendProxyError(res, error);
+    return;
+  }
+  await fail(error).catch(() => undefined);
+  writer.end();
 }

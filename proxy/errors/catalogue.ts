@@ -400,6 +400,11 @@ export function toProxyError(failure: UpstreamFailure, options: { surfaceStaleAn
   else if (failure.code === 'invalid_request_error' || failure.type === 'invalid_request_error') status = 400;
   else if (failure.status !== undefined && failure.status >= 400 && failure.status <= 599) status = failure.status;
   else status = 502;
+  return failureAsError(failure, status);
+}
+
+/** An upstream failure answered with `status` as it stands: its code, message and reset times. */
+export function failureAsError(failure: UpstreamFailure, status: number, retryAfterSeconds?: number): ProxyError {
   return new ProxyError({
     status,
     code: failure.code,
@@ -409,5 +414,6 @@ export function toProxyError(failure: UpstreamFailure, options: { surfaceStaleAn
     planType: failure.planType,
     resetsAt: failure.resetsAt,
     resetsInSeconds: failure.resetsInSeconds,
+    retryAfterSeconds,
   });
 }

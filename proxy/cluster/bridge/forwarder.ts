@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
-import { bridgeOwnerLost, ProxyError } from '../../errors/catalogue.ts';
+import { bridgeOwnerLost, failureAsError, type ProxyError } from '../../errors/catalogue.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
@@ -142,17 +142,6 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /** The owner's error answer, with the status and Retry-After it chose for the client. */
 function answerError(status: number, text: string, retryAfter: string | string[] | undefined): ProxyError {
-  const failure = failureFromHttp(status, text);
   const seconds = Number(single(retryAfter));
-  return new ProxyError({
-    status,
-    code: failure.code,
-    type: failure.type,
-    message: failure.message,
-    param: failure.param,
-    planType: failure.planType,
-    resetsAt: failure.resetsAt,
-    resetsInSeconds: failure.resetsInSeconds,
-    retryAfterSeconds: Number.isFinite(seconds) && seconds > 0 ? seconds : undefined,
-  });
+  return failureAsError(failureFromHttp(status, text), status, Number.isFinite(seconds) && seconds > 0 ? seconds : undefined);
 }

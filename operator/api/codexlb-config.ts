@@ -127,8 +127,8 @@ export const config = object(
       description:
         'Longest wait for an upstream attempt\'s first response event before it counts as a stall against its account and ' +
         'the turn moves to another account (CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS). Three stalled accounts then give ' +
-        'the client an error within three times this, far inside the Codex CLI\'s own 300 s idle timeout.',
-      default: 20,
+        'the client an error within three times this, far inside the Codex CLI\'s own 300 s idle timeout. Default 20 ' +
+        '(bundled proxy only: rejected with proxy.flavor Upstream).',
       minimum: 1,
       maximum: 600,
     }),

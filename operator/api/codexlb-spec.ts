@@ -13,22 +13,22 @@ import { metrics } from './codexlb-observability.ts';
 import { autoscaling, podDisruptionBudget, podTemplate, resourceRequirements, scheduling, serviceAccount, updateStrategy } from './codexlb-workload.ts';
 import { localObjectReference, secretKeyRef } from './common.ts';
 import { envFromSource, envVar } from './env.ts';
+import { proxy } from './codexlb-proxy.ts';
 import { array, boolean, enumOf, integer, object, string, stringMap, type Infer } from './schema.ts';
-
-export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/codex-lb/codex-lb-proxy';
 
 const image = object(
   {
     repository: string({
-      description: 'Image repository. The default is the proxy bundled with this operator; the operator may restrict it (--allowed-images).',
-      default: DEFAULT_IMAGE_REPOSITORY,
+      description:
+        'Image repository. Default: ghcr.io/codex-lb/codex-lb-proxy (proxy.flavor Bundled) or ghcr.io/soju06/codex-lb (Upstream). ' +
+        'The operator may restrict it (--allowed-images).',
       minLength: 1,
       maxLength: 255,
       // registry[:port]/path, lowercase path components (the OCI distribution grammar, simplified).
       pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$',
     }),
     tag: string({
-      description: 'Image tag. Defaults to the operator version.',
+      description: 'Image tag. Default: the operator version (Bundled) or the tested upstream version, 1.24.0 (Upstream).',
       minLength: 1,
       maxLength: 128,
       pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
@@ -179,6 +179,7 @@ const shutdown = object(
 
 export const codexLBSpec = object(
   {
+    proxy,
     image,
     topology,
     database,

@@ -1,4 +1,5 @@
 /** CodexLB.status: what the operator observed and decided. Never contains secret values. */
+import { PROXY_FLAVORS } from './codexlb-proxy.ts';
 import { conditions } from './common.ts';
 import { boolean, enumOf, integer, object, string, type Infer } from './schema.ts';
 
@@ -10,6 +11,13 @@ export const codexLBStatus = object(
     readyReplicas: integer({ description: 'Ready pods.', minimum: 0 }),
     updatedReplicas: integer({ description: 'Pods running the current template.', minimum: 0 }),
     selector: string({ description: 'Label selector of the pods (scale subresource).' }),
+    proxy: object(
+      {
+        flavor: enumOf(PROXY_FLAVORS, { description: 'The application the pods run (spec.proxy.flavor).' }),
+        version: string({ description: 'The version the running application reports (X-App-Version), refreshed with the pool totals.' }),
+      },
+      { description: 'The application the pods run.' },
+    ),
     image: object(
       {
         desired: string({ description: 'Image the spec asks for.' }),

@@ -49,6 +49,6 @@ describe('CustomResourceDefinitions', () => {
       scale: { specReplicasPath: '.spec.topology.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
     });
     expect(codexlb!.spec.names.shortNames).toEqual(['clb']);
-    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Mode', 'Database', 'Replicas', 'Ready', 'Status', 'Accounts', 'Active', 'Image', 'Age']);
+    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Mode', 'Database', 'Replicas', 'Ready', 'Status', 'Accounts', 'Active', 'Flavor', 'Version', 'Image', 'Age']);
   });
 });

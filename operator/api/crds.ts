@@ -4,6 +4,7 @@
  */
 import { chatGPTAccountSpec, chatGPTAccountStatus, type ChatGPTAccountSpec, type ChatGPTAccountStatus } from './chatgptaccount.ts';
 import { codexLBAPIKeySpec, codexLBAPIKeyStatus, type CodexLBAPIKeySpec, type CodexLBAPIKeyStatus } from './codexlbapikey.ts';
+import { proxyFlavorRules } from './codexlb-proxy.ts';
 import { codexLBRootRules, codexLBSpecRules } from './codexlb-rules.ts';
 import { codexLBSpec, type CodexLBSpec } from './codexlb-spec.ts';
 import { codexLBStatus, type CodexLBStatus } from './codexlb-status.ts';
@@ -123,7 +124,7 @@ export function codexLBCrd() {
     singular: 'codexlb',
     shortNames: ['clb'],
     description: 'CodexLB is one codex-lb installation: a load balancer and account pool for ChatGPT Codex.',
-    spec: { ...codexLBSpec.json, 'x-kubernetes-validations': [...(codexLBSpec.json['x-kubernetes-validations'] ?? []), ...codexLBSpecRules] },
+    spec: { ...codexLBSpec.json, 'x-kubernetes-validations': [...(codexLBSpec.json['x-kubernetes-validations'] ?? []), ...codexLBSpecRules, ...proxyFlavorRules] },
     status: codexLBStatus.json,
     rootRules: codexLBRootRules,
     scale: {
@@ -139,6 +140,8 @@ export function codexLBCrd() {
       { name: 'Status', type: 'string', jsonPath: readyReason },
       { name: 'Accounts', type: 'integer', jsonPath: '.status.accounts.total' },
       { name: 'Active', type: 'integer', jsonPath: '.status.accounts.active' },
+      { name: 'Flavor', type: 'string', jsonPath: '.spec.proxy.flavor', priority: 1 },
+      { name: 'Version', type: 'string', jsonPath: '.status.proxy.version', priority: 1 },
       { name: 'Image', type: 'string', jsonPath: '.status.image.current', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],

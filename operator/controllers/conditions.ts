@@ -26,6 +26,8 @@ export const DegradedReason = {
   InvalidEncryptionKey: 'InvalidEncryptionKey',
   /** The key the pods get is not the one the database was encrypted with (or the generated key Secret was deleted). */
   EncryptionKeyLost: 'EncryptionKeyLost',
+  /** The database URL's scheme is not one the flavor's driver accepts (render/program.ts). */
+  InvalidDatabaseURL: 'InvalidDatabaseURL',
   MigrationFailed: 'MigrationFailed',
   DatabaseUnreachable: 'DatabaseUnreachable',
   SchemaAhead: 'SchemaAhead',

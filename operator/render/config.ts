@@ -1,7 +1,7 @@
 /** ConfigMap <name>-env: the typed spec.config rendered as CODEX_LB_* variables (envFrom). */
 import type { KubeObject } from '../runtime/kube/types.ts';
 import type { RenderInput } from './input.ts';
-import { migrationStrategy } from './effective.ts';
+import { migrationStrategy, streamFirstEventTimeoutSeconds } from './effective.ts';
 import { childMeta } from './meta.ts';
 import { names } from './names.ts';
 
@@ -18,10 +18,8 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_UPSTREAM_CONNECT_TIMEOUT_SECONDS: String(config.upstream.connectTimeoutSeconds),
     CODEX_LB_PROXY_REQUEST_BUDGET_SECONDS: String(config.requestBudgetSeconds),
     CODEX_LB_STREAM_IDLE_TIMEOUT_SECONDS: String(config.streamIdleTimeoutSeconds),
-    CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS: String(config.streamFirstEventTimeoutSeconds),
     CODEX_LB_FIREWALL_TRUST_PROXY_HEADERS: String(config.firewall.trustProxyHeaders),
     CODEX_LB_FIREWALL_TRUSTED_PROXY_CIDRS: config.firewall.trustedProxyCIDRs.join(','),
-    CODEX_LB_API_KEY_AUTH_ENABLED: String(config.apiKeyAuth.enabled),
     CODEX_LB_LEADER_ELECTION_ENABLED: String(config.leaderElection.enabled),
     CODEX_LB_LEADER_ELECTION_TTL_SECONDS: String(config.leaderElection.ttlSeconds),
     // Always explicit: a Service named <x>-metrics must never be able to inject this via service links.
@@ -50,13 +48,27 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     settings.CODEX_LB_OTEL_EXPORTER_ENDPOINT = config.tracing.endpoint;
   }
   if (config.upstream.baseURL) settings.CODEX_LB_UPSTREAM_BASE_URL = config.upstream.baseURL;
-  if (config.upstream.oauthTokenURL) settings.CODEX_LB_OAUTH_TOKEN_URL = config.upstream.oauthTokenURL;
-  if (config.firewall.allowlist?.length) settings.CODEX_LB_FIREWALL_ALLOWLIST = config.firewall.allowlist.join(',');
   if (spec.database.type === 'PostgreSQL') {
     settings.CODEX_LB_DATABASE_POOL_SIZE = String(spec.database.pool.size);
     settings.CODEX_LB_DATABASE_MAX_OVERFLOW = String(spec.database.pool.maxOverflow);
   }
   if (spec.oauth.callbackService.enabled) settings.CODEX_LB_OAUTH_CALLBACK_HOST = '0.0.0.0';
+  return spec.proxy.flavor === 'Bundled' ? { ...settings, ...bundledOnlySettings(input) } : settings;
+}
+
+/**
+ * Settings the official application does not read. Under proxy.flavor Upstream their fields are rejected
+ * at admission (api/codexlb-proxy.ts), or — API-key auth and the firewall allow-list, which it keeps in
+ * its database — set through its dashboard API once the pods serve (controllers/pool).
+ */
+function bundledOnlySettings(input: RenderInput): Record<string, string> {
+  const { config } = input.codexlb.spec;
+  const settings: Record<string, string> = {
+    CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS: String(streamFirstEventTimeoutSeconds(input.codexlb.spec)),
+    CODEX_LB_API_KEY_AUTH_ENABLED: String(config.apiKeyAuth.enabled),
+  };
+  if (config.upstream.oauthTokenURL) settings.CODEX_LB_OAUTH_TOKEN_URL = config.upstream.oauthTokenURL;
+  if (config.firewall.allowlist?.length) settings.CODEX_LB_FIREWALL_ALLOWLIST = config.firewall.allowlist.join(',');
   return settings;
 }
 

@@ -16,6 +16,8 @@ export type CredentialSource = 'generated' | 'user' | 'composed' | 'externalSecr
 export interface CredentialRef extends SecretKeyRef {
   /** Who writes the Secret: the operator (generated, composed), the user, ESO or CloudNativePG. */
   source: CredentialSource;
+  /** The spec field that asks for it (for messages). */
+  field: string;
 }
 
 /** The Secret key holding the Fernet key; undefined with encryption.source PersistentFile. */
@@ -24,11 +26,13 @@ export function encryptionKeyRef(cr: CodexLB): CredentialRef | undefined {
   const { encryption } = cr.spec;
   switch (encryption.source) {
     case 'Generated':
-      return { name: n.encryptionKey, key: ENCRYPTION_KEY_KEY, source: 'generated' };
+      return { name: n.encryptionKey, key: ENCRYPTION_KEY_KEY, source: 'generated', field: 'encryption.source' };
     case 'SecretRef':
-      return encryption.secretRef ? { name: encryption.secretRef.name, key: encryption.secretRef.key, source: 'user' } : undefined;
+      return encryption.secretRef
+        ? { name: encryption.secretRef.name, key: encryption.secretRef.key, source: 'user', field: 'encryption.secretRef' }
+        : undefined;
     case 'ExternalSecret':
-      return { name: n.credentials, key: ENCRYPTION_KEY_KEY, source: 'externalSecret' };
+      return { name: n.credentials, key: ENCRYPTION_KEY_KEY, source: 'externalSecret', field: 'externalSecrets.encryptionKey' };
     case 'PersistentFile':
       return undefined;
   }
@@ -40,9 +44,9 @@ export function databaseUrlRef(cr: CodexLB): CredentialRef | undefined {
   const { database, externalSecrets } = cr.spec;
   if (database.type !== 'PostgreSQL') return undefined;
   const pg = database.postgres;
-  if (pg?.urlSecretRef) return { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key, source: 'user' };
-  if (pg?.host) return { name: n.database, key: DATABASE_URL_KEY, source: 'composed' };
-  if (pg?.managed) return { name: n.postgresApp, key: CNPG_URI_KEY, source: 'cloudNativePG' };
-  if (externalSecrets?.databaseURL) return { name: n.credentials, key: DATABASE_URL_KEY, source: 'externalSecret' };
+  if (pg?.urlSecretRef) return { name: pg.urlSecretRef.name, key: pg.urlSecretRef.key, source: 'user', field: 'database.postgres.urlSecretRef' };
+  if (pg?.host) return { name: n.database, key: DATABASE_URL_KEY, source: 'composed', field: 'database.postgres.host' };
+  if (pg?.managed) return { name: n.postgresApp, key: CNPG_URI_KEY, source: 'cloudNativePG', field: 'database.postgres.managed' };
+  if (externalSecrets?.databaseURL) return { name: n.credentials, key: DATABASE_URL_KEY, source: 'externalSecret', field: 'externalSecrets.databaseURL' };
   return undefined;
 }

@@ -2,6 +2,7 @@
  * Settings whose default depends on the topology. The schema leaves them unset; these functions
  * resolve them, and status.effective reports the result.
  */
+import { FLAVOR_IMAGES } from '../api/codexlb-proxy.ts';
 import type { CodexLBSpec } from '../api/codexlb-spec.ts';
 
 export type MigrationStrategy = 'Job' | 'Startup';
@@ -22,8 +23,23 @@ export function schemaGateEnabled(spec: CodexLBSpec): boolean {
   return migrationStrategy(spec) === 'Job' && spec.migration.schemaGate.enabled;
 }
 
-/** The image reference the spec asks for: repository@digest, else repository:tag (operator version by default). */
+/** The bundled proxy's first-event deadline (the field has no schema default: Upstream rejects it). */
+export function streamFirstEventTimeoutSeconds(spec: CodexLBSpec): number {
+  return spec.config.streamFirstEventTimeoutSeconds ?? 20;
+}
+
+/** The image repository: the spec's, else the flavor's. */
+export function imageRepository(spec: CodexLBSpec): string {
+  return spec.image.repository ?? FLAVOR_IMAGES[spec.proxy.flavor].repository;
+}
+
+/**
+ * The image reference the spec asks for: repository@digest, else repository:tag. The default tag is the
+ * operator's version for the bundled proxy and the tested release for the official application (also
+ * when its repository is a mirror).
+ */
 export function desiredImage(spec: CodexLBSpec, operatorVersion: string): string {
-  const { repository, digest, tag } = spec.image;
-  return digest ? `${repository}@${digest}` : `${repository}:${tag ?? operatorVersion}`;
+  const { digest, tag } = spec.image;
+  const repository = imageRepository(spec);
+  return digest ? `${repository}@${digest}` : `${repository}:${tag ?? FLAVOR_IMAGES[spec.proxy.flavor].tag ?? operatorVersion}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The migration Job <name>-migrate-<hash>: `codex-lb-proxy migrate upgrade` with the NEW image,
+ * The migration Job <name>-migrate-<hash>: the flavor's `migrate upgrade` (render/program.ts) with the NEW image,
  * before any pod rolls. The name hashes the migration target (database, run token) and the Job's
  * whole spec (image, env, ...): each distinct attempt is a distinct Job (a Job's pod template is
  * immutable), a finished one is never re-run, and fixing a failed one's spec starts a fresh Job.
@@ -11,7 +11,7 @@ import type { RenderInput } from './input.ts';
 import { selectorLabels } from './labels.ts';
 import { childMeta } from './meta.ts';
 import { names } from './names.ts';
-import { containerSecurityContext, envFrom, podSecurityContext, podVolumes, proxyEnv, volumeMounts } from './workload.ts';
+import { containerSecurityContext, envFrom, podSecurityContext, podVolumes, programOf, proxyEnv, volumeMounts } from './workload.ts';
 
 /**
  * Identifies what a migration Job checks: the database (content hash of its URL), the encryption key
@@ -52,12 +52,12 @@ export function renderMigrationJob(input: RenderInput, job: { name: string; imag
               name: 'migrate',
               image: job.image,
               imagePullPolicy: spec.image.pullPolicy,
-              args: ['migrate', 'upgrade', '--wait-for-connection-seconds', String(spec.migration.job.databaseWaitSeconds)],
+              ...programOf(cr).migrate(spec.migration.job.databaseWaitSeconds),
               envFrom: envFrom(input),
               env: [...proxyEnv(input), ...(spec.env ?? [])],
               volumeMounts: volumeMounts(input),
               securityContext: containerSecurityContext,
-              // The proxy writes `current_revision=...` here; the operator reads it from the Pod status.
+              // Both flavors leave `current_revision=...` here; the operator reads it from the Pod status.
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',
               resources: spec.migration.job.resources,

@@ -43,15 +43,16 @@ export function renderDatabaseUrlSecret(cr: CodexLB, url: string): KubeObject {
   return secret(cr, names(cr.metadata.name).database, { [DATABASE_URL_KEY]: url });
 }
 
-/** postgresql://user:password@host:port/db?params, every part percent-encoded. */
+/** <scheme>://user:password@host:port/db?params, every part percent-encoded (scheme: the flavor's, render/program.ts). */
 export function composeDatabaseUrl(
   pg: { host?: string; port: number; database: string; user: string; parameters?: Record<string, string> },
   password: string,
+  scheme = 'postgresql',
 ): string {
   const query = new URLSearchParams(pg.parameters ?? {}).toString();
   const host = pg.host?.includes(':') && !pg.host.startsWith('[') ? `[${pg.host}]` : pg.host;
   return (
-    `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(password)}@${host}:${pg.port}/` +
+    `${scheme}://${encodeURIComponent(pg.user)}:${encodeURIComponent(password)}@${host}:${pg.port}/` +
     `${encodeURIComponent(pg.database)}${query ? `?${query}` : ''}`
   );
 }

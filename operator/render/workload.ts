@@ -11,6 +11,7 @@ import type { RenderInput } from './input.ts';
 import { selectorLabels } from './labels.ts';
 import { childMeta } from './meta.ts';
 import { names } from './names.ts';
+import { PROGRAMS, type ProxyProgram } from './program.ts';
 
 export const HTTP_PORT = 2455;
 export const OAUTH_PORT = 1455;
@@ -20,6 +21,11 @@ export const ANNOTATION_RESTART_TOKEN = 'codexlb.io/restart-token';
 const ENCRYPTION_DIR = '/etc/codex-lb/encryption';
 const ADMIN_DIR = '/etc/codex-lb/admin';
 const UID = 1000;
+
+/** How this CodexLB's flavor is run (render/program.ts). */
+export function programOf(cr: CodexLB): ProxyProgram {
+  return PROGRAMS[cr.spec.proxy.flavor];
+}
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -46,8 +52,10 @@ export function podVolumes(input: RenderInput): object[] {
       ? { name: 'data', persistentVolumeClaim: { claimName: database.sqlite?.storage.existingClaim || n.data } }
       : { name: 'data', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
-    { name: 'admin-token', secret: { secretName: input.adminTokenSecret, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 } },
   ];
+  if (programOf(cr).adminTokenAsFile) {
+    volumes.push({ name: 'admin-token', secret: { secretName: input.adminTokenSecret, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 } });
+  }
   if (input.encryptionKey) {
     volumes.push({
       name: 'encryption-key',
@@ -61,8 +69,8 @@ export function volumeMounts(input: RenderInput): object[] {
   const mounts: object[] = [
     { name: 'data', mountPath: DATA_DIR },
     { name: 'tmp', mountPath: '/tmp' },
-    { name: 'admin-token', mountPath: ADMIN_DIR, readOnly: true },
   ];
+  if (programOf(input.codexlb).adminTokenAsFile) mounts.push({ name: 'admin-token', mountPath: ADMIN_DIR, readOnly: true });
   if (input.encryptionKey) mounts.push({ name: 'encryption-key', mountPath: ENCRYPTION_DIR, readOnly: true });
   return [...mounts, ...(input.codexlb.spec.podTemplate.extraVolumeMounts ?? [])];
 }
@@ -74,7 +82,7 @@ export function proxyEnv(input: RenderInput): object[] {
     env.push({ name: 'CODEX_LB_DATABASE_URL', valueFrom: { secretKeyRef: { name: input.databaseUrl.name, key: input.databaseUrl.key } } });
   }
   if (input.encryptionKey) env.push({ name: 'CODEX_LB_ENCRYPTION_KEY_FILE', value: `${ENCRYPTION_DIR}/encryption.key` });
-  env.push({ name: 'CODEX_LB_ADMIN_TOKEN_FILE', value: `${ADMIN_DIR}/token` });
+  env.push(programOf(input.codexlb).adminTokenEnv({ name: input.adminTokenSecret, key: 'token' }, ADMIN_DIR));
   return env;
 }
 
@@ -157,7 +165,7 @@ function schemaGate(input: RenderInput, image: string): object[] {
       name: 'wait-for-schema',
       image,
       imagePullPolicy: cr.spec.image.pullPolicy,
-      args: ['migrate', 'wait-for-head', '--timeout-seconds', String(gate.timeoutSeconds), '--interval-seconds', String(gate.intervalSeconds)],
+      ...programOf(cr).waitForSchema(gate.timeoutSeconds, gate.intervalSeconds),
       envFrom: envFrom(input),
       env: [...proxyEnv(input), ...userEnv(cr)],
       volumeMounts: volumeMounts(input),
@@ -171,6 +179,7 @@ export function podTemplate(input: RenderInput, image: string): object {
   const cr = input.codexlb;
   const { spec } = cr;
   const n = names(cr.metadata.name);
+  const program = programOf(cr);
   const annotations: Record<string, string> = {
     ...spec.commonAnnotations,
     ...spec.podTemplate.annotations,
@@ -192,7 +201,7 @@ export function podTemplate(input: RenderInput, image: string): object {
           name: 'codex-lb',
           image,
           imagePullPolicy: spec.image.pullPolicy,
-          args: ['serve'],
+          ...program.serve(HTTP_PORT),
           ports: ports(cr),
           envFrom: envFrom(input),
           env: [...identityEnv(cr), ...proxyEnv(input), ...userEnv(cr)],
@@ -201,18 +210,7 @@ export function podTemplate(input: RenderInput, image: string): object {
           securityContext: containerSecurityContext,
           ...probes(cr),
           lifecycle: {
-            preStop: {
-              exec: {
-                command: [
-                  'codex-lb-proxy',
-                  'drain',
-                  '--dwell-seconds',
-                  String(spec.shutdown.preStopSleepSeconds),
-                  '--timeout-seconds',
-                  String(spec.shutdown.drainTimeoutSeconds),
-                ],
-              },
-            },
+            preStop: { exec: { command: program.preStop(HTTP_PORT, spec.shutdown.preStopSleepSeconds, spec.shutdown.drainTimeoutSeconds) } },
           },
         },
       ],

@@ -2,7 +2,6 @@
  * The composition root of the request path: settings + data-layer ports → ProxyServices. Used by
  * `codex-lb-proxy serve` and by the server tests, so both run the same wiring.
  */
-import { readFileSync } from 'node:fs';
 import { SpanKind } from '@opentelemetry/api';
 import type { Settings } from '../config/settings.ts';
 import type { ForwardSigner } from '../cluster/bridge-auth.ts';
@@ -36,6 +35,7 @@ import type { AdminApi } from './routes/admin.ts';
 import type { HealthProbes, HttpSettings, ProxyServices } from './services.ts';
 import type { DashboardServices } from '../dashboard/services.ts';
 import type { RoutingSettings } from '../routing/routing-settings.ts';
+import { VERSION } from '../version.ts';
 
 export interface DataPorts {
   pool: AccountPool;
@@ -108,7 +108,6 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
 }
 
 /** The proxy's version (package.json): the `service.version` of its traces. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The pool's usage from the account list routing already caches: recomputed when that list is re-read,

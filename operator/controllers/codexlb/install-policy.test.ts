@@ -18,7 +18,7 @@ describe('install policy', () => {
   it('refuses another image repository by default, naming the field and the flag', () => {
     expect(policyProblem(cr({ image: { repository: 'docker.io/attacker/proxy' } }), DEFAULT_INSTALL_POLICY)).toEqual({
       reason: 'ImageNotAllowed',
-      message: 'spec.image.repository "docker.io/attacker/proxy" is not allowed by the operator\'s --allowed-images (ghcr.io/codex-lb/codex-lb-proxy)',
+      message: 'spec.image.repository "docker.io/attacker/proxy" is not allowed by the operator\'s --allowed-images (ghcr.io/codex-lb/codex-lb-proxy, ghcr.io/soju06/codex-lb)',
     });
   });
 

@@ -3,8 +3,9 @@
  * CodexLB field is set by whoever may edit the CodexLB, so limits on it can only come from the
  * operator's own configuration: the proxy image, and where account tokens may be sent.
  */
-import { DEFAULT_IMAGE_REPOSITORY } from '../../api/codexlb-spec.ts';
+import { FLAVOR_IMAGES, PROXY_FLAVORS } from '../../api/codexlb-proxy.ts';
 import type { CodexLB } from '../../api/crds.ts';
+import { imageRepository } from '../../render/effective.ts';
 import { DegradedReason, type Problem } from '../conditions.ts';
 
 export interface InstallPolicy {
@@ -20,7 +21,8 @@ export interface InstallPolicy {
 export const DEFAULT_UPSTREAM_HOSTS = ['chatgpt.com', 'auth.openai.com'];
 
 export const DEFAULT_INSTALL_POLICY: InstallPolicy = {
-  allowedImages: [DEFAULT_IMAGE_REPOSITORY],
+  // The images the operator knows how to run: its bundled proxy and the official application.
+  allowedImages: PROXY_FLAVORS.map((flavor) => FLAVOR_IMAGES[flavor].repository),
   allowedUpstreamHosts: DEFAULT_UPSTREAM_HOSTS,
   allowInsecureUpstream: false,
 };
@@ -57,7 +59,7 @@ export function urlProblem(field: string, value: string, policy: InstallPolicy):
 
 /** The first thing in the spec the policy forbids, or undefined. Pure: runs before anything is read or written. */
 export function policyProblem(cr: CodexLB, policy: InstallPolicy): Problem | undefined {
-  const { repository } = cr.spec.image;
+  const repository = imageRepository(cr.spec);
   if (!imageAllowed(repository, policy.allowedImages)) {
     return {
       reason: DegradedReason.ImageNotAllowed,

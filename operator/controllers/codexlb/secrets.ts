@@ -15,6 +15,7 @@ import {
   renderDatabaseUrlSecret,
   renderEncryptionKeySecret,
 } from '../../render/secrets.ts';
+import { PROGRAMS, databaseUrlProblem } from '../../render/program.ts';
 import { DATABASE_URL_KEY, ENCRYPTION_KEY_KEY, databaseUrlRef, encryptionKeyRef, type CredentialRef } from '../../render/credentials.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { ApiError, type KubeObject, type ObjectRef } from '../../runtime/kube/types.ts';
@@ -146,14 +147,13 @@ export class SecretResolver {
         : await this.#create(cr, renderEncryptionKeySecret(cr, generateFernetKey()), ENCRYPTION_KEY_KEY, created);
     } else if (spec.encryption.source === 'SecretRef' || spec.encryption.source === 'ExternalSecret') {
       const ref = encryptionKeyRef(cr);
-      const field = spec.encryption.source === 'SecretRef' ? 'encryption.secretRef' : 'externalSecrets.encryptionKey';
       if (ref) {
         encryptionKey = { name: ref.name, key: ref.key };
-        encryptionValue = ref.source === 'user' ? value(field, encryptionKey) : await this.#provided(cr, ref, field);
+        encryptionValue = ref.source === 'user' ? value(ref.field, encryptionKey) : await this.#provided(cr, ref, ref.field);
         if (!isFernetKey(encryptionValue)) {
           throw new Blocked('secrets', {
             reason: DegradedReason.InvalidEncryptionKey,
-            message: `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (${field}) is not a Fernet key (32 bytes, URL-safe base64)`,
+            message: `key "${encryptionKey.key}" of Secret "${encryptionKey.name}" (${ref.field}) is not a Fernet key (32 bytes, URL-safe base64)`,
           });
         }
       }
@@ -170,15 +170,19 @@ export class SecretResolver {
     const dbRef = databaseUrlRef(cr);
     if (dbRef?.source === 'user') {
       databaseUrl = { name: dbRef.name, key: dbRef.key };
-      databaseValue = value('database.postgres.urlSecretRef', databaseUrl);
+      databaseValue = value(dbRef.field, databaseUrl);
     } else if (dbRef?.source === 'composed' && pg?.passwordSecretRef) {
       // The password's owner consented (label); the host is the CodexLB author's choice.
-      databaseValue = composeDatabaseUrl(pg, value('database.postgres.passwordSecretRef', pg.passwordSecretRef));
+      databaseValue = composeDatabaseUrl(pg, value('database.postgres.passwordSecretRef', pg.passwordSecretRef), PROGRAMS[spec.proxy.flavor].composedScheme);
       databaseUrl = { name: n.database, key: DATABASE_URL_KEY };
       await this.#applyComposed(renderDatabaseUrlSecret(cr, databaseValue), existing.get(n.database));
     } else if (dbRef && (dbRef.source === 'externalSecret' || dbRef.source === 'cloudNativePG')) {
       databaseUrl = { name: dbRef.name, key: dbRef.key };
-      databaseValue = await this.#provided(cr, dbRef, dbRef.source === 'externalSecret' ? 'externalSecrets.databaseURL' : 'database.postgres.managed');
+      databaseValue = await this.#provided(cr, dbRef, dbRef.field);
+    }
+    if (databaseValue !== undefined && dbRef) {
+      const problem = databaseUrlProblem(spec.proxy.flavor, databaseValue, dbRef.field);
+      if (problem) throw new Blocked('secrets', { reason: DegradedReason.InvalidDatabaseURL, message: problem });
     }
     hashed.push(['database', databaseValue]);
 

@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountAdmin } from '../../accounts/admin.ts';
 import type { ApiKeyAdmin } from '../../apikeys/admin.ts';
 import { AdminError } from '../../store/admin-error.ts';
+import { VERSION } from '../../version.ts';
 import { sendJson } from '../send-error.ts';
 
 export interface AdminApi {
@@ -94,7 +95,7 @@ export function adminRoutes(admin: AdminApi | undefined, readBody: RequestHandle
   // Everything the operator's status refresh needs, in one call per installation and period.
   router.get('/internal/admin/state', async (_req, res) => {
     const [accounts, apiKeys] = await Promise.all([admin.accounts.list(), admin.apiKeys.list()]);
-    sendJson(res, 200, { accounts, apiKeys });
+    sendJson(res, 200, { version: VERSION, accounts, apiKeys });
   });
   router.get('/internal/admin/summary', async (_req, res) => {
     const [counts, apiKeys, schema] = await Promise.all([admin.accounts.counts(), admin.apiKeys.count(), admin.schema()]);

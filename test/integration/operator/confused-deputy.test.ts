@@ -141,7 +141,7 @@ describe('a user with only CodexLB rights in a namespace', () => {
     await applyAsUser([codexLB(ns, name, { image: { repository: 'docker.io/attacker/proxy', tag: 'latest' } })]);
     const cr = await waitForCondition(env.client, ns, name, 'Degraded', 'True', 'ImageNotAllowed');
     expect(condition(cr, 'Degraded')?.message).toBe(
-      'spec.image.repository "docker.io/attacker/proxy" is not allowed by the operator\'s --allowed-images (ghcr.io/codex-lb/codex-lb-proxy)',
+      'spec.image.repository "docker.io/attacker/proxy" is not allowed by the operator\'s --allowed-images (ghcr.io/codex-lb/codex-lb-proxy, ghcr.io/soju06/codex-lb)',
     );
     expect(await instanceObjects(name)).toBe('');
   });

@@ -152,7 +152,7 @@ export const config = object(
           default: ['127.0.0.1/32', '::1/128'],
           maxItems: 32,
         }),
-        allowlist: array(string({ description: 'An IP address or CIDR.', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' }), {
+        allowlist: array(string({ description: 'An IP address or CIDR.', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$', maxLength: 43 }), {
           description: 'When set, only clients in these IPs/CIDRs may call the API (CODEX_LB_FIREWALL_ALLOWLIST).',
           maxItems: 256,
         }),

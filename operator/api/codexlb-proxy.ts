@@ -49,6 +49,12 @@ const BUNDLED_ONLY: ReadonlyArray<{ field: string; present: string; why: string 
     present: 'has(self.database.postgres) && has(self.database.postgres.managed)',
     why: "CloudNativePG's connection URI is postgresql://, and the official application needs postgresql+asyncpg:// (use database.postgres.host or urlSecretRef)",
   },
+  {
+    field: 'config.firewall.allowlist',
+    present:
+      "has(self.config.firewall.allowlist) && self.config.firewall.allowlist.exists(a, a.contains('/') && !(a.contains(':') ? a.endsWith('/128') : a.endsWith('/32')))",
+    why: 'the official application allows single addresses, not CIDR ranges (a /32 or /128 entry is one address)',
+  },
 ];
 
 export const proxyFlavorRules: ValidationRule[] = BUNDLED_ONLY.map(({ field, present, why }) => ({

@@ -52,8 +52,18 @@ describe('proxy.flavor', () => {
       { topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { managed: {} } } },
       'database.postgres.managed is not supported with proxy.flavor Upstream',
     ],
+    [
+      'a CIDR range in the firewall allow-list',
+      { config: { firewall: { allowlist: ['10.0.0.7', '10.0.0.0/8'] } } },
+      'config.firewall.allowlist is not supported with proxy.flavor Upstream: the official application allows single addresses',
+    ],
+    ['a wide IPv6 range', { config: { firewall: { allowlist: ['2001:db8::/32'] } } }, 'config.firewall.allowlist is not supported with proxy.flavor Upstream'],
   ])('rejects %s for Upstream, naming the field', async (_what, spec, message) => {
     expect(await rejection({ ...spec, ...upstream })).toContain(message);
+  });
+
+  it('accepts single addresses in the allow-list for Upstream, as /32 and /128 too', async () => {
+    await expect(create({ ...upstream, config: { firewall: { allowlist: ['10.0.0.7', '10.0.0.8/32', '2001:db8::1/128'] } } })).resolves.toBeDefined();
   });
 
   it('accepts the same fields for the bundled proxy', async () => {

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { renderDocuments } from '../cli/render.ts';
 
-const samples = ['codexlb-standalone', 'codexlb-replicated', 'codexlb-production', 'codexlb-cloudnativepg'];
+const samples = ['codexlb-standalone', 'codexlb-replicated', 'codexlb-production', 'codexlb-cloudnativepg', 'codexlb-upstream'];
 // A fixed version keeps golden files stable across releases.
 const VERSION = '0.0.0-golden';
 

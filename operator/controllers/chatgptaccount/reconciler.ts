@@ -16,7 +16,8 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import { splitKey, type KubeObject } from '../../runtime/kube/types.ts';
 import { PoolBlocked, PoolReason, type PoolProblem } from '../conditions.ts';
 import { poolKey, servingCodexLB, type AdminAccess } from '../pool/admin-access.ts';
-import { AdminApiError, type AdminClient } from '../pool/admin-client.ts';
+import { AdminApiError } from '../pool/admin-http.ts';
+import type { PoolAdmin } from '../pool/pool-admin.ts';
 import type { PoolState } from '../pool/admin-types.ts';
 import { hasFinalizer, setFinalizer } from '../pool/finalizers.ts';
 import { problemOf } from '../pool/problems.ts';
@@ -138,7 +139,7 @@ export class ChatGPTAccountReconciler implements Reconciler {
     }
   }
 
-  async #import(admin: AdminClient, lb: CodexLB, cr: Account, seed: Seed, policy: Parameters<AdminClient['importAccount']>[1]) {
+  async #import(admin: PoolAdmin, lb: CodexLB, cr: Account, seed: Seed, policy: Parameters<PoolAdmin['importAccount']>[1]) {
     try {
       const result = await admin.importAccount(seed.document, policy);
       this.#deps.snapshots.update(poolKey(lb), (s) => ({ ...s, accounts: upsertById(s.accounts, result.account) }));
@@ -160,7 +161,7 @@ export class ChatGPTAccountReconciler implements Reconciler {
   }
 
   /** An account this resource no longer stands for (its Secret now holds another login) leaves the pool per deletionPolicy. */
-  async #release(cr: Account, lb: CodexLB, admin: AdminClient, id: string): Promise<void> {
+  async #release(cr: Account, lb: CodexLB, admin: PoolAdmin, id: string): Promise<void> {
     if (cr.spec.deletionPolicy !== 'Delete' || this.#otherClaimant(cr, id)) return;
     await admin.deleteAccount(id);
     this.#deps.snapshots.update(poolKey(lb), (s) => ({ ...s, accounts: removeById(s.accounts, id) }));
@@ -195,7 +196,7 @@ export class ChatGPTAccountReconciler implements Reconciler {
     return undefined;
   }
 
-  async #pool(lb: CodexLB, admin: AdminClient): Promise<PoolState> {
+  async #pool(lb: CodexLB, admin: PoolAdmin): Promise<PoolState> {
     return this.#deps.snapshots.get(poolKey(lb), () => admin.state());
   }
 

@@ -18,7 +18,7 @@ import { ApiError, splitKey, type KubeObject } from '../../runtime/kube/types.ts
 import { PoolBlocked, PoolReason } from '../conditions.ts';
 import { controllerOf } from '../codexlb/ownership.ts';
 import { poolKey, servingCodexLB, type AdminAccess } from '../pool/admin-access.ts';
-import type { AdminClient } from '../pool/admin-client.ts';
+import type { PoolAdmin } from '../pool/pool-admin.ts';
 import type { PoolApiKey } from '../pool/admin-types.ts';
 import { hasFinalizer, setFinalizer } from '../pool/finalizers.ts';
 import { problemOf } from '../pool/problems.ts';
@@ -136,7 +136,7 @@ export class CodexLBAPIKeyReconciler implements Reconciler {
   }
 
   /** Creates a key and writes it into the Secret; a key that could not be written is revoked at once. */
-  async #issue(cr: ApiKeyResource, lb: CodexLB, admin: AdminClient, live: Secret | undefined): Promise<PoolApiKey> {
+  async #issue(cr: ApiKeyResource, lb: CodexLB, admin: PoolAdmin, live: Secret | undefined): Promise<PoolApiKey> {
     const created = await admin.createApiKey(keySettings(cr));
     try {
       const secret = renderKeySecret(cr, created.apiKey.id, created.key);

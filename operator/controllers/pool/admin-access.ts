@@ -1,9 +1,11 @@
 /**
- * Opening an installation's admin API for the account and API-key controllers: the CodexLB must
- * exist and serve, its endpoint must be configured (endpoints.ts), and the bearer token comes from
- * the `<n>-admin-token` Secret the CodexLB controller generated — only when that Secret is controlled
- * by this CodexLB, so a namesake can never feed the operator a token. The token is cached per Secret
- * resourceVersion and leaves this module only inside the client's Authorization header.
+ * Opening an installation's pool for the account and API-key controllers: the CodexLB must exist and
+ * serve, its endpoint must be configured (endpoints.ts), and the token comes from the `<n>-admin-token`
+ * Secret the CodexLB controller generated — only when that Secret is controlled by this CodexLB, so a
+ * namesake can never feed the operator a token. The token is cached per Secret resourceVersion and
+ * leaves this module only inside a client: the bundled proxy's admin API takes it as a bearer token,
+ * the official app's dashboard (`spec.proxy.flavor: Upstream`) as its bootstrap token and password,
+ * with one login session per installation kept here.
  */
 import type { CodexLB } from '../../api/crds.ts';
 import { names } from '../../render/names.ts';
@@ -12,8 +14,12 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/types.ts';
 import { PoolBlocked, PoolReason, type PoolProblem } from '../conditions.ts';
 import { controlledBy } from '../codexlb/ownership.ts';
-import { AdminClient, type AdminCallObserver } from './admin-client.ts';
+import { AdminClient } from './admin-client.ts';
+import type { AdminCallObserver } from './admin-http.ts';
+import { DashboardSessions } from './dashboard-session.ts';
 import type { AdminEndpoints } from './endpoints.ts';
+import type { PoolAdmin } from './pool-admin.ts';
+import { UpstreamDashboardClient } from './upstream-dashboard-client.ts';
 
 /** Why a CodexLB cannot be called (yet), or undefined when it can. Pure. */
 export function installationProblem(cr: CodexLB | undefined, namespace: string, name: string): PoolProblem | undefined {
@@ -47,9 +53,18 @@ export interface AdminAccessDeps {
   observe?: AdminCallObserver;
 }
 
+/**
+ * Whether the CodexLB runs the official codex-lb app. Read defensively: `spec.proxy.flavor` is added to
+ * the CodexLB type by the Upstream rendering; until then the field is absent and the flavor is Bundled.
+ */
+export function runsUpstreamApp(cr: CodexLB): boolean {
+  return (cr.spec as { proxy?: { flavor?: string } }).proxy?.flavor === 'Upstream';
+}
+
 export class AdminAccess {
   readonly #deps: AdminAccessDeps;
   readonly #tokens = new Map<string, { resourceVersion: string; token: string }>();
+  readonly #sessions = new DashboardSessions();
 
   constructor(deps: AdminAccessDeps) {
     this.#deps = deps;
@@ -60,8 +75,28 @@ export class AdminAccess {
     return this.#deps.endpoints.resolve(cr) !== undefined;
   }
 
-  /** A client for the CodexLB's admin API; throws PoolBlocked when it cannot be called. */
-  async connect(cr: CodexLB): Promise<AdminClient> {
+  /** The CodexLB's pool, through the adapter for its flavor; throws PoolBlocked when it cannot be called. */
+  async connect(cr: CodexLB): Promise<PoolAdmin> {
+    return runsUpstreamApp(cr) ? this.connectUpstream(cr) : this.#open(cr, (baseUrl, token) => new AdminClient({ baseUrl, token, observe: this.#deps.observe }));
+  }
+
+  /**
+   * The official app's dashboard client of a `flavor: Upstream` CodexLB, which also reads and applies the
+   * installation settings upstream keeps in its database (API-key auth, firewall allow-list).
+   */
+  async connectUpstream(cr: CodexLB): Promise<UpstreamDashboardClient> {
+    return this.#open(cr, (baseUrl, token) => {
+      const tokenSource = `Secret "${names(cr.metadata.name).adminToken}" (key token)`;
+      return new UpstreamDashboardClient({ baseUrl, token, tokenSource, session: this.#sessions.for(poolKey(cr)), observe: this.#deps.observe });
+    });
+  }
+
+  /** Drops what is kept for a pool (poolKey) whose CodexLB is gone: its dashboard session. */
+  forget(key: string): void {
+    this.#sessions.forget(key);
+  }
+
+  async #open<T>(cr: CodexLB, client: (baseUrl: string, token: string) => T): Promise<T> {
     servingCodexLB(cr, cr.metadata.namespace ?? 'default', cr.metadata.name);
     const baseUrl = this.#deps.endpoints.resolve(cr);
     if (!baseUrl) {
@@ -70,7 +105,7 @@ export class AdminAccess {
         message: `no admin endpoint is configured for CodexLB "${cr.metadata.name}" (operator flags --admin-endpoint / --admin-endpoint-fallback)`,
       });
     }
-    return new AdminClient({ baseUrl, token: await this.#token(cr), observe: this.#deps.observe });
+    return client(baseUrl, await this.#token(cr));
   }
 
   async #token(cr: CodexLB): Promise<string> {

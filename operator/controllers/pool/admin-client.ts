@@ -3,7 +3,8 @@
  * JSON over HTTP with the installation's bearer token. Errors carry the URL path, the status and the
  * proxy's error code and message (which never contain secrets), never the token or a request body.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { AdminApiError, adminAgent, answerError, noAnswer, type AdminCallObserver } from './admin-http.ts';
 import type {
   AccountPatch,
   ApiKeySettings,
@@ -14,32 +15,7 @@ import type {
   PoolApiKey,
   PoolState,
 } from './admin-types.ts';
-
-/**
- * - unreachable: no answer (connection refused, DNS, timeout) or a 5xx;
- * - unauthorized: 401, or 404 `admin_api_disabled` (the pods have no token yet);
- * - rejected: any other 4xx, with the proxy's code.
- */
-export type AdminErrorKind = 'unreachable' | 'unauthorized' | 'rejected';
-
-export class AdminApiError extends Error {
-  override name = 'AdminApiError';
-  readonly kind: AdminErrorKind;
-  readonly status: number | undefined;
-  readonly code: string | undefined;
-
-  constructor(kind: AdminErrorKind, message: string, status?: number, code?: string) {
-    super(message);
-    this.kind = kind;
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** Counts calls per operation and outcome (metrics, benchmarks, tests). */
-export type AdminCallObserver = (operation: string, outcome: string) => void;
-
-const sharedAgent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: 5_000 } });
+import type { PoolAdmin } from './pool-admin.ts';
 
 export interface AdminClientOptions {
   /** `http://host:port` of the installation (no trailing slash). */
@@ -49,7 +25,7 @@ export interface AdminClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export class AdminClient {
+export class AdminClient implements PoolAdmin {
   readonly baseUrl: string;
   readonly #token: string;
   readonly #observe: AdminCallObserver | undefined;
@@ -59,7 +35,7 @@ export class AdminClient {
     this.baseUrl = opts.baseUrl.replace(/\/$/, '');
     this.#token = opts.token;
     this.#observe = opts.observe;
-    this.#dispatcher = opts.dispatcher ?? sharedAgent;
+    this.#dispatcher = opts.dispatcher ?? adminAgent;
   }
 
   state(): Promise<PoolState> {
@@ -121,27 +97,11 @@ export class AdminClient {
       });
     } catch (err) {
       this.#observe?.(operation, 'error');
-      const cause = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code ?? (err as Error).message;
-      throw new AdminApiError('unreachable', `${where}: no answer (${cause})`);
+      throw noAnswer(where, err);
     }
     this.#observe?.(operation, String(res.statusCode));
     const text = await res.body.text();
     if (res.statusCode < 300) return (text ? JSON.parse(text) : {}) as T;
-    const { code, message } = errorOf(text);
-    const detail = `${where}: HTTP ${res.statusCode}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
-    if (res.statusCode === 401 || code === 'admin_api_disabled') throw new AdminApiError('unauthorized', detail, res.statusCode, code);
-    if (res.statusCode >= 500) throw new AdminApiError('unreachable', detail, res.statusCode, code);
-    throw new AdminApiError('rejected', message ?? detail, res.statusCode, code);
-  }
-}
-
-function errorOf(text: string): { code?: string; message?: string } {
-  try {
-    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
-    const message = typeof parsed.error?.message === 'string' ? parsed.error.message.slice(0, 512) : undefined;
-    return { code, message };
-  } catch {
-    return {};
+    throw answerError(where, res.statusCode, text, (status, code) => status === 401 || code === 'admin_api_disabled');
   }
 }

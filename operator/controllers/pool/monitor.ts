@@ -60,7 +60,11 @@ export class PoolMonitor {
   async tick(): Promise<void> {
     const all = this.#deps.codexlbs.list();
     const live = new Set(all.map(poolKey));
-    for (const key of this.#deps.snapshots.keys()) if (!live.has(key)) this.#deps.snapshots.forget(key);
+    for (const key of this.#deps.snapshots.keys()) {
+      if (live.has(key)) continue;
+      this.#deps.snapshots.forget(key);
+      this.#deps.access.forget(key);
+    }
     const due = all.filter((cr) => !installationProblem(cr, cr.metadata.namespace ?? 'default', cr.metadata.name) && this.#deps.access.reachable(cr));
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 /** Turning what stopped an account or API-key pass into the problem its Ready condition reports. */
 import { PoolBlocked, PoolReason, type PoolProblem } from '../conditions.ts';
-import { AdminApiError } from './admin-client.ts';
+import { AdminApiError } from './admin-http.ts';
 
 /** The problem behind `err`, or undefined for errors that are bugs or API-server trouble (retried with backoff). */
 export function problemOf(err: unknown): PoolProblem | undefined {

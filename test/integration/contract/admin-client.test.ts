@@ -5,7 +5,8 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminApiError, AdminClient } from '../../../operator/controllers/pool/admin-client.ts';
+import { AdminClient } from '../../../operator/controllers/pool/admin-client.ts';
+import { AdminApiError } from '../../../operator/controllers/pool/admin-http.ts';
 import { problemOf } from '../../../operator/controllers/pool/problems.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { startServe, type ServeProcess } from '../../e2e/proxy/support/serve-process.ts';

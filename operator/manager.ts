@@ -252,6 +252,7 @@ export class Operator {
       snapshots,
       periodMs: period,
       log,
+      events,
       managed: (lb) => ({
         accountIds: new Set(accounts.list(lb.metadata.namespace).filter((a) => a.spec.codexLBRef.name === lb.metadata.name).flatMap((a) => a.status?.accountId ?? [])),
         apiKeyIds: new Set(apiKeys.list(lb.metadata.namespace).filter((k) => k.spec.codexLBRef.name === lb.metadata.name).flatMap((k) => k.status?.keyId ?? [])),

@@ -13,10 +13,15 @@ export const codexLBStatus = object(
     selector: string({ description: 'Label selector of the pods (scale subresource).' }),
     proxy: object(
       {
-        flavor: enumOf(PROXY_FLAVORS, { description: 'The application the pods run (spec.proxy.flavor).' }),
-        version: string({ description: 'The version the running application reports (X-App-Version), refreshed with the pool totals.' }),
+        flavor: enumOf(PROXY_FLAVORS, { description: 'The application that answered the operator (spec.proxy.flavor).' }),
+        version: string({ description: 'The version the running application reports.' }),
+        settingsApplied: boolean({
+          description:
+            'Upstream only: whether the API-key auth and firewall allow-list of spec.config are in force in the application\'s ' +
+            'database (a Warning Event SettingsNotApplied says why not).',
+        }),
       },
-      { description: 'The application the pods run.' },
+      { description: 'The application the pods run, as it answers the operator; refreshed with the pool totals.' },
     ),
     image: object(
       {

@@ -13,6 +13,7 @@ import type { CodexLB } from '../../api/crds.ts';
 import { desiredImage, migrationStrategy } from '../../render/effective.ts';
 import { renderCodexLB } from '../../render/codexlb.ts';
 import { stableStringify } from '../../render/hash.ts';
+import { withoutPoolMonitorFields } from '../pool/monitor.ts';
 import type { RenderInput } from '../../render/input.ts';
 import { LABEL_INSTANCE } from '../../render/labels.ts';
 import { renderExternalSecret } from '../../render/external-secret.ts';
@@ -362,8 +363,8 @@ export class CodexLBReconciler implements Reconciler {
   /** Writes status only when it differs from what is stored, and records an Event per transition. */
   async #writeStatus(cr: CodexLB, inputs: StatusInputs): Promise<void> {
     const status = computeStatus(inputs);
-    // The pool totals are the pool monitor's (own field manager): not part of what this pass decides.
-    const { accounts: _accounts, apiKeys: _apiKeys, ...ours } = cr.status ?? {};
+    // What the pool monitor reports (own field manager) is not part of what this pass decides.
+    const ours = withoutPoolMonitorFields(cr.status ?? {});
     if (stableStringify(status) === stableStringify(ours)) return;
     await this.#deps.client.applyStatus({
       apiVersion: cr.apiVersion,

@@ -217,8 +217,6 @@ export function computeStatus(s: StatusInputs): CodexLBStatus {
     readyReplicas: s.workload?.readyReplicas ?? 0,
     updatedReplicas: s.workload?.updatedReplicas ?? 0,
     selector: selectorString(selectorLabels(cr.metadata.name)),
-    // The version is the pool monitor's (its own field manager): this apply leaves it alone.
-    proxy: { flavor: cr.spec.proxy.flavor },
     image: { desired: s.desiredImage, current: s.workload?.image },
     schema: s.plan?.schema ?? cr.status?.schema,
     effective: {

@@ -51,6 +51,8 @@ export interface PoolApiKey {
 
 /** `GET /internal/admin/state`: one installation's whole pool. */
 export interface PoolState {
+  /** The version the application reports (bundled: in this answer; official app: its X-App-Version header). */
+  version?: string;
   accounts: PoolAccount[];
   apiKeys: PoolApiKey[];
 }

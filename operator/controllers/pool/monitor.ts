@@ -5,21 +5,34 @@
  * of that installation. So status refresh costs one call per installation per period, whatever the
  * number of accounts, and a steady pool causes no writes.
  *
- * The totals are written with a field manager of their own: the CodexLB controller applies the rest of
- * the status, and server-side apply keeps the two sets of fields apart.
+ * For the official application (`proxy.flavor: Upstream`) it also makes the installation settings that app
+ * keeps in its database (API-key auth, firewall allow-list) match the spec, once per period.
+ *
+ * The totals and `status.proxy` are written with a field manager of their own: the CodexLB controller
+ * applies the rest of the status, and server-side apply keeps the two sets of fields apart.
  */
 import type { CodexLB } from '../../api/crds.ts';
 import { stableStringify } from '../../render/hash.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/types.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { installationProblem, poolKey, type AdminAccess } from './admin-access.ts';
-import type { PoolState } from './admin-types.ts';
 import type { PoolSnapshots } from './snapshots.ts';
+import { planIsEmpty } from './installation-settings.ts';
 import { poolTotals } from './totals.ts';
 
 export const POOL_STATUS_FIELD_MANAGER = 'codex-lb-operator-pool';
+
+type CodexLBStatus = NonNullable<CodexLB['status']>;
+type PoolMonitorStatus = Pick<CodexLBStatus, 'accounts' | 'apiKeys' | 'proxy'>;
+
+/** The CodexLB status without the fields this monitor writes (what the CodexLB controller compares). */
+export function withoutPoolMonitorFields(status: CodexLBStatus): Omit<CodexLBStatus, keyof PoolMonitorStatus> {
+  const { accounts: _accounts, apiKeys: _apiKeys, proxy: _proxy, ...rest } = status;
+  return rest;
+}
 const CONCURRENCY = 8;
 
 export interface PoolMonitorDeps {
@@ -29,6 +42,7 @@ export interface PoolMonitorDeps {
   snapshots: PoolSnapshots;
   periodMs: number;
   log: Logger;
+  events?: EventRecorder;
   /** Pool ids that resources of this CodexLB stand for (for the `managed` counts). */
   managed(cr: CodexLB): { accountIds: ReadonlySet<string>; apiKeyIds: ReadonlySet<string> };
   /** Called after every refresh attempt, e.g. to re-queue the installation's accounts and keys. */
@@ -88,7 +102,11 @@ export class PoolMonitor {
   async #refresh(cr: CodexLB & KubeObject): Promise<void> {
     try {
       const state = await this.#deps.snapshots.refresh(poolKey(cr), async () => (await this.#deps.access.connect(cr)).state());
-      await this.#writeTotals(cr, state);
+      const settingsApplied = cr.spec.proxy.flavor === 'Upstream' ? await this.#applySettings(cr) : undefined;
+      await this.#writeStatus(cr, {
+        ...poolTotals(state, this.#deps.managed(cr)),
+        proxy: { flavor: cr.spec.proxy.flavor, version: state.version, settingsApplied },
+      });
     } catch (err) {
       this.#deps.log.debug('pool refresh failed', { codexlb: `${cr.metadata.namespace}/${cr.metadata.name}`, error: (err as Error).message });
     } finally {
@@ -96,12 +114,29 @@ export class PoolMonitor {
     }
   }
 
-  async #writeTotals(cr: CodexLB & KubeObject, state: PoolState): Promise<void> {
-    const totals = poolTotals(state, this.#deps.managed(cr));
-    const current = { accounts: cr.status?.accounts, apiKeys: cr.status?.apiKeys };
-    if (stableStringify(totals) === stableStringify(current)) return;
+  /**
+   * Makes the official app enforce the spec's API-key auth and firewall allow-list (it changes only what
+   * differs). False when it could not: the reason goes to a Warning Event, never a secret (the adapter's
+   * errors carry none).
+   */
+  async #applySettings(cr: CodexLB & KubeObject): Promise<boolean> {
+    const { config } = cr.spec;
+    try {
+      const client = await this.#deps.access.connectUpstream(cr);
+      const plan = await client.applyInstallationSettings({ apiKeyAuthEnabled: config.apiKeyAuth.enabled, firewallAllowlist: config.firewall.allowlist ?? [] });
+      if (!planIsEmpty(plan)) this.#deps.log.info('installation settings applied', { codexlb: `${cr.metadata.namespace}/${cr.metadata.name}`, ...plan });
+      return true;
+    } catch (err) {
+      this.#deps.events?.record(cr, 'Warning', 'SettingsNotApplied', `spec.config.apiKeyAuth / firewall.allowlist are not in force: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  async #writeStatus(cr: CodexLB & KubeObject, status: PoolMonitorStatus): Promise<void> {
+    const current = { accounts: cr.status?.accounts, apiKeys: cr.status?.apiKeys, proxy: cr.status?.proxy };
+    if (stableStringify(status) === stableStringify(current)) return;
     await this.#deps.client.applyStatus(
-      { apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace }, status: totals },
+      { apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace }, status },
       { fieldManager: POOL_STATUS_FIELD_MANAGER },
     );
   }

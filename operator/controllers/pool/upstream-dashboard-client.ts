@@ -97,6 +97,8 @@ export class UpstreamDashboardClient implements PoolAdmin {
   readonly #session: DashboardSession;
   readonly #observe: AdminCallObserver | undefined;
   readonly #dispatcher: Dispatcher;
+  /** The official app sends its version on every 2xx-4xx answer; the last one seen. */
+  #appVersion: string | undefined;
 
   constructor(opts: UpstreamDashboardClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/$/, '');
@@ -109,7 +111,7 @@ export class UpstreamDashboardClient implements PoolAdmin {
 
   async state(): Promise<PoolState> {
     const [accounts, apiKeys] = await Promise.all([this.#accounts('state'), this.#call<UpstreamApiKey[]>('state', 'GET', '/api/api-keys/')]);
-    return { accounts: accounts.map(toPoolAccount), apiKeys: apiKeys.map(toPoolApiKey) };
+    return { version: this.#appVersion, accounts: accounts.map(toPoolAccount), apiKeys: apiKeys.map(toPoolApiKey) };
   }
 
   async importAccount(authJson: unknown, policy: ImportPolicy): Promise<{ account: PoolAccount; outcome: ImportOutcome }> {
@@ -318,6 +320,8 @@ export class UpstreamDashboardClient implements PoolAdmin {
       throw noAnswer(`${method} ${url}`, err);
     }
     this.#observe?.(operation, String(res.statusCode));
+    const version = res.headers['x-app-version'];
+    if (typeof version === 'string') this.#appVersion = version;
     return { status: res.statusCode, text: await res.body.text(), setCookie: res.headers['set-cookie'] };
   }
 }

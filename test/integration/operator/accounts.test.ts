@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexExec } from '../../e2e/proxy/support/codex-cli.ts';
 import { startPostgres, type PostgresServer } from '../../harness/postgres.ts';
 import { waitFor } from '../../harness/process.ts';
+import { VERSION as PROXY_VERSION } from '../../../proxy/version.ts';
 import { condition, get } from './support.ts';
 import {
   accountSpec,
@@ -92,10 +93,12 @@ describe('ChatGPTAccount controller with a real proxy on PostgreSQL', () => {
     expect(run.stdout).toMatch(new RegExp(`Echo from (${alice.accountId}|${bob.accountId}): Say hello to the pool`));
   });
 
-  it('reports pool totals on the CodexLB, and shows them in kubectl get', async () => {
+  it('reports pool totals and the application that answered on the CodexLB, and shows them in kubectl get', async () => {
     const cr = await waitForStatus(pool.env.client, 'CodexLB', ns, lbName, 'pool totals', (o) => o.status?.accounts?.managed === 2);
     expect(cr.status.accounts).toEqual({ total: 2, managed: 2, active: 2, rateLimited: 0, quotaExceeded: 0, paused: 0, reauthRequired: 0, deactivated: 0 });
+    expect(cr.status.proxy).toEqual({ flavor: 'Bundled', version: PROXY_VERSION });
     expect(await pool.env.cp.kubectl('get', 'clb', '-n', ns)).toMatch(/lb\s+Standalone\s+SQLite\s+1\s+1\s+Ready\s+2\s+2\s/);
+    expect(await pool.env.cp.kubectl('get', 'clb', '-n', ns, '-o', 'wide')).toMatch(new RegExp(`lb\\s.*\\sBundled\\s+${PROXY_VERSION.replaceAll('.', '\\.')}\\s`));
     // The totals belong to the pool monitor: a CodexLB pass that finds nothing else changed writes nothing.
     const seen = pool.op.requests.length;
     await pool.env.cp.kubectl('annotate', 'clb', lbName, '-n', ns, 'resync=1');

@@ -54,7 +54,8 @@ describe('the official app on SQLite', () => {
     expect(await json(`${app.url}/health/live`)).toMatchObject({ status: 'ok' });
     const version = (await readFile(new URL('../images/upstream/version', import.meta.url), 'utf8')).trim();
     const res = await fetch(`${app.url}/health`);
-    expect(JSON.stringify(await res.json()) + JSON.stringify([...res.headers])).toContain(version);
+    await res.body?.cancel();
+    expect(res.headers.get('x-app-version')).toBe(version);
   });
 
   it('runs as the image user on a read-only root, with only /tmp and its data dir writable', async () => {

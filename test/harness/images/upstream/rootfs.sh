@@ -13,6 +13,7 @@
 # Cached under ~/.cache/codex-lb/upstream/<key> (key: every input of the build), shared by all checkouts.
 #   rootfs.sh          build it if missing; print its directory (holding rootfs/ and settings.json)
 #   rootfs.sh --check  print its directory if built, exit 3 otherwise (never builds)
+#   rootfs.sh --name   print the directory it has (or would have) for the current sources
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +24,10 @@ version="$(cat "$here/version")"
 key="$(printf '%s\n' "$suite" "$mirror" "$version" | cat - "$here"/{rootfs.sh,requirements.txt,entrypoint.sh,settings-names.py} | sha256sum | cut -c1-16)"
 dir="$cache/$version-$key"
 
+if [[ "${1:-}" == "--name" ]]; then
+  echo "$dir"
+  exit 0
+fi
 if [[ "${1:-}" == "--check" ]]; then
   [[ -f "$dir/settings.json" ]] || { echo "codex-lb $version rootfs not built for these sources; run 'make setup' (or 'make images')" >&2; exit 3; }
   touch "$dir" # in use: another checkout's eviction keeps it
@@ -73,14 +78,18 @@ in_root pip uninstall --quiet --yes pip >&2
 
 log "laying out /app like the official image"
 in_root useradd --uid 1000 --user-group --create-home --shell /bin/sh app
-install -d -o 1000 -g 1000 "$root/app" "$root/app/scripts" "$root/var/lib/codex-lb"
+install -d "$root/app"
+install -d -o 1000 -g 1000 "$root/app/scripts" "$root/var/lib/codex-lb"
 install -o 1000 -g 1000 -m 0755 "$here/entrypoint.sh" "$root/app/scripts/docker-entrypoint.sh"
 printf '%s\n' '#!/bin/sh' 'exec python -m app.cli "$@"' >"$root/usr/local/bin/codex-lb"
 chmod 0755 "$root/usr/local/bin/codex-lb"
 
 in_root env PYTHONDONTWRITEBYTECODE=1 python /tmp/settings-names.py >"$work/settings.json"
 
-rm -rf "$root"/tmp/* "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/root/.cache
+# What a slim image leaves out: package caches and lists, documentation, man pages, translations.
+rm -rf "$root"/tmp/* "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/root/.cache \
+  "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
+find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
 : >"$root/etc/resolv.conf"
 mv "$work" "$dir" # one rename: a tree with settings.json is always complete
 trap - EXIT

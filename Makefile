@@ -39,7 +39,7 @@ controlplane:
 node-packages:
 	@bash test/harness/node/packages.sh
 
-images: toolchain controlplane node-packages ## build the proxy, operator and test base images offline (buildah)
+images: toolchain controlplane node-packages ## build the proxy, operator, test base and official codex-lb images offline (buildah)
 	@bash test/harness/images/build.sh >/dev/null
 
 check-setup:

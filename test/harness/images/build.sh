@@ -7,6 +7,9 @@
 #   pause     localhost/codex-lb/pause:<key>                  the pod sandbox image (containerd's sandbox_image)
 #   proxy     ghcr.io/codex-lb/codex-lb-proxy:<version>       proxy/Dockerfile, NODE_IMAGE=base
 #   operator  ghcr.io/codex-lb/codex-lb-operator:<version>    operator/Dockerfile, NODE_IMAGE=base
+#   upstream  ghcr.io/soju06/codex-lb:<upstream/version>      the official codex-lb app from PyPI, laid out like its
+#             official image (upstream/rootfs.sh: Debian trixie + python3.13 + /opt/venv), so that `flavor: Upstream`
+#             with the default image runs it with imagePullPolicy IfNotPresent
 # The shipped Dockerfiles are used unchanged; only their NODE_IMAGE build argument points at the local base.
 # Each image is exported as a docker-archive under ~/.cache/codex-lb/images/ (keyed by its inputs), which the
 # harness imports into the node's containerd. Prints one `name=path` line per image on stdout.
@@ -39,21 +42,37 @@ mapfile -t proxy_inputs < <(context_files proxy/Dockerfile .dockerignore package
 mapfile -t operator_inputs < <(context_files operator/Dockerfile .dockerignore package.json package-lock.json operator)
 proxy_key="$(printf '%s\n' "$base_key" | cat - <(hash_files "${proxy_inputs[@]}") | sha256sum | cut -c1-16)"
 operator_key="$(printf '%s\n' "$base_key" | cat - <(hash_files "${operator_inputs[@]}") | sha256sum | cut -c1-16)"
+upstream_version="$(cat "$here/upstream/version")"
+# The tree's key (in the directory name rootfs.sh gives it) covers everything the app's files come from.
+upstream_key="$(basename "$(bash "$here/upstream/rootfs.sh" --name)" | cat - "$here/upstream/"{image.sh,image.env} | sha256sum | cut -c1-16)"
 
 declare -A tag=(
   [pause]="localhost/codex-lb/pause:$pause_key"
   [proxy]="ghcr.io/codex-lb/codex-lb-proxy:$version"
   [operator]="ghcr.io/codex-lb/codex-lb-operator:$version"
+  [upstream]="ghcr.io/soju06/codex-lb:$upstream_version"
 )
 declare -A archive=(
   [pause]="$images/pause-$pause_key.tar"
   [proxy]="$images/proxy-$proxy_key.tar"
   [operator]="$images/operator-$operator_key.tar"
+  [upstream]="$images/upstream-$upstream_key.tar"
 )
-print() { for n in pause proxy operator; do echo "$n=${archive[$n]} ${tag[$n]}"; done; }
+names=(pause proxy operator upstream)
+print() { for n in "${names[@]}"; do echo "$n=${archive[$n]} ${tag[$n]}"; done; }
+
+# Several checkouts share the cache: keep the three most recently used builds of an image, and any other that a
+# test run used (--check) in the last two hours, so that one checkout's builds never evict the images another
+# checkout's running suite is about to start a node with.
+evict_old() { # name
+  ls -t "$images/$1"-*.tar | tail -n +4 | while read -r old; do
+    if [[ -n "$(find "$old" -mmin +120)" ]]; then rm -f "$old" "${old%.tar}.inputs"; fi
+  done
+}
 
 if [[ "${1:-}" == "--check" ]]; then
-  for n in pause proxy operator; do
+  bash "$here/upstream/rootfs.sh" --check >/dev/null # the local runner's tree, from the same sources
+  for n in "${names[@]}"; do
     [[ -f "${archive[$n]}" ]] || { echo "image $n not built for these sources; run 'make setup' (or 'make images')" >&2; exit 3; }
   done
   # A test run is using them: mark them recently used so that another checkout's build keeps them.
@@ -101,13 +120,17 @@ for n in proxy operator; do
       --build-arg "NODE_IMAGE=$base_tag" -f "$n/Dockerfile" -t "${tag[$n]}" . >&2)
   export_image "$n" "${tag[$n]}"
   if [[ $n == proxy ]]; then list_inputs "${proxy_inputs[@]}"; else list_inputs "${operator_inputs[@]}"; fi >"${archive[$n]%.tar}.inputs"
-  # Several checkouts share the cache: keep the three most recently used builds of each image, and any other
-  # that a test run used (--check) in the last two hours, so that one checkout's builds never evict the images
-  # another checkout's running suite is about to start a node with.
-  ls -t "$images/$n"-*.tar | tail -n +4 | while read -r old; do
-    if [[ -n "$(find "$old" -mmin +120)" ]]; then rm -f "$old" "${old%.tar}.inputs"; fi
-  done
+  evict_old "$n"
 done
+
+# --- upstream: the official codex-lb app ---------------------------------------------------------------
+upstream_dir="$(bash "$here/upstream/rootfs.sh")" # builds the tree if missing (the local runner uses it too)
+if [[ ! -f "${archive[upstream]}" ]]; then
+  log "building ${tag[upstream]} from $upstream_dir"
+  bash "$here/upstream/image.sh" "${tag[upstream]}" "$upstream_dir" "$upstream_version" "${B[@]}"
+  export_image upstream "${tag[upstream]}"
+  evict_old upstream
+fi
 
 # --- pause ----------------------------------------------------------------------------------------
 if [[ ! -f "${archive[pause]}" ]]; then

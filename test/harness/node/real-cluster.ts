@@ -1,8 +1,8 @@
 /**
  * The real-pod test ground: a control plane on the host end of a node's veth pair, and one real node
  * (containerd + runc, CNI bridge, kubelet, kube-proxy, CoreDNS) in its own network namespace, with the
- * project's images (built by `make setup` from proxy/Dockerfile and operator/Dockerfile) imported into
- * the node's containerd. Pods are real containers; nothing here simulates a kubelet.
+ * project's images (built by `make setup` from proxy/Dockerfile and operator/Dockerfile, and the official
+ * codex-lb app's image from images/upstream/) imported into the node's containerd. Pods are real containers; nothing here simulates a kubelet.
  *
  * Needs root (network namespaces, cgroups, mounts). Everything is removed on stop, and a node whose owner
  * died is removed by the next start or by `make cluster-down` (see node.ts).
@@ -26,6 +26,8 @@ export interface ProjectImages {
   proxy: ImageArchive;
   operator: ImageArchive;
   pause: ImageArchive;
+  /** ghcr.io/soju06/codex-lb:<images/upstream/version>, what `flavor: Upstream` runs by default. */
+  upstream: ImageArchive;
 }
 
 /** The image archives `make setup` built for the current sources (never builds: a stale build fails fast). */
@@ -36,9 +38,9 @@ export async function projectImages(): Promise<ProjectImages> {
     const match = /^(\w+)=(\S+) (\S+)$/.exec(line);
     if (match?.[1] && match[2] && match[3]) found[match[1]] = { path: match[2], tag: match[3] };
   }
-  const { proxy, operator, pause } = found;
-  if (!proxy || !operator || !pause) throw new Error(`images/build.sh --check printed an incomplete list:\n${stdout}`);
-  return { proxy, operator, pause };
+  const { proxy, operator, pause, upstream } = found;
+  if (!proxy || !operator || !pause || !upstream) throw new Error(`images/build.sh --check printed an incomplete list:\n${stdout}`);
+  return { proxy, operator, pause, upstream };
 }
 
 export interface RealCluster {
@@ -86,7 +88,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       binaries,
       nodeName: NODE_NAME,
       kubeconfigs: { kubelet: cp.kubeconfigYamlFor(nodeUser), kubeProxy: cp.kubeconfigYamlFor('system:kube-proxy'), dns: cp.kubeconfigYamlFor('admin') },
-      images: [images.pause, images.proxy, images.operator],
+      images: [images.pause, images.proxy, images.operator, images.upstream],
       sandboxImage: images.pause.tag,
       kubeletArgs: options.kubeletArgs,
     });

@@ -24,6 +24,12 @@ import { planIsEmpty } from './installation-settings.ts';
 import { poolTotals } from './totals.ts';
 
 export const POOL_STATUS_FIELD_MANAGER = 'codex-lb-operator-pool';
+/**
+ * How often the monitor looks for installations it has not refreshed yet (in its cache, no call): a new
+ * installation gets its status, and the official app its API-key setting, seconds after its first pod is
+ * ready instead of up to a period later (until then that app refuses every remote caller).
+ */
+const NEWCOMER_POLL_MS = 2_000;
 
 type CodexLBStatus = NonNullable<CodexLB['status']>;
 type PoolMonitorStatus = Pick<CodexLBStatus, 'accounts' | 'apiKeys' | 'proxy'>;
@@ -52,8 +58,11 @@ export interface PoolMonitorDeps {
 export class PoolMonitor {
   readonly #deps: PoolMonitorDeps;
   #timer: NodeJS.Timeout | undefined;
+  #newcomerTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   #running: Promise<void> | undefined;
+  /** Pools (poolKey) this monitor refreshed at least once. */
+  readonly #seen = new Set<string>();
 
   constructor(deps: PoolMonitorDeps) {
     this.#deps = deps;
@@ -62,24 +71,40 @@ export class PoolMonitor {
   start(): void {
     this.#stopped = false;
     this.#schedule();
+    this.#newcomerTimer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = this.tick({ onlyNew: true })
+        .catch((err: Error) => {
+          this.#deps.log.warn('pool refresh round failed', { error: err.message });
+        })
+        .finally(() => (this.#running = undefined));
+    }, NEWCOMER_POLL_MS);
+    this.#newcomerTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#newcomerTimer);
     await this.#running;
   }
 
-  /** One round over every installation (exported for tests and benchmarks). */
-  async tick(): Promise<void> {
+  /** One round over every serving installation, or only those never refreshed (exported for tests and benchmarks). */
+  async tick(opts: { onlyNew?: boolean } = {}): Promise<void> {
     const all = this.#deps.codexlbs.list();
     const live = new Set(all.map(poolKey));
-    for (const key of this.#deps.snapshots.keys()) {
+    for (const key of new Set([...this.#deps.snapshots.keys(), ...this.#seen])) {
       if (live.has(key)) continue;
       this.#deps.snapshots.forget(key);
       this.#deps.access.forget(key);
+      this.#seen.delete(key);
     }
-    const due = all.filter((cr) => !installationProblem(cr, cr.metadata.namespace ?? 'default', cr.metadata.name) && this.#deps.access.reachable(cr));
+    const due = all.filter(
+      (cr) =>
+        !installationProblem(cr, cr.metadata.namespace ?? 'default', cr.metadata.name) &&
+        this.#deps.access.reachable(cr) &&
+        !(opts.onlyNew && this.#seen.has(poolKey(cr))),
+    );
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < due.length && !this.#stopped) await this.#refresh(due[next++] as CodexLB & KubeObject);
@@ -90,16 +115,24 @@ export class PoolMonitor {
   #schedule(): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.tick()
-        .catch((err: Error) => {
-          this.#deps.log.warn('pool refresh round failed', { error: err.message });
-        })
-        .finally(() => this.#schedule());
+      void (async () => {
+        await this.#running; // a newcomer round under way
+        if (this.#stopped) return;
+        this.#running = this.tick()
+          .catch((err: Error) => {
+            this.#deps.log.warn('pool refresh round failed', { error: err.message });
+          })
+          .finally(() => {
+            this.#running = undefined;
+            this.#schedule();
+          });
+      })();
     }, this.#deps.periodMs);
     this.#timer.unref();
   }
 
   async #refresh(cr: CodexLB & KubeObject): Promise<void> {
+    this.#seen.add(poolKey(cr));
     try {
       const state = await this.#deps.snapshots.refresh(poolKey(cr), async () => (await this.#deps.access.connect(cr)).state());
       const settingsApplied = cr.spec.proxy.flavor === 'Upstream' ? await this.#applySettings(cr) : undefined;

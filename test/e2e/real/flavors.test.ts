@@ -58,10 +58,10 @@ describe.each(FLAVORS)('proxy.flavor $flavor on a real node', ({ flavor, image, 
   const readyReason = (obj: Obj) => (obj.status?.conditions as Array<{ type: string; reason: string }> | undefined)?.find((c) => c.type === 'Ready')?.reason;
   /** The sample, pointed at the fake upstream, running this flavor. */
   const manifest = async (file: string, objName: string): Promise<Obj> => {
-    const doc = withFakeUpstream(parse(await sample(file)), env.fake);
+    const doc = parse(await sample(file)) as Obj;
     doc.metadata = { ...doc.metadata, name: objName, namespace: ns };
     doc.spec.proxy = { flavor };
-    return doc;
+    return withFakeUpstream(doc as { spec: Obj }, env.fake);
   };
   /** The sample ChatGPTAccount and its Secret for `account`, for the CodexLB `lb`. */
   const accountDocs = async (objName: string, lb: string, credentials: AccountCredentials): Promise<Obj[]> => {
@@ -170,6 +170,8 @@ describe.each(FLAVORS)('proxy.flavor $flavor on a real node', ({ flavor, image, 
       await env.apply([...(await accountDocs('bob', lb, bob)), ...(await keyDocs('prod-agents', lb))]);
       await waitStatus('ChatGPTAccount', 'bob', 'Ready (Imported)', (o) => readyReason(o) === 'Imported');
       const key = await issuedKey('prod-agents');
+      // The official app takes API-key auth from its database: the operator sets it seconds after the first pod is ready.
+      await waitStatus('CodexLB', lb, 'API-key auth in force', (o) => flavor === 'Bundled' || o.status?.proxy?.settingsApplied === true);
       const run = await codexExec({ baseUrl: await env.serviceURL(ns, lb), prompt: `Replicated ${flavor}`, apiKey: key });
       expect(run.code, run.output).toBe(0);
       expect(run.stdout).toContain(`Echo from ${bob.accountId}: Replicated ${flavor}`);

@@ -10,14 +10,13 @@ type Manifest = { spec: Record<string, any> } & Record<string, any>;
 /**
  * The only departure from a sample: the upstream and its OAuth token endpoint are the fake on the host end
  * of the node's link (plain http, which a real installation never uses; the operator is installed with
- * the flags that allow it, see real-env.ts).
+ * the flags that allow it, see real-env.ts). The official application's token endpoint cannot be changed
+ * (`proxy.flavor: Upstream` rejects the field): its accounts are seeded with tokens that need no refresh.
  */
 export function withFakeUpstream(manifest: Manifest, fake: FakeUpstream): Manifest {
   const spec = manifest.spec;
-  spec.config = {
-    ...spec.config,
-    upstream: { ...spec.config?.upstream, baseURL: `${fake.url}/backend-api`, oauthTokenURL: `${fake.url}/oauth/token` },
-  };
+  const oauth = spec.proxy?.flavor === 'Upstream' ? {} : { oauthTokenURL: `${fake.url}/oauth/token` };
+  spec.config = { ...spec.config, upstream: { ...spec.config?.upstream, baseURL: `${fake.url}/backend-api`, ...oauth } };
   return manifest;
 }
 

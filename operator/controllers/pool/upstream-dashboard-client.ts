@@ -145,7 +145,12 @@ export class UpstreamDashboardClient implements PoolAdmin {
     return this.#account('updateAccount', id);
   }
 
-  deleteAccount(id: string): Promise<boolean> {
+  /**
+   * Upstream deletes in the background: the account leaves the listing at once, and a second DELETE while
+   * its rows drain still answers 200. So "already gone" is decided by the listing.
+   */
+  async deleteAccount(id: string): Promise<boolean> {
+    if (!(await this.#accounts('deleteAccount')).some((a) => a.accountId === id)) return false;
     return this.#delete('deleteAccount', `/api/accounts/${encodeURIComponent(id)}`);
   }
 

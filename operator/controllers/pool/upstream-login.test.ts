@@ -11,7 +11,7 @@ describe('loginFailure', () => {
   it('says an administrator changed the password, and how to hand the dashboard back', () => {
     const err = loginFailure('login', where, 401, body('invalid_credentials'), source);
     expect(err).toMatchObject({ kind: 'unauthorized', status: 401, code: 'invalid_credentials' });
-    expect(err.message).toContain('no longer the token in Secret "lb-admin-token" (key token): an administrator changed it');
+    expect(err.message).toContain('no longer the token in Secret "lb-admin-token" (key token): an administrator changed it, or the Secret was re-created');
     expect(err.message).toContain('remove the password so that the operator sets it again');
   });
 

@@ -197,3 +197,27 @@ describe('operator dashboard client against the official codex-lb app', () => {
     expect(problemOf(unreachable)).toMatchObject({ reason: 'AdminAPIUnreachable' });
   });
 });
+
+describe('operator dashboard client against an official app run without dashboard auth', () => {
+  let fake: FakeUpstream;
+  let app: UpstreamApp;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    app = await startUpstreamApp({ upstreamUrl: fake.url, env: { CODEX_LB_DASHBOARD_AUTH_MODE: 'disabled', CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN: token } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('calls it without setting a password or logging in', async () => {
+    const calls: string[] = [];
+    const admin = new UpstreamDashboardClient({ baseUrl: app.url, token, tokenSource: 'x', session: new DashboardSession(), observe: (op, code) => calls.push(`${op} ${code}`) });
+    const created = await admin.createApiKey({ name: 'open', allowedModels: null, limits: [], expiresAt: null });
+    expect((await admin.state()).apiKeys.map((k) => k.id)).toEqual([created.apiKey.id]);
+    expect(calls.filter((c) => c.startsWith('login'))).toEqual(['login 200']);
+    const session = (await (await request(`${app.url}/api/dashboard-auth/session`)).body.json()) as { passwordRequired: boolean; authMode: string };
+    expect(session).toMatchObject({ passwordRequired: false, authMode: 'disabled' });
+  });
+});

@@ -73,7 +73,7 @@ describe('operator dashboard client against the official codex-lb app', () => {
   });
 
   it('sets the dashboard password with the bootstrap token, logs in, and keeps the session for later clients', async () => {
-    expect(await client().state()).toEqual({ accounts: [], apiKeys: [] });
+    expect(await client().state()).toEqual({ version: '1.24.0', accounts: [], apiKeys: [] });
     expect(await dashboardSession()).toMatchObject({ passwordRequired: true });
     calls.length = 0;
     await client().state();

@@ -53,14 +53,6 @@ export interface AdminAccessDeps {
   observe?: AdminCallObserver;
 }
 
-/**
- * Whether the CodexLB runs the official codex-lb app. Read defensively: `spec.proxy.flavor` is added to
- * the CodexLB type by the Upstream rendering; until then the field is absent and the flavor is Bundled.
- */
-export function runsUpstreamApp(cr: CodexLB): boolean {
-  return (cr.spec as { proxy?: { flavor?: string } }).proxy?.flavor === 'Upstream';
-}
-
 export class AdminAccess {
   readonly #deps: AdminAccessDeps;
   readonly #tokens = new Map<string, { resourceVersion: string; token: string }>();
@@ -77,7 +69,7 @@ export class AdminAccess {
 
   /** The CodexLB's pool, through the adapter for its flavor; throws PoolBlocked when it cannot be called. */
   async connect(cr: CodexLB): Promise<PoolAdmin> {
-    return runsUpstreamApp(cr) ? this.connectUpstream(cr) : this.#open(cr, (baseUrl, token) => new AdminClient({ baseUrl, token, observe: this.#deps.observe }));
+    return cr.spec.proxy.flavor === 'Upstream' ? this.connectUpstream(cr) : this.#open(cr, (baseUrl, token) => new AdminClient({ baseUrl, token, observe: this.#deps.observe }));
   }
 
   /**

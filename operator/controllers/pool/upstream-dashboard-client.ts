@@ -82,8 +82,8 @@ export function loginFailure(step: 'setup' | 'login', where: string, status: num
   }
   if (step === 'login' && code === 'invalid_credentials') {
     return fail(
-      `the dashboard password is no longer the token in ${tokenSource}: an administrator changed it. Set the dashboard ` +
-        'password back to that token, or remove the password so that the operator sets it again',
+      `the dashboard password is no longer the token in ${tokenSource}: an administrator changed it, or the Secret was ` +
+        're-created with a new token. Set the dashboard password to that token, or remove the password so that the operator sets it again',
     );
   }
   if (status === 401 || status === 403) return fail('the dashboard refused the operator');
@@ -145,7 +145,12 @@ export class UpstreamDashboardClient implements PoolAdmin {
     return this.#account('updateAccount', id);
   }
 
-  deleteAccount(id: string): Promise<boolean> {
+  /**
+   * Upstream deletes in the background: the account leaves the listing at once, and a second DELETE while
+   * its rows drain still answers 200. So "already gone" is decided by the listing.
+   */
+  async deleteAccount(id: string): Promise<boolean> {
+    if (!(await this.#accounts('deleteAccount')).some((a) => a.accountId === id)) return false;
     return this.#delete('deleteAccount', `/api/accounts/${encodeURIComponent(id)}`);
   }
 

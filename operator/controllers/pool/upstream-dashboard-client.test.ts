@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runsUpstreamApp } from './admin-access.ts';
 import { loginFailure } from './upstream-dashboard-client.ts';
-import type { CodexLB } from '../../api/crds.ts';
 
 const where = 'POST http://lb:2455/api/dashboard-auth/password/login';
 const source = 'Secret "lb-admin-token" (key token)';
@@ -11,7 +9,7 @@ describe('loginFailure', () => {
   it('says an administrator changed the password, and how to hand the dashboard back', () => {
     const err = loginFailure('login', where, 401, body('invalid_credentials'), source);
     expect(err).toMatchObject({ kind: 'unauthorized', status: 401, code: 'invalid_credentials' });
-    expect(err.message).toContain('no longer the token in Secret "lb-admin-token" (key token): an administrator changed it');
+    expect(err.message).toContain('no longer the token in Secret "lb-admin-token" (key token): an administrator changed it, or the Secret was re-created');
     expect(err.message).toContain('remove the password so that the operator sets it again');
   });
 
@@ -23,14 +21,5 @@ describe('loginFailure', () => {
   it('reports rate-limited attempts as a refused login and a dashboard outage as unreachable', () => {
     expect(loginFailure('login', where, 429, body('password_rate_limited'), source)).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('too many') });
     expect(loginFailure('login', where, 503, '', source)).toMatchObject({ kind: 'unreachable' });
-  });
-});
-
-describe('runsUpstreamApp', () => {
-  const lb = (spec: object) => ({ spec }) as unknown as CodexLB;
-  it('selects the dashboard adapter only for flavor Upstream; an absent field is the bundled proxy', () => {
-    expect(runsUpstreamApp(lb({ proxy: { flavor: 'Upstream' } }))).toBe(true);
-    expect(runsUpstreamApp(lb({ proxy: { flavor: 'Bundled' } }))).toBe(false);
-    expect(runsUpstreamApp(lb({}))).toBe(false);
   });
 });

@@ -179,6 +179,18 @@ export const config = object(
       },
       { description: 'Client authentication.', default: {} },
     ),
+    telemetry: object(
+      {
+        enabled: boolean({
+          description:
+            'proxy.flavor Upstream only: let the official application send its usage reports to telemetry.tokmaxxing.com ' +
+            '(CODEX_LB_TELEMETRY_ENABLED). Off by default: the application counts an unanswered consent prompt as yes. ' +
+            'The bundled proxy sends none.',
+          default: false,
+        }),
+      },
+      { description: 'Usage reports of the official application.', default: {} },
+    ),
     leaderElection: object(
       {
         enabled: boolean({ description: 'Elect one replica to run singleton jobs (usage polling, refresh guardian).', default: true }),

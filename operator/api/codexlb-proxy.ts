@@ -57,8 +57,15 @@ const BUNDLED_ONLY: ReadonlyArray<{ field: string; present: string; why: string 
   },
 ];
 
-export const proxyFlavorRules: ValidationRule[] = BUNDLED_ONLY.map(({ field, present, why }) => ({
-  rule: `self.proxy.flavor != 'Upstream' || !(${present})`,
-  message: `${field} is not supported with proxy.flavor Upstream: ${why}`,
-  fieldPath: `.${field}`,
-}));
+export const proxyFlavorRules: ValidationRule[] = [
+  ...BUNDLED_ONLY.map(({ field, present, why }) => ({
+    rule: `self.proxy.flavor != 'Upstream' || !(${present})`,
+    message: `${field} is not supported with proxy.flavor Upstream: ${why}`,
+    fieldPath: `.${field}`,
+  })),
+  {
+    rule: "self.proxy.flavor == 'Upstream' || !self.config.telemetry.enabled",
+    message: 'config.telemetry.enabled is only for proxy.flavor Upstream: the bundled proxy sends no usage reports',
+    fieldPath: '.config.telemetry.enabled',
+  },
+];

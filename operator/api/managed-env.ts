@@ -25,6 +25,8 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
   CODEX_LB_DATABASE_MAX_OVERFLOW: 'spec.database.pool.maxOverflow',
   CODEX_LB_ENCRYPTION_KEY_FILE: 'spec.encryption',
   CODEX_LB_ADMIN_TOKEN_FILE: 'fixed: the generated admin token',
+  CODEX_LB_DASHBOARD_BOOTSTRAP_TOKEN: 'fixed: the generated admin token',
+  CODEX_LB_TELEMETRY_ENABLED: 'spec.config.telemetry.enabled',
   CODEX_LB_LOG_FORMAT: 'spec.config.logFormat',
   CODEX_LB_UPSTREAM_BASE_URL: 'spec.config.upstream.baseURL',
   CODEX_LB_OAUTH_TOKEN_URL: 'spec.config.upstream.oauthTokenURL',

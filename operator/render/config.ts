@@ -53,7 +53,16 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     settings.CODEX_LB_DATABASE_MAX_OVERFLOW = String(spec.database.pool.maxOverflow);
   }
   if (spec.oauth.callbackService.enabled) settings.CODEX_LB_OAUTH_CALLBACK_HOST = '0.0.0.0';
-  return spec.proxy.flavor === 'Bundled' ? { ...settings, ...bundledOnlySettings(input) } : settings;
+  return spec.proxy.flavor === 'Bundled' ? { ...settings, ...bundledOnlySettings(input) } : { ...settings, ...upstreamOnlySettings(input) };
+}
+
+/**
+ * Settings only the official application has. Telemetry is rendered off unless asked for: the application
+ * reports to a third party when nobody answered its consent prompt, and a cluster-run installation has nobody
+ * looking at that prompt.
+ */
+function upstreamOnlySettings(input: RenderInput): Record<string, string> {
+  return { CODEX_LB_TELEMETRY_ENABLED: String(input.codexlb.spec.config.telemetry.enabled) };
 }
 
 /**

@@ -63,6 +63,13 @@ describe('proxy.flavor Upstream', () => {
     expect(settings).toContain('CODEX_LB_DATA_DIR');
   });
 
+  it('keeps the official application from reporting telemetry unless asked to (it counts an unanswered prompt as consent)', () => {
+    expect(find(objects, 'ConfigMap', 'lb-env').data.CODEX_LB_TELEMETRY_ENABLED).toBe('false');
+    const optedIn = render({ ...upstream, config: { telemetry: { enabled: true } } });
+    expect(find(optedIn, 'ConfigMap', 'lb-env').data.CODEX_LB_TELEMETRY_ENABLED).toBe('true');
+    expect(find(render({}), 'ConfigMap', 'lb-env').data.CODEX_LB_TELEMETRY_ENABLED).toBeUndefined();
+  });
+
   it('runs the official image at the tested release by default; a mirror keeps that tag, an explicit tag or digest wins', () => {
     expect(server.image).toBe('ghcr.io/soju06/codex-lb:1.24.0');
     expect(desiredImage(admitted({ ...upstream, image: { repository: 'registry.corp/mirror/codex-lb' } }).spec, '9.9.9')).toBe('registry.corp/mirror/codex-lb:1.24.0');

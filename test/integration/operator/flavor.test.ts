@@ -61,6 +61,13 @@ describe('proxy.flavor', () => {
     expect(await rejection({ ...spec, ...upstream })).toContain(message);
   });
 
+  it('rejects telemetry for the bundled proxy, which sends none', async () => {
+    expect(await rejection({ config: { telemetry: { enabled: true } } })).toContain(
+      'config.telemetry.enabled is only for proxy.flavor Upstream: the bundled proxy sends no usage reports',
+    );
+    await expect(create({ ...upstream, config: { telemetry: { enabled: true } } })).resolves.toBeDefined();
+  });
+
   it('accepts single addresses in the allow-list for Upstream, as /32 and /128 too', async () => {
     await expect(create({ ...upstream, config: { firewall: { allowlist: ['10.0.0.7', '10.0.0.8/32', '2001:db8::1/128'] } } })).resolves.toBeDefined();
   });

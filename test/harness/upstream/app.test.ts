@@ -75,6 +75,14 @@ describe('the official app on SQLite', () => {
     expect((await readdir(app.dataDir)).sort()).toEqual(expect.arrayContaining(['encryption.key', 'store.db']));
   });
 
+  it('treats a caller that is not local as remote: dashboard API closed until bootstrapped', async () => {
+    // Loopback plus a local Host header is "local" (admin, no login); a forwarded-client hint makes the call
+    // look as it does through a Service, which is how the operator reaches real pods.
+    const res = await fetch(`${app.url}/api/accounts`, { headers: { 'x-forwarded-for': '10.1.2.3' } });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain('bootstrap_required');
+  });
+
   it('imports a Codex auth.json through the dashboard API and lists the account', async () => {
     account = fake.addAccount({ plan: 'pro' });
     const imported = await importAccount(app, account);

@@ -10,7 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type AccountCredentials, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { startPostgres, type PostgresServer } from '../postgres.ts';
-import { chrootedIn, startUpstreamApp, type UpstreamApp } from './app.ts';
+import { startUpstreamApp, type UpstreamApp } from './app.ts';
+import { chrootedIn } from './tree.ts';
 
 let fake: FakeUpstream;
 
@@ -38,12 +39,10 @@ async function json(url: string): Promise<unknown> {
 
 describe('the official app on SQLite', () => {
   let app: UpstreamApp;
-  let root: string;
   let account: AccountCredentials;
 
   beforeAll(async () => {
     app = await startUpstreamApp({ upstreamUrl: fake.url });
-    root = app.dataDir.replace(/data$/, 'root');
   });
   afterAll(async () => {
     await app?.stop();
@@ -101,7 +100,7 @@ describe('the official app on SQLite', () => {
 
   it('stops cleanly: no process left in its root, its temporary directory gone', async () => {
     await app.stop();
-    expect(await chrootedIn(root)).toEqual([]);
+    expect(await chrootedIn(app.root)).toEqual([]);
     await expect(access(app.dataDir)).rejects.toThrow();
   });
 });

@@ -84,7 +84,7 @@ export async function enterTree(name: string, argv: string[], env: Record<string
 
 /** Runs `argv` in the tree to completion; its exit code and combined output. */
 export async function runInTree(argv: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const run = await enterTree(argv.join(' '), argv, env);
+  const run = await enterTree(argv.slice(0, 3).join(' '), argv, env);
   const code = await run.proc.exited;
   const output = run.proc.output();
   await run.remove();

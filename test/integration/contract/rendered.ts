@@ -1,6 +1,6 @@
 /**
  * The containers the operator renders and the environment each would see, for the contract tests of both
- * flavors (operator-proxy.test.ts, operator-upstream.test.ts).
+ * flavors (operator-proxy.test.ts, upstream-loader.test.ts).
  */
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 
@@ -30,11 +30,6 @@ export function containerEnv(container: Container, objects: KubeObject[], secret
     else env[v.name] = (v.value ?? '').replace(/\$\((\w+)\)/g, (_m, name: string) => env[name] ?? '');
   }
   return env;
-}
-
-/** Variables the container's own env refers to as $(NAME): Kubernetes-level helpers, whatever the app reads. */
-export function referencedVariables(container: Container): Set<string> {
-  return new Set((container.env ?? []).flatMap((v) => [...(v.value ?? '').matchAll(/\$\((\w+)\)/g)].map((m) => m[1] ?? '')));
 }
 
 /** Every init and main container of every pod template (StatefulSets, Deployments, Jobs). */

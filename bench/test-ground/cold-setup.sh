@@ -31,7 +31,7 @@ step() { # name, make target
   step 'control plane and node binaries (Go, from the module proxy)' controlplane
   step 'Debian packages (containerd, runc, CNI, buildah, ...)' node-packages
   step 'Debian packages (chromium, nginx)' browser
-  step 'images: base (debootstrap + Node), proxy, operator, pause (buildah)' images
+  step 'images: base (debootstrap + Node), proxy, operator, pause, official codex-lb (buildah)' images
   echo "| **total** | **$((SECONDS - started))** |"
   echo
   echo "Budget: 20 minutes (1200 s)."

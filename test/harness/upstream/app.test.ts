@@ -10,7 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type AccountCredentials, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { startPostgres, type PostgresServer } from '../postgres.ts';
-import { chrootedIn, startUpstreamApp, type UpstreamApp } from './app.ts';
+import { startUpstreamApp, type UpstreamApp } from './app.ts';
+import { chrootedIn } from './tree.ts';
 
 let fake: FakeUpstream;
 
@@ -38,12 +39,10 @@ async function json(url: string): Promise<unknown> {
 
 describe('the official app on SQLite', () => {
   let app: UpstreamApp;
-  let root: string;
   let account: AccountCredentials;
 
   beforeAll(async () => {
     app = await startUpstreamApp({ upstreamUrl: fake.url });
-    root = app.dataDir.replace(/data$/, 'root');
   });
   afterAll(async () => {
     await app?.stop();
@@ -75,6 +74,14 @@ describe('the official app on SQLite', () => {
     expect((await readdir(app.dataDir)).sort()).toEqual(expect.arrayContaining(['encryption.key', 'store.db']));
   });
 
+  it('treats a caller that is not local as remote: dashboard API closed until bootstrapped', async () => {
+    // Loopback plus a local Host header is "local" (admin, no login); a forwarded-client hint makes the call
+    // look as it does through a Service, which is how the operator reaches real pods.
+    const res = await fetch(`${app.url}/api/accounts`, { headers: { 'x-forwarded-for': '10.1.2.3' } });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain('bootstrap_required');
+  });
+
   it('imports a Codex auth.json through the dashboard API and lists the account', async () => {
     account = fake.addAccount({ plan: 'pro' });
     const imported = await importAccount(app, account);
@@ -93,7 +100,7 @@ describe('the official app on SQLite', () => {
 
   it('stops cleanly: no process left in its root, its temporary directory gone', async () => {
     await app.stop();
-    expect(await chrootedIn(root)).toEqual([]);
+    expect(await chrootedIn(app.root)).toEqual([]);
     await expect(access(app.dataDir)).rejects.toThrow();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { upstreamRootfs } from './app.ts';
+import { upstreamRootfs } from './tree.ts';
 
 export interface UpstreamSettings {
   /** The codex-lb version that printed the list (its installed package metadata). */

@@ -10,19 +10,11 @@ import type { CodexLB } from '../../../operator/api/crds.ts';
 import { admitOffline } from '../../../operator/api/defaults.ts';
 import { offlineInput } from '../../../operator/render/offline.ts';
 import { renderCodexLB } from '../../../operator/render/codexlb.ts';
-import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { loadSettings } from '../../../proxy/config/settings.ts';
 import { drainCommand } from '../../../proxy/cli/drain.ts';
 import { migrateCommand } from '../../../proxy/cli/migrate-command.ts';
 import { serveCommand } from '../../../proxy/cli/serve.ts';
-
-interface Container {
-  name: string;
-  args?: string[];
-  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: unknown; fieldRef?: { fieldPath: string } } }>;
-  envFrom?: Array<{ configMapRef?: { name: string } }>;
-  lifecycle?: { preStop?: { exec?: { command: string[] } } };
-}
+import { containerEnv, containers } from './rendered.ts';
 
 const variants: Record<string, Record<string, unknown>> = {
   'Standalone SQLite': { oauth: { callbackService: { enabled: true } } },
@@ -49,29 +41,6 @@ const variants: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** The environment a container would see: envFrom ConfigMaps, then env with $(VAR) expansion. */
-function containerEnv(container: Container, objects: KubeObject[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) {
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === source.configMapRef?.name) as (KubeObject & { data: Record<string, string> }) | undefined;
-    Object.assign(env, cm?.data);
-  }
-  const fields: Record<string, string> = { 'metadata.name': 'lb-0', 'metadata.namespace': 'ns', 'status.podIP': '10.1.2.3' };
-  for (const v of container.env ?? []) {
-    if (v.valueFrom?.secretKeyRef) env[v.name] = 'postgresql://u:p@db.example:5432/codexlb';
-    else if (v.valueFrom?.fieldRef) env[v.name] = fields[v.valueFrom.fieldRef.fieldPath] ?? '';
-    else env[v.name] = (v.value ?? '').replace(/\$\((\w+)\)/g, (_m, name: string) => env[name] ?? '');
-  }
-  return env;
-}
-
-function containers(objects: KubeObject[]): Container[] {
-  return objects.flatMap((o) => {
-    const pod = (o as { spec?: { template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } } }).spec?.template?.spec;
-    return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
-  });
-}
-
 /** The proxy's real command tree with every action replaced: parsing alone must accept the args. */
 function parseWithProxyCli(args: string[]): void {
   const program = new Command('codex-lb-proxy').exitOverride();
@@ -92,7 +61,7 @@ describe.each(Object.entries(variants))('operator → proxy contract: %s', (_nam
   });
 
   it.each(rendered.map((c) => [c.name, c] as const))('%s: every variable is a setting the proxy knows and accepts', (_c, container) => {
-    const env = containerEnv(container, objects);
+    const env = containerEnv(container, objects, 'postgresql://u:p@db.example:5432/codexlb');
     const settings = loadSettings(env);
     expect(settings.warnings).toEqual([]);
   });

@@ -26,8 +26,15 @@ describe('proxy tunables', () => {
     }
   });
 
-  it('give a static ring of exactly the StatefulSet pod names', () => {
-    expect(env({ ...replicatedSpec, config: { sessionBridge: { staticRing: true } } }).CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING).toBe('lb-0,lb-1,lb-2');
+  it('give the server (only: a migration Job is no ring member) a static ring of exactly the StatefulSet pod names', () => {
+    const objects = render({ ...replicatedSpec, config: { sessionBridge: { staticRing: true } } });
+    const ringOf = (container: { env: Array<{ name: string; value?: string }> }) =>
+      container.env.find((e) => e.name === 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING')?.value;
+    const pod = find(objects, 'StatefulSet', 'lb').spec.template.spec;
+    expect(ringOf(pod.containers[0])).toBe('lb-0,lb-1,lb-2');
+    expect(ringOf(pod.initContainers[0])).toBeUndefined();
+    expect(ringOf((objects.find((o) => o.kind === 'Job') as any).spec.template.spec.containers[0])).toBeUndefined();
+    expect(find(objects, 'ConfigMap', 'lb-env').data.CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING).toBeUndefined();
   });
 
   it('turn tracing on with its collector', () => {

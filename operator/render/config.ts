@@ -36,11 +36,6 @@ export function proxySettings(input: RenderInput): Record<string, string> {
     CODEX_LB_OPENAI_CACHE_AFFINITY_MAX_AGE_SECONDS: String(config.promptCache.affinityMaxAgeSeconds),
     CODEX_LB_OPENAI_PROMPT_CACHE_KEY_DERIVATION_ENABLED: String(config.promptCache.keyDerivationEnabled),
   };
-  if (config.sessionBridge.staticRing) {
-    // Exactly the StatefulSet's pod names, so no pod is left out (CEL forbids autoscaling with it).
-    const pods = Array.from({ length: spec.topology.replicas }, (_, i) => `${names(input.codexlb.metadata.name).workload}-${i}`);
-    settings.CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING = pods.join(',');
-  }
   // Set only when on: the bundled proxy accepts the variable but does not prewarm, and says so in its log.
   if (config.sessionBridge.codexPrewarmEnabled) settings.CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_CODEX_PREWARM_ENABLED = 'true';
   if (config.tracing.enabled && config.tracing.endpoint) {

@@ -94,18 +94,29 @@ export function envFrom(input: RenderInput): object[] {
   return [{ configMapRef: { name: names(input.codexlb.metadata.name).config } }, ...(input.codexlb.spec.envFrom ?? [])];
 }
 
+/**
+ * Who this server pod is among the replicas. Only the server container gets it: the official application
+ * refuses to start when a static ring is set and its instance is not in it, which a migration Job's pod
+ * never is.
+ */
 function identityEnv(cr: CodexLB): object[] {
   const n = names(cr.metadata.name);
   const advertise =
     cr.spec.topology.handoffAdvertiseURL ??
     `http://$(POD_NAME).${n.handoff}.$(POD_NAMESPACE).svc.${cr.spec.topology.clusterDomain}:${HTTP_PORT}`;
-  return [
+  const env: object[] = [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     { name: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_ID', value: '$(POD_NAME)' },
     { name: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_ADVERTISE_BASE_URL', value: advertise },
   ];
+  if (cr.spec.config.sessionBridge.staticRing) {
+    // Exactly the StatefulSet's pod names, so no pod is left out (CEL forbids autoscaling with it).
+    const pods = Array.from({ length: cr.spec.topology.replicas }, (_, i) => `${n.workload}-${i}`);
+    env.push({ name: 'CODEX_LB_HTTP_RESPONSES_SESSION_BRIDGE_INSTANCE_RING', value: pods.join(',') });
+  }
+  return env;
 }
 
 function probes(cr: CodexLB): Record<string, object> {

@@ -26,7 +26,8 @@ const variants: Record<string, Record<string, unknown>> = {
       requestBudgetSeconds: 120,
       streamIdleTimeoutSeconds: 60,
       tracing: { enabled: true, endpoint: 'http://collector:4318' },
-      sessionBridge: { codexPrewarmEnabled: true },
+      // A static ring: the schema gate and the migration Job, which are not in it, must still start.
+      sessionBridge: { codexPrewarmEnabled: true, staticRing: true },
       firewall: { trustProxyHeaders: true, trustedProxyCIDRs: ['10.0.0.0/8', 'fd00::/8'], allowlist: ['203.0.113.7', '2001:db8::7/128'] },
       apiKeyAuth: { enabled: true },
       leaderElection: { enabled: true, ttlSeconds: 15 },

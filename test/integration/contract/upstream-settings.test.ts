@@ -10,29 +10,20 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FLAVOR_IMAGES } from '../../../operator/api/codexlb-proxy.ts';
-import { find, render } from '../../../operator/render/testing.ts';
+import { render } from '../../../operator/render/testing.ts';
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { upstreamSettingNames } from '../../harness/upstream/settings.ts';
+import { containerEnv, containers } from './rendered.ts';
 
-type Container = { name: string; env?: Array<{ name: string; value?: string }>; envFrom?: Array<{ configMapRef?: { name: string } }> };
-
-/** Every variable name each container of the rendered objects gets from the operator. */
+/** Every variable name each rendered container gets from the operator, less those that only feed a `$(NAME)`. */
 function renderedVariables(objects: KubeObject[]): Map<string, Set<string>> {
-  const byContainer = new Map<string, Set<string>>();
-  for (const obj of objects) {
-    const pod = obj.kind === 'StatefulSet' || obj.kind === 'Job' ? (obj as any).spec.template.spec : undefined;
-    if (!pod) continue;
-    for (const container of [...(pod.initContainers ?? []), ...pod.containers] as Container[]) {
-      const expanded = new Set((container.env ?? []).flatMap((e) => [...(e.value ?? '').matchAll(/\$\(([A-Z_][A-Z0-9_]*)\)/g)].map((m) => m[1])));
-      const names = new Set((container.env ?? []).map((e) => e.name).filter((name) => !expanded.has(name)));
-      for (const source of container.envFrom ?? []) {
-        const configMap = source.configMapRef && find(objects, 'ConfigMap', source.configMapRef.name);
-        for (const key of Object.keys(configMap?.data ?? {})) names.add(key);
-      }
-      byContainer.set(`${obj.kind}/${obj.metadata.name}/${container.name}`, names);
-    }
-  }
-  return byContainer;
+  return new Map(
+    containers(objects).map((container, i) => {
+      const expanded = new Set((container.env ?? []).flatMap((e) => [...(e.value ?? '').matchAll(/\$\((\w+)\)/g)].map((m) => m[1])));
+      const names = Object.keys(containerEnv(container, objects, '')).filter((name) => !expanded.has(name));
+      return [`${container.name} (#${i})`, new Set(names)];
+    }),
+  );
 }
 
 const sampleSpec = async (file: string): Promise<Record<string, unknown>> =>

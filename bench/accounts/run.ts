@@ -24,6 +24,7 @@ import { startServe, type ServeProcess } from '../../test/e2e/proxy/support/serv
 import { SECRET_ACCESS_LABEL, SECRET_ACCESS_VALUE } from '../../operator/api/common.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/types.ts';
+import { waitForCrds } from '../../test/harness/controlplane/crds.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'bench';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const results: Partial<Results> = {};
   try {
     await cp.kubectl('apply', '--server-side', '-k', `${root}crds`);
-    await cp.kubectl('wait', '--for=condition=Established', 'crd/codexlbs.codexlb.io', 'crd/chatgptaccounts.codexlb.io', 'crd/codexlbapikeys.codexlb.io');
+    await waitForCrds(cp, ['codexlbs.codexlb.io', 'chatgptaccounts.codexlb.io', 'codexlbapikeys.codexlb.io']);
     await cp.kubectl('create', 'namespace', NS);
     await waitFor('default ServiceAccount', () => cp.kubectl('get', 'serviceaccount', 'default', '-n', NS));
 

@@ -22,6 +22,7 @@ import { offlineInput } from '../../operator/render/offline.ts';
 import { renderCodexLB } from '../../operator/render/codexlb.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/types.ts';
+import { waitForCrds } from '../../test/harness/controlplane/crds.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RESYNC_SECONDS = 5;
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const results: Partial<Results> = {};
   try {
     await cp.kubectl('apply', '--server-side', '-k', `${root}crds`);
-    await cp.kubectl('wait', '--for=condition=Established', 'crd/codexlbs.codexlb.io');
+    await waitForCrds(cp, ['codexlbs.codexlb.io']);
     for (const ns of ['latency', 'baseline', 'cold100', 'cold500']) await cp.kubectl('create', 'namespace', ns);
 
     // 1. Baseline: server-side apply of the rendered children of one CodexLB, nothing else.

@@ -12,6 +12,7 @@ import { ManagedProcess, waitFor } from '../../test/harness/process.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/types.ts';
+import { waitForCrds } from '../../test/harness/controlplane/crds.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const COUNT = 620;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   let proc: ManagedProcess | undefined;
   try {
     await cp.kubectl('apply', '--server-side', '-k', `${root}crds`);
-    await cp.kubectl('wait', '--for=condition=Established', 'crd/codexlbs.codexlb.io');
+    await waitForCrds(cp, ['codexlbs.codexlb.io']);
     await cp.kubectl('create', 'namespace', ns);
     await cp.kubectl('create', 'namespace', 'codex-lb-system');
     const names = Array.from({ length: COUNT }, (_, i) => `lb-${i}`);

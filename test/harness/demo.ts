@@ -16,6 +16,7 @@ import { adminEndpoints } from '../../operator/controllers/pool/endpoints.ts';
 import { Operator } from '../../operator/manager.ts';
 import { createLogger } from '../../operator/runtime/logger.ts';
 import { OPERATOR_VERSION } from '../../operator/version.ts';
+import { waitForCrds } from './controlplane/crds.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const local = resolve(process.env.CODEX_LB_LOCAL ?? join(root, '.local'));
@@ -42,7 +43,7 @@ try {
 
   say('installing the CRDs (crds/)');
   await kubectl('apply', '--server-side', '-k', join(root, 'crds'));
-  await kubectl('wait', '--for=condition=Established', 'crd/codexlbs.codexlb.io');
+  await waitForCrds(cp, ['codexlbs.codexlb.io']);
 
   say('starting the operator (logs below are its JSON logs at warn level)');
   // kwok pods serve nothing: no admin API is called (in-cluster Service names would go to the host's DNS).

@@ -22,6 +22,7 @@ import {
   type OperatorTestEnv,
   type RunningOperator,
 } from './support.ts';
+import { waitForCrds } from '../../harness/controlplane/crds.ts';
 
 const ns = 'providers';
 const fernetKey = () => `${randomBytes(32).toString('base64url')}=`;
@@ -93,7 +94,7 @@ describe('credential providers', () => {
   describe('External Secrets Operator', () => {
     beforeAll(async () => {
       await env.cp.apply(externalSecretCrds);
-      await env.cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io', 'crd/secretstores.external-secrets.io');
+      await waitForCrds(env.cp, ['externalsecrets.external-secrets.io', 'secretstores.external-secrets.io']);
     });
 
     it('needs the store owner to let CodexLBs read through it', async () => {
@@ -151,7 +152,7 @@ describe('credential providers', () => {
   describe('CloudNativePG', () => {
     beforeAll(async () => {
       await env.cp.apply([cloudNativePGCrd]);
-      await env.cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io');
+      await waitForCrds(env.cp, ['clusters.postgresql.cnpg.io']);
     });
 
     it('creates the Cluster as soon as CloudNativePG is installed, and waits for its database', async () => {

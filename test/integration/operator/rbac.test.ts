@@ -7,6 +7,7 @@ import { waitFor } from '../../harness/process.ts';
 import { cloudNativePGCrd, externalSecretCrds } from './optional-crds.ts';
 import { codexLB, get, repoRoot, secret, waitForCondition } from './support.ts';
 import { accountSpec, API, apiKey, authSecret, chatGPTAccount, startPoolEnv, waitForReady, type PoolEnv } from './pool-support.ts';
+import { waitForCrds } from '../../harness/controlplane/crds.ts';
 
 const operatorNs = 'codex-lb-system';
 const serviceAccount = `system:serviceaccount:${operatorNs}:codex-lb-operator`;
@@ -21,7 +22,7 @@ describe('operator under its least-privilege RBAC', () => {
       kubeConfig: async (env) => {
         // The optional APIs the operator may write to, installed before it starts (it caches what exists then).
         await env.cp.apply([...externalSecretCrds, cloudNativePGCrd]);
-        await env.cp.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io', 'crd/clusters.postgresql.cnpg.io');
+        await waitForCrds(env.cp, ['externalsecrets.external-secrets.io', 'clusters.postgresql.cnpg.io']);
         await env.cp.kubectl('apply', '-n', operatorNs, '-k', `${repoRoot}config/rbac`);
         const token = (await env.cp.kubectl('create', 'token', 'codex-lb-operator', '-n', operatorNs, '--duration=1h')).trim();
         return env.cp.kubeConfigForToken(token, 'codex-lb-operator');

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../harness/process.ts';
 import { cloudNativePGCrd, externalSecretCrds, httpRouteCrd, prometheusRuleCrd, serviceMonitorCrd } from './optional-crds.ts';
 import { createNamespace, repoRoot, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
+import { waitForCrds } from '../../harness/controlplane/crds.ts';
 
 const samples = (await readdir(join(repoRoot, 'samples'))).filter((f) => f.endsWith('.yaml')).sort();
 /** The samples that declare a CodexLB (others hold accounts or keys, which render nothing). */
@@ -26,11 +27,7 @@ describe('what render prints applies with kubectl', () => {
   beforeAll(async () => {
     env = await startOperatorTestEnv('api');
     await env.cp.apply([httpRouteCrd, serviceMonitorCrd, prometheusRuleCrd, ...externalSecretCrds, cloudNativePGCrd]);
-    await env.cp.kubectl(
-      'wait', '--for=condition=Established', '--timeout=60s',
-      'crd/httproutes.gateway.networking.k8s.io', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com',
-      'crd/externalsecrets.external-secrets.io', 'crd/clusters.postgresql.cnpg.io',
-    );
+    await waitForCrds(env.cp, ['httproutes.gateway.networking.k8s.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com', 'externalsecrets.external-secrets.io', 'clusters.postgresql.cnpg.io']);
     await createNamespace(env.cp, 'codex');
   });
   afterAll(async () => {

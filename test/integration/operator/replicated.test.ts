@@ -18,6 +18,7 @@ import {
 import { PassThrough } from 'node:stream';
 import { waitFor } from '../../harness/process.ts';
 import { httpRouteCrd } from './optional-crds.ts';
+import { waitForCrds } from '../../harness/controlplane/crds.ts';
 
 const ns = 'replicated';
 const name = 'prod';
@@ -146,7 +147,7 @@ describe('Replicated CodexLB with PostgreSQL', () => {
 
   it('creates the HTTPRoutes, including the continuity route, once the Gateway API is installed', async () => {
     await env.cp.apply([httpRouteCrd]);
-    await env.cp.kubectl('wait', '--for=condition=Established', 'crd/httproutes.gateway.networking.k8s.io');
+    await waitForCrds(env.cp, ['httproutes.gateway.networking.k8s.io']);
     const route = await waitFor('HTTPRoute prod-responses', () => read('gateway.networking.k8s.io/v1', 'HTTPRoute', `${name}-responses`), {
       timeoutMs: 90_000,
     });

@@ -14,6 +14,7 @@ import { KubeClient } from '../../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { createLogger, silentLogger } from '../../../operator/runtime/logger.ts';
 import { OPERATOR_VERSION } from '../../../operator/version.ts';
+import { waitForCrds } from '../../harness/controlplane/crds.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -28,10 +29,7 @@ export async function startOperatorTestEnv(profile: Profile): Promise<OperatorTe
   const cp = await startControlPlane({ profile });
   try {
     await cp.kubectl('apply', '--server-side', '-k', `${repoRoot}crds`);
-    await cp.kubectl(
-      'wait', '--for=condition=Established', '--timeout=60s',
-      'crd/codexlbs.codexlb.io', 'crd/chatgptaccounts.codexlb.io', 'crd/codexlbapikeys.codexlb.io',
-    );
+    await waitForCrds(cp, ['codexlbs.codexlb.io', 'chatgptaccounts.codexlb.io', 'codexlbapikeys.codexlb.io']);
     const client = await KubeClient.fromKubeConfig(cp.kubeConfig());
     return {
       cp,

@@ -1,7 +1,7 @@
 /**
  * Writes one `request_logs` row per proxied request, with its cost priced from the token usage and the
  * effective service tier (actual ?? requested, §8.2–8.3). Rows of requests that end close together share
- * one multi-row INSERT (atomic: all of them or none), written a few milliseconds after the first of them:
+ * one multi-row INSERT (atomic: all of them or none), written at most REQUEST_LOG_BATCH_MS after the first of them:
  * one statement instead of one per request was the largest database cost of a short request, and building
  * that statement with TypeORM's query builder the next largest (bench/results/proxy-hot-path.md), so it is
  * built once per row count (store/bulk-insert.ts). Each write still settles with its own row, or with the
@@ -48,8 +48,14 @@ export interface RequestLogWriterOptions {
   readonly now?: () => Date;
 }
 
-/** How long a row waits for others to share its INSERT. */
-export const REQUEST_LOG_BATCH_MS = 10;
+/**
+ * How long a row waits for others to share its INSERT. Each batch is one transaction, and on SQLite (WAL,
+ * synchronous=FULL) every commit is an fsync that blocks the event loop (~1.7 ms on the build machine's
+ * disk): at 1,000 requests/s a 10 ms window spent a sixth of the loop in fsync, 100 ms a sixtieth.
+ * The price: a crashed process loses the rows of requests that ended in its last 100 ms, besides those
+ * of every request still in flight (as before); a stopped one (SIGTERM) loses none, shutdown waits.
+ */
+export const REQUEST_LOG_BATCH_MS = 100;
 /** Rows per INSERT at most (well inside SQLite's and PostgreSQL's bound-parameter limits). */
 export const REQUEST_LOG_BATCH_ROWS = 200;
 

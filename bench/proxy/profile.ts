@@ -46,8 +46,12 @@ async function throughput(target: Target): Promise<{ perSecond: number; failed: 
       }
     }),
   );
+  if (target.name === 'proxy') proxyStreams += completed + failed;
   return { perSecond: completed / ((performance.now() - started) / 1000), failed };
 }
+
+/** Streams the proxy served over the whole profile (warm-up included): the divisor of the busy time per stream. */
+let proxyStreams = 0;
 
 interface ProfileNode {
   id: number;
@@ -64,8 +68,8 @@ const isLoading = (url: string): boolean => url.startsWith('node:internal/module
  * the direct runs go) and samples under module loading (startup) are left out, so the shares are those of
  * serving requests.
  */
-function summarizeProfile(path: string): { functions: Array<[string, number]>; files: Array<[string, number]>; busy: number; startup: number } {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[] };
+function summarizeProfile(path: string): { functions: Array<[string, number]>; files: Array<[string, number]>; busy: number; startup: number; sampleUs: number } {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
   const parent = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
   const loading = (node: ProfileNode): boolean => {
@@ -91,7 +95,8 @@ function summarizeProfile(path: string): { functions: Array<[string, number]>; f
     byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + hits);
   }
   const top = (m: Map<string, number>, n: number): Array<[string, number]> => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, v / total]);
-  return { functions: top(byFunction, 25), files: top(byFile, 15), busy: total, startup };
+  const sampleUs = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
+  return { functions: top(byFunction, 25), files: top(byFile, 15), busy: total, startup, sampleUs };
 }
 
 async function main(): Promise<void> {
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
     lines.push(
       '## Where the proxy\'s CPU goes (self time, share of the busy samples while serving)',
       '',
-      `${summary.busy} busy samples while serving; ${summary.startup} more under module loading (startup) and all idle samples are left out. \`writev\` is the proxy's socket writes: on a loaded machine it also holds the time the proxy waits to run again after its write woke the client (the sampler counts it as writev).`,
+      `${summary.busy} busy samples while serving ${proxyStreams} streams: ${((summary.busy * summary.sampleUs) / Math.max(1, proxyStreams)).toFixed(0)} µs of busy time per stream (sampled, so on a loaded machine it includes time the proxy waited to run inside a system call); ${summary.startup} more under module loading (startup) and all idle samples are left out. \`writev\` is the proxy's socket writes: on a loaded machine it also holds the time the proxy waits to run again after its write woke the client (the sampler counts it as writev).`,
       '',
       'By file or package:',
       '',

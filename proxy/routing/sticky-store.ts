@@ -110,7 +110,12 @@ export class StoredAffinity implements AffinityStore {
       for (const binding of batch) settle(binding);
     } catch {
       // One bad row (its account deleted meanwhile) must not cost the others their binding: one by one.
-      for (const binding of batch) await write(binding, this.#dataSource).then(() => settle(binding), (err: unknown) => settle(binding, err));
+      for (const binding of batch) {
+        await withTransaction(this.#dataSource, (manager) => write(binding, manager)).then(
+          () => settle(binding),
+          (err: unknown) => settle(binding, err),
+        );
+      }
     }
   }
 

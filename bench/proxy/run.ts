@@ -157,7 +157,7 @@ async function throughput(target: Target): Promise<{ eventsPerSecond: number; ev
 
 interface MemoryResult {
   idleMiB: number;
-  /** RSS with WARM_STREAMS open: the process's allocator and young generation at their working size. */
+  /** RSS with WARM_STREAMS open (a process already serving). */
   warmMiB: number;
   /** RSS with WARM_STREAMS + OPEN_STREAMS open. */
   openMiB: number;
@@ -168,9 +168,9 @@ interface MemoryResult {
 const WARM_STREAMS = 200;
 
 /**
- * RSS idle, with WARM_STREAMS slow streams open, and with OPEN_STREAMS more. Idle → open counts what a busy
- * process holds anyway (a Node process grows its young generation back from its idle size as soon as it
- * allocates; ~50 MiB of mostly garbage); warm → open is what each further open stream costs.
+ * RSS idle, with WARM_STREAMS slow streams open, and with OPEN_STREAMS more: warm → open is what each further
+ * stream costs a process already serving. Either delta includes the young generation V8 grows back from its
+ * idle size while the streams are opened (mostly garbage; see bench/results/proxy-hot-path.md).
  */
 async function openStreamsRss(target: Target, pids: () => number[]): Promise<MemoryResult> {
   const rss = (): number => pids().reduce((sum, pid) => sum + rssMiB(pid), 0);

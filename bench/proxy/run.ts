@@ -5,16 +5,21 @@
  *   - nginx:  nginx `proxy_pass` in front of the same upstream (a proxy doing nothing but bytes);
  *   - proxy:  `codex-lb-proxy serve` (SQLite, request logs and live usage on, as in Standalone).
  *
- *   1. latency at 1, 10 and 100 concurrent streams, upstream paced at one event per GAP_MS:
+ *   1. short-stream throughput: SHORT.concurrency clients running short Codex streams back to back,
+ *      completed streams per second (and the proxy's CPU time per stream, from /proc);
+ *   2. latency at 1, 10 and 100 concurrent streams, upstream paced at one event per GAP_MS:
  *      time to response.created, time to first token, gap between output deltas — and what each
  *      proxy adds over direct;
- *   2. throughput: unpaced streams, events per second at 10 concurrent streams;
- *   3. memory: RSS with 1000 open streams.
+ *   3. throughput: unpaced streams, events per second at 10 concurrent streams;
+ *   4. memory: RSS with 1000 open streams.
+ * 1 and 2 run REPETITIONS times, the targets interleaved (direct, nginx, proxy, direct, …), so a change in the
+ * machine's load hits all of them; latency samples are pooled over the repetitions.
  *
- * Writes bench/results/proxy.md and bench/results/proxy.json.
+ * Writes bench/results/proxy.md and bench/results/proxy.json; the report checks issue 14's targets.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
@@ -29,6 +34,10 @@ const LEVELS = [
 ];
 const THROUGHPUT = { concurrency: 10, streams: 20, words: 400 };
 const OPEN_STREAMS = 1000;
+const REPETITIONS = 3;
+const SHORT = { concurrency: 32, seconds: 5 };
+/** Issue 14's targets for the proxy. */
+const TARGETS = { shortStreamsPerSecond: 2500, shortStreamsVsDirect: 0.5, addedCreatedP50Ms: { 1: 0.5, 100: 20 } as Record<number, number>, perStreamKiB: 32 };
 
 type TargetName = 'direct' | 'nginx' | 'proxy';
 
@@ -37,6 +46,14 @@ interface Target {
   url: string;
   /** Headers a client of this target sends (the upstream's own credentials for direct and nginx). */
   headers(i: number): Record<string, string>;
+}
+
+interface ShortStreamsResult {
+  repetition: number;
+  perSecond: number;
+  failed: number;
+  /** The proxy's CPU time (user + system) per completed stream; the proxy target only. */
+  proxyCpuUsPerStream?: number;
 }
 
 interface LatencyResult {
@@ -77,18 +94,51 @@ async function inBatches<T>(total: number, concurrency: number, run: (i: number)
   return results;
 }
 
-async function latency(target: Target, concurrency: number, streams: number): Promise<LatencyResult> {
+/** CPU time (user + system) a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** SHORT.concurrency clients, each running short streams ("hi") back to back for SHORT.seconds. */
+async function shortStreams(target: Target, repetition: number, proxyPid: number | undefined): Promise<ShortStreamsResult> {
+  const payload = body('hi');
+  const cpuBefore = proxyPid === undefined ? 0 : cpuMs(proxyPid);
+  const started = performance.now();
+  const until = started + SHORT.seconds * 1000;
+  let completed = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: SHORT.concurrency }, async (_, client) => {
+      for (let i = client; performance.now() < until; i += SHORT.concurrency) {
+        const timing = await timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), payload).catch(() => undefined);
+        if (timing?.status === 200 && timing.completed) completed += 1;
+        else failed += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const result: ShortStreamsResult = { repetition, perSecond: completed / seconds, failed };
+  if (proxyPid !== undefined) result.proxyCpuUsPerStream = ((cpuMs(proxyPid) - cpuBefore) * 1000) / Math.max(1, completed);
+  return result;
+}
+
+async function latency(target: Target, concurrency: number, streams: number): Promise<StreamTiming[]> {
   const payload = body(words(20));
-  const timings = await inBatches(streams, concurrency, (i) =>
+  return inBatches(streams, concurrency, (i) =>
     timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), payload).catch(
       (): StreamTiming => ({ status: 0, firstByteMs: NaN, createdMs: NaN, firstDeltaMs: NaN, deltaGapsMs: [], events: 0, totalMs: NaN, completed: false }),
     ),
   );
+}
+
+/** The pooled timings of every repetition of one level. */
+function latencyResult(concurrency: number, timings: readonly StreamTiming[]): LatencyResult {
   const ok = timings.filter((t) => t.status === 200 && t.completed);
   return {
     concurrency,
-    streams,
-    failures: streams - ok.length,
+    streams: timings.length,
+    failures: timings.length - ok.length,
     created: summarize(ok.map((t) => t.createdMs)),
     firstToken: summarize(ok.map((t) => t.firstDeltaMs)),
     firstByte: summarize(ok.map((t) => t.firstByteMs)),
@@ -105,22 +155,45 @@ async function throughput(target: Target): Promise<{ eventsPerSecond: number; ev
   return { eventsPerSecond: events / seconds, events, seconds, failures: timings.filter((t) => !t.completed).length };
 }
 
-/** Opens OPEN_STREAMS slow streams, waits until each has its first event, samples RSS, then closes them. */
-async function openStreamsRss(target: Target, pids: () => number[]): Promise<{ idleMiB: number; openMiB: number; opened: number }> {
-  const idleMiB = pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
+interface MemoryResult {
+  idleMiB: number;
+  /** RSS with WARM_STREAMS open (a process already serving). */
+  warmMiB: number;
+  /** RSS with WARM_STREAMS + OPEN_STREAMS open. */
+  openMiB: number;
+  opened: number;
+}
+
+/** Streams opened before the measured ones (see openStreamsRss). */
+const WARM_STREAMS = 200;
+
+/**
+ * RSS idle, with WARM_STREAMS slow streams open, and with OPEN_STREAMS more: warm → open is what each further
+ * stream costs a process already serving. Either delta includes the young generation V8 grows back from its
+ * idle size while the streams are opened (mostly garbage; see bench/results/proxy-hot-path.md).
+ */
+async function openStreamsRss(target: Target, pids: () => number[]): Promise<MemoryResult> {
+  const rss = (): number => pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
+  const idleMiB = rss();
   const controller = new AbortController();
   const payload = body(words(50));
-  const streams = await Promise.all(
-    Array.from({ length: OPEN_STREAMS }, (_, i) =>
-      openStream(`${target.url}/backend-api/codex/responses`, target.headers(i), payload, controller.signal).catch(() => undefined),
-    ),
-  );
-  const opened = streams.filter((s) => s !== undefined);
-  await Promise.race([Promise.all(opened.map((s) => s.firstEvent)), new Promise((r) => setTimeout(r, 60_000))]);
-  const openMiB = pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
+  const open = async (count: number, offset: number): Promise<Array<{ firstEvent: Promise<void>; done: Promise<void> }>> => {
+    const streams = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        openStream(`${target.url}/backend-api/codex/responses`, target.headers(offset + i), payload, controller.signal).catch(() => undefined),
+      ),
+    );
+    const opened = streams.filter((s) => s !== undefined);
+    await Promise.race([Promise.all(opened.map((s) => s.firstEvent)), new Promise((r) => setTimeout(r, 60_000))]);
+    return opened;
+  };
+  const warm = await open(WARM_STREAMS, 0);
+  const warmMiB = rss();
+  const measured = await open(OPEN_STREAMS, WARM_STREAMS);
+  const openMiB = rss();
   controller.abort();
-  await Promise.allSettled(opened.map((s) => s.done));
-  return { idleMiB, openMiB, opened: opened.length };
+  await Promise.allSettled([...warm, ...measured].map((s) => s.done));
+  return { idleMiB, warmMiB, openMiB, opened: measured.length };
 }
 
 function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess | undefined): Target[] {
@@ -140,29 +213,46 @@ function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess 
   return targets;
 }
 
+interface Results {
+  shortStreams: Record<string, ShortStreamsResult[]>;
+  latency: Record<string, LatencyResult[]>;
+  throughput: Record<string, Awaited<ReturnType<typeof throughput>>>;
+  memory: Record<string, Awaited<ReturnType<typeof openStreamsRss>>>;
+}
+
 async function main(): Promise<void> {
   const nginxSetup = ensureNginx();
   const fake = await startFake(4);
   const proxy = await startProxy(fake);
   const nginx = 'binary' in nginxSetup ? await startNginx(nginxSetup.binary, fake.url) : undefined;
   const targets = targetsFor(fake, proxy, nginx);
-  const results: {
-    latency: Record<string, LatencyResult[]>;
-    throughput: Record<string, Awaited<ReturnType<typeof throughput>>>;
-    memory: Record<string, Awaited<ReturnType<typeof openStreamsRss>>>;
-  } = { latency: {}, throughput: {}, memory: {} };
+  const results: Results = { shortStreams: {}, latency: {}, throughput: {}, memory: {} };
+  const proxyPid = proxy.proc.child.pid as number;
   try {
     // Warm-up: connections, JIT, the proxy's model of the pool.
     await fake.script(undefined);
-    for (const target of targets) await inBatches(10, 5, (i) => timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), body('warm up')));
+    for (const target of targets) await inBatches(200, 32, (i) => timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), body('warm up')));
 
-    await fake.script({ kind: 'slow', delayMs: GAP_MS });
-    for (const { concurrency, streams } of LEVELS) {
+    for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
       for (const target of targets) {
-        (results.latency[target.name] ??= []).push(await latency(target, concurrency, streams));
-        console.log(`latency ${target.name} c=${concurrency} done`);
+        const result = await shortStreams(target, repetition, target.name === 'proxy' ? proxyPid : undefined);
+        (results.shortStreams[target.name] ??= []).push(result);
+        console.log(`short streams ${target.name} #${repetition}: ${result.perSecond.toFixed(0)}/s (${result.failed} failed)`);
       }
     }
+
+    await fake.script({ kind: 'slow', delayMs: GAP_MS });
+    const timings = new Map<string, StreamTiming[]>();
+    for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
+      for (const { concurrency, streams } of LEVELS) {
+        for (const target of targets) {
+          const key = `${target.name} ${concurrency}`;
+          timings.set(key, [...(timings.get(key) ?? []), ...(await latency(target, concurrency, streams))]);
+        }
+        console.log(`latency c=${concurrency} #${repetition} done`);
+      }
+    }
+    for (const target of targets) results.latency[target.name] = LEVELS.map(({ concurrency }) => latencyResult(concurrency, timings.get(`${target.name} ${concurrency}`) ?? []));
     await fake.script(undefined);
     for (const target of targets) {
       results.throughput[target.name] = await throughput(target);
@@ -190,9 +280,13 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     nginx: nginx?.version ?? null,
     nginxNote: 'unavailable' in nginxSetup ? nginxSetup.unavailable : null,
-    proxyEnv: Object.fromEntries(Object.entries(proxy.env).filter(([k]) => k.startsWith('CODEX_LB_HTTP') || k.startsWith('CODEX_LB_USAGE'))),
+    proxyEnv: Object.fromEntries(Object.entries(proxy.env).filter(([k]) => k.startsWith('CODEX_LB_HTTP') || k.startsWith('CODEX_LB_USAGE') || k.startsWith('CODEX_LB_PROXY_'))),
+    // The machine is shared: a load average near or above its core count makes the figures of this run noisy.
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     gapMs: GAP_MS,
     levels: LEVELS,
+    repetitions: REPETITIONS,
+    shortStreams: SHORT,
     throughputSetup: THROUGHPUT,
     openStreams: OPEN_STREAMS,
   };
@@ -207,19 +301,63 @@ const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : '
 const plus = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms` : 'n/a');
 const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
-function report(environment: Record<string, unknown>, results: {
-  latency: Record<string, LatencyResult[]>;
-  throughput: Record<string, { eventsPerSecond: number; events: number; seconds: number; failures: number }>;
-  memory: Record<string, { idleMiB: number; openMiB: number; opened: number }>;
-}): string {
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+/** What each of the measured streams added to the RSS of a process already serving WARM_STREAMS. */
+const perStreamKiB = (r: MemoryResult | undefined): number => (r ? ((r.openMiB - r.warmMiB) * 1024) / Math.max(1, r.opened) : NaN);
+/** The same from idle, young-generation growth included. */
+const fromIdleKiB = (r: MemoryResult): number => ((r.openMiB - r.idleMiB) * 1024) / Math.max(1, r.opened + WARM_STREAMS);
+
+/** Issue 14's targets, each with the figure this run measured. */
+function verdicts(results: Results): string[] {
+  const rate = mean((results.shortStreams.proxy ?? []).map((r) => r.perSecond));
+  const direct = mean((results.shortStreams.direct ?? []).map((r) => r.perSecond));
+  const added = (concurrency: number): number => {
+    const index = LEVELS.findIndex((level) => level.concurrency === concurrency);
+    return (results.latency.proxy?.[index]?.created.p50 ?? NaN) - (results.latency.direct?.[index]?.created.p50 ?? NaN);
+  };
+  const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
+  const memory = perStreamKiB(results.memory.proxy);
+  return [
+    '| target | this run | |',
+    '|---|---|---|',
+    `| short streams ≥ ${TARGETS.shortStreamsPerSecond}/s or ≥ ${TARGETS.shortStreamsVsDirect}× direct | ${rate.toFixed(0)}/s, ${ratio(rate, direct)} direct | ${verdict(rate >= TARGETS.shortStreamsPerSecond || rate >= TARGETS.shortStreamsVsDirect * direct)} |`,
+    ...[1, 100].map((c) => `| added time to response.created p50 at ${c} stream${c === 1 ? '' : 's'} ≤ ${TARGETS.addedCreatedP50Ms[c]} ms | ${plus(added(c))} | ${verdict(added(c) <= (TARGETS.addedCreatedP50Ms[c] ?? 0))} |`),
+    `| memory per open stream at ${OPEN_STREAMS} streams ≤ ${TARGETS.perStreamKiB} KiB | ${memory.toFixed(1)} KiB | ${verdict(memory <= TARGETS.perStreamKiB)} |`,
+  ];
+}
+
+function report(environment: Record<string, unknown>, results: Results): string {
   const names = Object.keys(results.latency);
+  const load = environment.loadAverage as number[];
   const lines: string[] = [
     '# Proxy benchmark',
     '',
-    `Run ${String(environment.when)} on ${String(environment.cpu)}, ${String(environment.memoryGiB)} GiB, Node ${String(environment.node)}.`,
+    `Run ${String(environment.when)} on ${String(environment.cpu)}, ${String(environment.memoryGiB)} GiB, Node ${String(environment.node)}; load average at the end ${load.join(' / ')} (1 / 5 / 15 min: above ~2.5 on this 2-core machine other work competed with the run).`,
     `Peers in separate processes on this machine: the fake upstream (test/fakes, **direct** = baseline), nginx ${environment.nginx ? `${String(environment.nginx)} \`proxy_pass\`` : '(skipped)'} and \`codex-lb-proxy serve\` (SQLite; request logs and live usage ingestion on) in front of it.`,
     environment.nginxNote ? `nginx column skipped: ${String(environment.nginxNote)}.` : '',
-    `Proxy settings changed from defaults: ${JSON.stringify(environment.proxyEnv)} (one upstream connection per open stream; the poller is off so it does not add upstream traffic).`,
+    `Proxy settings changed from defaults: ${JSON.stringify(environment.proxyEnv)} (one upstream connection per open stream; no per-account stream caps, which would hold all but 28 streams of the fake's 4 accounts; the poller is off so it does not add upstream traffic).`,
+    `Short streams and latency ran ${REPETITIONS} times, the targets interleaved; latency samples are pooled over the repetitions.`,
+    '',
+    '## Issue 14 targets',
+    '',
+    ...verdicts(results),
+    '',
+    `## Short streams (${SHORT.concurrency} clients, each running short Codex streams — "hi", 13 events — back to back for ${SHORT.seconds} s)`,
+    '',
+    `| repetition | ${names.map((name) => `${name} streams/s`).join(' | ')} | proxy / direct | proxy CPU per stream |`,
+    `|---|${names.map(() => '---|').join('')}---|---|`,
+    ...Array.from({ length: REPETITIONS }, (_, i) => {
+      const at = (name: string): ShortStreamsResult | undefined => results.shortStreams[name]?.[i];
+      const cells = names.map((name) => `${at(name)?.perSecond.toFixed(0) ?? 'n/a'}${at(name)?.failed ? ` (${at(name)?.failed} failed)` : ''}`);
+      return `| ${i + 1} | ${cells.join(' | ')} | ${ratio(at('proxy')?.perSecond ?? NaN, at('direct')?.perSecond ?? NaN)} | ${at('proxy')?.proxyCpuUsPerStream?.toFixed(0) ?? 'n/a'} µs |`;
+    }),
+    (() => {
+      const avg = (name: string): number => mean((results.shortStreams[name] ?? []).map((r) => r.perSecond));
+      const cpu = mean((results.shortStreams.proxy ?? []).map((r) => r.proxyCpuUsPerStream ?? NaN));
+      return `| mean | ${names.map((name) => avg(name).toFixed(0)).join(' | ')} | ${ratio(avg('proxy'), avg('direct'))} | ${cpu.toFixed(0)} µs |`;
+    })(),
+    '',
+    'Proxy CPU per stream: the proxy process\'s user + system time (/proc) over the streams it completed; it varies less with the machine\'s other work than streams per second do.',
     '',
     `## Latency (upstream paced: one event every ${GAP_MS} ms; 20-word answers)`,
     '',
@@ -251,9 +389,17 @@ function report(environment: Record<string, unknown>, results: {
   for (const [name, r] of Object.entries(results.throughput)) {
     lines.push(`| ${name} | ${Math.round(r.eventsPerSecond)} | ${ratio(r.eventsPerSecond, directRate)} | ${r.failures} |`);
   }
-  lines.push('', `## Memory with ${OPEN_STREAMS} open streams`, '', '| process | RSS idle | RSS with streams open | per stream | streams opened |', '|---|---|---|---|---|');
+  lines.push(
+    '',
+    `## Memory with ${OPEN_STREAMS} open streams`,
+    '',
+    `RSS idle, with ${WARM_STREAMS} slow streams open, and with ${OPEN_STREAMS} more. "per stream" is what each of the ${OPEN_STREAMS} added to a process already serving; "from idle" also counts what any busy Node process grows back when it starts allocating (its young generation, mostly garbage), spread over all ${WARM_STREAMS + OPEN_STREAMS} streams.`,
+    '',
+    `| process | RSS idle | with ${WARM_STREAMS} | with ${WARM_STREAMS + OPEN_STREAMS} | per stream | from idle | measured streams opened |`,
+    '|---|---|---|---|---|---|---|',
+  );
   for (const [name, r] of Object.entries(results.memory)) {
-    lines.push(`| ${name} | ${r.idleMiB.toFixed(0)} MiB | ${r.openMiB.toFixed(0)} MiB | ${(((r.openMiB - r.idleMiB) * 1024) / Math.max(1, r.opened)).toFixed(1)} KiB | ${r.opened} |`);
+    lines.push(`| ${name} | ${r.idleMiB.toFixed(0)} MiB | ${r.warmMiB.toFixed(0)} MiB | ${r.openMiB.toFixed(0)} MiB | ${perStreamKiB(r).toFixed(1)} KiB | ${fromIdleKiB(r).toFixed(1)} KiB | ${r.opened} |`);
   }
   lines.push('', 'Numbers are from one run on a shared 2-core machine where the client, the upstream and the proxies compete for CPU; compare columns within a run, not across runs.', '');
   return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');

@@ -64,9 +64,14 @@ export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readon
     CODEX_LB_UPSTREAM_BASE_URL: `${fake.url}/backend-api`,
     CODEX_LB_OAUTH_TOKEN_URL: `${fake.url}/oauth/token`,
     CODEX_LB_LOG_FORMAT: 'json',
-    // One upstream connection per open SSE stream: the default (50, upstream codex-lb's) would queue
+    // One upstream connection per open SSE stream: the defaults (100 / 50, upstream codex-lb's) would queue
     // streams beyond 50 and measure the queue, not the proxy.
+    CODEX_LB_HTTP_CONNECTOR_LIMIT: '2000',
     CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST: '2000',
+    // No per-account concurrency caps (upstream's 8 streams / 4 creates per account): with the fake's 4
+    // accounts they would admit 28 streams at a time and the rest would measure the wait for a slot.
+    CODEX_LB_PROXY_ACCOUNT_STREAM_LIMIT: '0',
+    CODEX_LB_PROXY_ACCOUNT_RESPONSE_CREATE_LIMIT: '0',
     CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
   };
   const childEnv = { PATH: process.env.PATH, HOME: dataDir, ...env };

@@ -32,11 +32,27 @@ const upstream = object(
 
 const httpConnector = object(
   {
-    limit: integer({ description: 'Open upstream connections per pod (CODEX_LB_HTTP_CONNECTOR_LIMIT).', default: 100, minimum: 1, maximum: 10000 }),
-    limitPerHost: integer({ description: 'Open upstream connections per host (CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST).', default: 50, minimum: 1, maximum: 10000 }),
+    limit: integer({
+      description:
+        'Upstream connections one proxy pod may hold in all (CODEX_LB_HTTP_CONNECTOR_LIMIT; 100, upstream codex-lb\'s default). ' +
+        'The pod uses at most the smaller of limit and limitPerHost for the ChatGPT backend.',
+      default: 100,
+      minimum: 1,
+      maximum: 10000,
+    }),
+    limitPerHost: integer({
+      description:
+        'Upstream connections one proxy pod may hold to the ChatGPT backend (CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST; 50, upstream codex-lb\'s default). ' +
+        'Every streaming turn holds one for its whole length, so at most this many turns stream at once per pod: the next one waits ' +
+        'for a free connection, and that wait counts against its first-event deadline (streamFirstEventTimeoutSeconds). ' +
+        'Raise it (and limit) when one pod serves more concurrent turns (backpressureMaxConcurrentRequests allows 200).',
+      default: 50,
+      minimum: 1,
+      maximum: 10000,
+    }),
   },
   {
-    description: 'Upstream connection pool.',
+    description: 'Upstream connection pool: how many turns one pod can stream to the ChatGPT backend at once.',
     default: {},
     rules: [{ rule: 'self.limitPerHost <= self.limit', message: 'config.httpConnector.limitPerHost must be <= config.httpConnector.limit' }],
   },

@@ -6,7 +6,7 @@
  * dashboard (its session cookie and CSRF token; proxy/dashboard/router.ts). Bodies are read only after a caller
  * is admitted (body/read-json.ts).
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { jsonBody } from './body/read-json.ts';
 import { codexV1Alias } from './middleware/codex-alias.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
@@ -33,6 +33,18 @@ const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
 /** Admin bodies are small JSON documents (an auth.json, an API-key spec). */
 const ADMIN_BODY_BYTES = 1024 * 1024;
 
+/**
+ * `router` only for paths starting with `prefix`; every other request skips its route matching (a proxied
+ * turn used to be matched against each health, drain, admin and bridge route first). Paths inside stay whole.
+ */
+function under(prefix: string, router: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    // Case-insensitive, as Express matches routes.
+    if (req.path.slice(0, prefix.length).toLowerCase() === prefix) return router(req, res, next);
+    next();
+  };
+}
+
 export function createApp(services: ProxyServices): Express {
   const { settings } = services;
   const app = express();
@@ -46,17 +58,18 @@ export function createApp(services: ProxyServices): Express {
   app.use(drainGate(services.drain));
   app.use(originGuard(settings.origins));
 
-  app.use(healthRoutes(services.health, services.drain, services.processId));
-  app.use(drainRoutes(services.drain));
-  app.use(adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory)));
+  app.use(under('/health', healthRoutes(services.health, services.drain, services.processId)));
+  app.use(under('/internal/', drainRoutes(services.drain)));
+  app.use(under('/internal/', adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory))));
   // Replica to replica: signed forwards of session turns, not client traffic (no API key, no allow-list).
-  app.use(bridgeRoutes(services));
+  app.use(under('/internal/', bridgeRoutes(services)));
 
   const checkPressure = (_req: unknown, _res: unknown, next: () => void): void => {
     services.memory.checkPressure();
     next();
   };
-  app.use(PROXY_PREFIXES, requestSpans(services.tracer), backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
+  const spans = services.tracer ? [requestSpans(services.tracer)] : [];
+  app.use(PROXY_PREFIXES, ...spans, backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
   app.use(RESPONSES_PATHS, jsonBody(settings.maxResponsesBodyBytes, services.memory));
   app.use(PROXY_PREFIXES, jsonBody(settings.maxBodyBytes, services.memory));
   app.use(responsesRoutes(services));

@@ -107,6 +107,14 @@ export function httpSettingsFrom(settings: Settings): HttpSettings {
   };
 }
 
+/**
+ * Connections the pool to the ChatGPT backend may open (each streaming turn holds one; more turns wait for one):
+ * the per-host limit, within the overall one — the proxy's only pooled upstream is that host.
+ */
+export function upstreamConnections(settings: Pick<Settings, 'httpConnectorLimit' | 'httpConnectorLimitPerHost'>): number {
+  return Math.min(settings.httpConnectorLimit, settings.httpConnectorLimitPerHost);
+}
+
 /** The proxy's version (package.json): the `service.version` of its traces. */
 
 /**
@@ -132,7 +140,7 @@ export function composeProxy(options: ComposeOptions): ComposedProxy {
   const client = new UpstreamClient({
     baseUrl: settings.upstreamBaseUrl,
     connectTimeoutMs: seconds(settings.upstreamConnectTimeoutSeconds),
-    connections: settings.httpConnectorLimitPerHost,
+    connections: upstreamConnections(settings),
     maxEventBytes: settings.maxSseEventBytes,
   });
   const runtime = new RuntimeRegistry();

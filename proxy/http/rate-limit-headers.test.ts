@@ -41,6 +41,14 @@ describe('usage headers', () => {
     });
   });
 
+  it('builds the pool’s headers once per pool reading and prefix, and hands each answer its own copy', () => {
+    expect(poolRateLimitHeaders(POOL, 'x-codex')).toBe(poolRateLimitHeaders(POOL, 'x-codex'));
+    expect(poolRateLimitHeaders(POOL, 'x-codex')).not.toEqual(poolRateLimitHeaders(POOL, 'x-codex-pool'));
+    const first = usageHeaders(POOL, undefined);
+    first['x-codex-pool-primary-used-percent'] = 'changed by one answer';
+    expect(usageHeaders(POOL, undefined)['x-codex-pool-primary-used-percent']).toBe('15.22');
+  });
+
   it('gives the serving account’s headers when it sent some, else the pool’s under the upstream names; the pool’s own always', () => {
     const served = usageHeaders(POOL, UPSTREAM);
     expect(served['x-codex-primary-used-percent']).toBe('42');

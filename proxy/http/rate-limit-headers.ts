@@ -37,8 +37,20 @@ function windowHeaders(prefix: string, label: string, window: PoolWindow | null)
   return headers;
 }
 
+/**
+ * Built once per PoolUsage (which the request path recomputes at most once a second) and prefix, not per
+ * answer: callers copy, never change, the result.
+ */
+const built = new WeakMap<PoolUsage, Partial<Record<'x-codex' | 'x-codex-pool', Readonly<Record<string, string>>>>>();
+
 /** The pool's usage under `prefix` (`x-codex` for upstream's names, `x-codex-pool` for ours). */
-export function poolRateLimitHeaders(usage: PoolUsage, prefix: 'x-codex' | 'x-codex-pool'): Record<string, string> {
+export function poolRateLimitHeaders(usage: PoolUsage, prefix: 'x-codex' | 'x-codex-pool'): Readonly<Record<string, string>> {
+  let byPrefix = built.get(usage);
+  if (!byPrefix) built.set(usage, (byPrefix = {}));
+  return (byPrefix[prefix] ??= buildPoolHeaders(usage, prefix));
+}
+
+function buildPoolHeaders(usage: PoolUsage, prefix: 'x-codex' | 'x-codex-pool'): Record<string, string> {
   const headers = { ...windowHeaders(prefix, 'primary', usage.primary), ...windowHeaders(prefix, 'secondary', usage.secondary) };
   if (usage.credits) {
     headers[`${prefix}-credits-has-credits`] = String(usage.credits.hasCredits);

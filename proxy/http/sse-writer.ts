@@ -27,6 +27,8 @@ export const COMMENT_KEEPALIVE = ': keepalive\n\n';
 /** Codex-native clients run a watchdog on events, not on comments. */
 export const CODEX_KEEPALIVE = 'event: codex.keepalive\ndata: {"type":"codex.keepalive"}\n\n';
 
+const WRITTEN: Promise<void> = Promise.resolve();
+
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
@@ -66,10 +68,11 @@ export class StreamWriter {
    * (setImmediate runs right after the I/O phase that delivered them). Resolves once the caller
    * may write more: immediately, or after `drain` when the client reads slower than we write.
    */
-  async write(text: string): Promise<void> {
-    if (this.#blocked) await this.#blocked;
+  write(text: string): Promise<void> {
+    // Not `async`: the common case (socket not full) returns one shared settled promise instead of a new one per event.
+    if (this.#blocked) return this.#blocked.then(() => this.write(text));
     const res = this.#res;
-    if (res.destroyed || res.writableEnded) throw new ClientGoneError('client closed the connection');
+    if (res.destroyed || res.writableEnded) return Promise.reject(new ClientGoneError('client closed the connection'));
     this.#batch.push(text);
     this.#batchBytes += text.length;
     // The first event goes out at once: time to first event is what a client waits on; later ones batch.
@@ -80,6 +83,7 @@ export class StreamWriter {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
+    return WRITTEN;
   }
 
   #flush(): void {

@@ -11,7 +11,10 @@ describe('resolveAffinity', () => {
 
   it('ignores turn-state tokens the proxy minted: they are echoed, never keys', () => {
     const minted = mintTurnState('http_turn');
+    expect(minted).toMatch(/^http_turn_[0-9a-f]{32}$/);
     expect(isMintedTurnState(minted)).toBe(true);
+    expect(isMintedTurnState(mintTurnState('turn'))).toBe(true);
+    expect(mintTurnState('http_turn')).not.toBe(minted);
     expect(resolveAffinity({ 'x-codex-turn-state': minted, session_id: 's' }, {}, codex).sticky).toMatchObject({ kind: 'codex_session', key: expect.stringMatching(/^session:/) });
   });
 

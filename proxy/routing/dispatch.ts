@@ -460,7 +460,7 @@ export class Dispatcher {
     }
     request.onAccepted?.();
 
-    const pump = new EventPump(response.events(), (event) => {
+    const pump = new EventPump(response.eventBatches(), (event) => {
       if (event.type === 'codex.rate_limits') usage.fromRateLimitsEvent(accountId, event.payload);
     });
     const close = (success: boolean): void => {

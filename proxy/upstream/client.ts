@@ -7,7 +7,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { eventFromSse, type ResponseEvent } from './events.ts';
-import { readSseMessages } from './sse-parser.ts';
+import { SseParser, type SseMessage } from './sse-parser.ts';
 import { modelsPath, responsesPath, upstreamTarget, type UpstreamTarget } from './endpoints.ts';
 
 export interface UpstreamClientOptions {
@@ -21,8 +21,11 @@ export interface UpstreamClientOptions {
 export interface UpstreamStreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  /** Parsed events; for 2xx responses only. Ends when the upstream closes the stream. */
-  events(): AsyncGenerator<ResponseEvent>;
+  /**
+   * Parsed events, in the batches they arrived in (the events of one upstream read or frame); for 2xx
+   * responses only. Ends when the upstream closes the stream.
+   */
+  eventBatches(): AsyncGenerator<readonly ResponseEvent[]>;
   /** The body as text, capped; for error responses. */
   text(limitBytes?: number): Promise<string>;
   /**
@@ -85,12 +88,15 @@ export function sseResponse(response: Dispatcher.ResponseData, maxEventBytes: nu
   return {
     status: response.statusCode,
     headers: response.headers as IncomingHttpHeaders,
-    async *events() {
+    async *eventBatches() {
+      const parser = new SseParser({ maxEventBytes });
       // Stopping early must not destroy the body: a finished stream's connection goes back to the pool (release()).
-      for await (const message of readSseMessages(stream.iterator({ destroyOnReturn: false }), { maxEventBytes })) {
-        const event = eventFromSse(message);
-        if (event) yield event;
+      for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+        const batch = eventsOf(parser.push(chunk));
+        if (batch.length > 0) yield batch;
       }
+      const rest = eventsOf(parser.finish());
+      if (rest.length > 0) yield rest;
     },
     text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
     release: (keepConnection) => {
@@ -104,6 +110,16 @@ export function sseResponse(response: Dispatcher.ResponseData, maxEventBytes: nu
       stream.destroy();
     },
   };
+}
+
+/** The events of parsed SSE messages (messages that are not JSON objects carry none). */
+function eventsOf(messages: readonly SseMessage[]): ResponseEvent[] {
+  const events: ResponseEvent[] = [];
+  for (const message of messages) {
+    const event = eventFromSse(message);
+    if (event) events.push(event);
+  }
+  return events;
 }
 
 async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, limitBytes: number): Promise<string> {

@@ -1,15 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventPump } from './event-pump.ts';
 import { makeEvent, type ResponseEvent } from './events.ts';
 
-/** A source that holds its second event until the test releases it. */
-function heldSource(): { source: AsyncGenerator<ResponseEvent>; release: () => void } {
+/** A source whose first read carries two events and whose second read waits until the test releases it. */
+function heldSource(): { source: AsyncGenerator<readonly ResponseEvent[]>; release: () => void } {
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  async function* source(): AsyncGenerator<ResponseEvent> {
-    yield makeEvent({ type: 'response.created' });
+  async function* source(): AsyncGenerator<readonly ResponseEvent[]> {
+    yield [makeEvent({ type: 'response.created' }), makeEvent({ type: 'response.in_progress' })];
     await held;
-    yield makeEvent({ type: 'response.completed' });
+    yield [makeEvent({ type: 'response.completed' })];
   }
   return { source: source(), release };
 }
@@ -20,22 +20,44 @@ describe('EventPump', () => {
     const { source, release } = heldSource();
     const pump = new EventPump(source, (e) => seen.push(e.type));
     expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.created' } });
+    expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.in_progress' } });
     expect(await pump.next(1)).toEqual({ kind: 'timeout' });
     release();
     expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.completed' } });
     expect(await pump.next(1000)).toEqual({ kind: 'end' });
-    expect(seen).toEqual(['response.created', 'response.completed']);
+    expect(seen).toEqual(['response.created', 'response.in_progress', 'response.completed']);
   });
 
-  it('reports a broken source as an end with its error', async () => {
-    async function* broken(): AsyncGenerator<ResponseEvent> {
-      yield makeEvent({ type: 'response.created' });
+  it('hands out the events of one read without starting a timer for them', async () => {
+    const { source } = heldSource();
+    const pump = new EventPump(source);
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    await pump.next(1000);
+    const afterFirstRead = timers.mock.calls.length;
+    expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.in_progress' } });
+    expect(timers.mock.calls.length).toBe(afterFirstRead);
+    timers.mockRestore();
+    pump.close();
+  });
+
+  it('reports a broken source as an end with its error, after the events it delivered', async () => {
+    async function* broken(): AsyncGenerator<readonly ResponseEvent[]> {
+      yield [makeEvent({ type: 'response.created' })];
       throw new Error('socket reset');
     }
     const pump = new EventPump(broken());
-    await pump.next(100);
+    expect(await pump.next(100)).toMatchObject({ kind: 'event' });
     const end = await pump.next(100);
     expect(end.kind).toBe('end');
     expect(end.kind === 'end' && (end.error as Error).message).toBe('socket reset');
+    expect(await pump.next(100)).toEqual({ kind: 'end' });
+  });
+
+  it('ends at once after close, dropping events it had not handed out', async () => {
+    const { source } = heldSource();
+    const pump = new EventPump(source);
+    await pump.next(1000);
+    pump.close();
+    expect(await pump.next(1000)).toEqual({ kind: 'end' });
   });
 });

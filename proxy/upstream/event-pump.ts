@@ -2,7 +2,11 @@
  * Pulls upstream events one at a time with a deadline per pull, without losing the pull in flight:
  * when a wait times out (time for a keepalive, or the startup probe is over) the pending read is
  * kept and the next call continues it. Pulling is the backpressure: nothing is read from the
- * upstream socket until the consumer asks for the next event.
+ * upstream socket until the consumer has taken every event of the previous read.
+ *
+ * The source yields events in the batches they arrived in (all the events parsed from one upstream
+ * read): an event already in hand is returned without a timer or a race, so the per-event cost of the
+ * relay is one resolved promise (bench/results/proxy-hot-path.md).
  */
 import type { ResponseEvent } from './events.ts';
 
@@ -12,41 +16,58 @@ export type PumpResult =
   | { kind: 'end'; error?: unknown }
   | { kind: 'timeout' };
 
+type Read = { kind: 'batch'; events: readonly ResponseEvent[] } | { kind: 'end'; error?: unknown };
+
+const TIMEOUT = { kind: 'timeout' } as const satisfies PumpResult;
+
 export class EventPump {
-  readonly #iterator: AsyncIterator<ResponseEvent>;
+  readonly #iterator: AsyncIterator<readonly ResponseEvent[]>;
   readonly #onEvent: ((event: ResponseEvent) => void) | undefined;
-  #pending: Promise<PumpResult> | undefined;
+  #batch: readonly ResponseEvent[] = [];
+  #index = 0;
+  #pending: Promise<Read> | undefined;
   #finished = false;
 
   /** `onEvent` sees every event pulled, before the consumer does (live usage ingestion). */
-  constructor(source: AsyncIterable<ResponseEvent>, onEvent?: (event: ResponseEvent) => void) {
+  constructor(source: AsyncIterable<readonly ResponseEvent[]>, onEvent?: (event: ResponseEvent) => void) {
     this.#iterator = source[Symbol.asyncIterator]();
     this.#onEvent = onEvent;
   }
 
   async next(timeoutMs: number): Promise<PumpResult> {
-    if (this.#finished) return { kind: 'end' };
-    this.#pending ??= this.#iterator.next().then(
-      (r): PumpResult => (r.done ? { kind: 'end' } : { kind: 'event', event: r.value }),
-      (error: unknown): PumpResult => ({ kind: 'end', error }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<PumpResult>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, timeoutMs));
-    });
-    const result = await Promise.race([this.#pending, timeout]);
-    clearTimeout(timer);
-    if (result.kind === 'timeout') return result;
-    this.#pending = undefined;
-    if (result.kind === 'end') this.#finished = true;
-    else this.#onEvent?.(result.event);
-    return result;
+    for (;;) {
+      if (this.#index < this.#batch.length) {
+        const event = this.#batch[this.#index++] as ResponseEvent;
+        this.#onEvent?.(event);
+        return { kind: 'event', event };
+      }
+      if (this.#finished) return { kind: 'end' };
+      this.#pending ??= this.#iterator.next().then(
+        (r): Read => (r.done ? { kind: 'end' } : { kind: 'batch', events: r.value }),
+        (error: unknown): Read => ({ kind: 'end', error }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, timeoutMs));
+      });
+      const read = await Promise.race([this.#pending, timeout]);
+      clearTimeout(timer);
+      if (read.kind === 'timeout') return read;
+      this.#pending = undefined;
+      if (read.kind === 'end') {
+        this.#finished = true;
+        return read;
+      }
+      this.#batch = read.events;
+      this.#index = 0;
+    }
   }
 
   /** Stops reading: the upstream body is released. */
   close(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#batch = [];
     void this.#iterator.return?.(undefined).catch(() => undefined);
   }
 }

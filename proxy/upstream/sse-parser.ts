@@ -148,15 +148,3 @@ export class SseParser {
     if (bytes > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
   }
 }
-
-/** Parses a byte stream into SSE messages as they complete. */
-export async function* readSseMessages(
-  source: AsyncIterable<Uint8Array>,
-  options: { maxEventBytes: number },
-): AsyncGenerator<SseMessage> {
-  const parser = new SseParser(options);
-  for await (const chunk of source) {
-    yield* parser.push(chunk);
-  }
-  yield* parser.finish();
-}

@@ -55,7 +55,7 @@ export class SocketTransport implements UpstreamTransport {
         return {
           status: refusal.status,
           headers: refusal.headers,
-          events: async function* () {},
+          eventBatches: async function* () {},
           text: async () => refusal.body,
           release: () => undefined,
         };
@@ -70,7 +70,7 @@ export class SocketTransport implements UpstreamTransport {
     return {
       status: 200,
       headers: live.headers,
-      events: () => events,
+      eventBatches: () => events,
       text: async () => '',
       release: (keep) => {
         signal.removeEventListener('abort', abort);

@@ -95,10 +95,11 @@ export class UpstreamSocket {
   }
 
   /**
-   * Sends one `response.create` and yields the turn's events up to and including the terminal
-   * one. Ends early (no terminal event) when the socket closes.
+   * Sends one `response.create` and yields the turn's events, every frame received since the last
+   * yield at once, up to and including the terminal one. Ends early (no terminal event) when the
+   * socket closes.
    */
-  async *turn(frame: JsonObject): AsyncGenerator<ResponseEvent> {
+  async *turn(frame: JsonObject): AsyncGenerator<readonly ResponseEvent[]> {
     if (this.#turnActive || !this.#lastTurnEnded) throw new Error('upstream socket already has a turn in progress');
     this.#turnActive = true;
     this.#lastTurnEnded = false;
@@ -106,15 +107,17 @@ export class UpstreamSocket {
     try {
       this.#ws.send(JSON.stringify(frame));
       for (;;) {
-        const event = this.#queue.shift();
-        if (event) {
-          if (this.#queue.length < HIGH_WATER_FRAMES / 2) this.#ws.resume();
-          if (endsStream(event)) {
-            // Settled before handing the event over: the socket is reusable as soon as the turn ended.
+        if (this.#queue.length > 0) {
+          const end = this.#queue.findIndex(endsStream);
+          const batch = end === -1 ? this.#queue : this.#queue.slice(0, end + 1);
+          this.#queue = end === -1 ? [] : this.#queue.slice(end + 1);
+          this.#ws.resume();
+          if (end !== -1) {
+            // Settled before handing the events over: the socket is reusable as soon as the turn ended.
             this.#lastTurnEnded = true;
             this.#turnActive = false;
           }
-          yield event;
+          yield batch;
           if (this.#lastTurnEnded) return;
           continue;
         }

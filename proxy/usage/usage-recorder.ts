@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { AccountRepository, AccountSnapshot } from '../accounts/account-repository.ts';
 import { UsageHistoryEntity, type UsageHistoryRow, type UsageSource, type UsageWindowName } from '../store/entities/usage-history.ts';
+import { BulkInsert } from '../store/bulk-insert.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { UsageSnapshot, UsageWindow } from './usage-snapshot.ts';
 
@@ -39,11 +40,35 @@ export class UsageRecorder {
     const recordedAt = this.#now();
     return withTransaction(this.#dataSource, async (manager) => {
       const rows = historyRows(accountId, snapshot, source, recordedAt);
-      if (rows.length > 0) await manager.getRepository(UsageHistoryEntity).insert(rows);
+      if (rows.length > 0) await historyInsert.insert(manager, rows);
       return this.#accounts.recordUsage(accountId, snapshot, manager, labels);
     });
   }
+
+  /**
+   * Several accounts' observations in one transaction (live ingestion's batches). When the batch is refused
+   * (an account deleted meanwhile) each observation is recorded on its own, so the others still land; the
+   * returned ids are the accounts whose observation could not be stored.
+   */
+  async recordMany(observations: ReadonlyArray<{ accountId: string; snapshot: UsageSnapshot }>, source: UsageSource): Promise<string[]> {
+    const recordedAt = this.#now();
+    try {
+      await withTransaction(this.#dataSource, async (manager) => {
+        const rows = observations.flatMap(({ accountId, snapshot }) => historyRows(accountId, snapshot, source, recordedAt));
+        if (rows.length > 0) await historyInsert.insert(manager, rows);
+        for (const { accountId, snapshot } of observations) await this.#accounts.recordUsage(accountId, snapshot, manager);
+      });
+      return [];
+    } catch (err) {
+      if (observations.length === 1) throw err;
+      const failed: string[] = [];
+      for (const { accountId, snapshot } of observations) await this.record(accountId, snapshot, source).catch(() => failed.push(accountId));
+      return failed;
+    }
+  }
 }
+
+const historyInsert = new BulkInsert(UsageHistoryEntity);
 
 /** The history rows for one observation (pure). Credits ride on every row of the observation. */
 export function historyRows(accountId: string, snapshot: UsageSnapshot, source: UsageSource, recordedAt: Date): UsageHistoryRow[] {

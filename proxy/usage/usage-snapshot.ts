@@ -63,3 +63,16 @@ function withDefaultLength(window: UsageWindow | null, minutes: number): UsageWi
 export function isEmptySnapshot(snapshot: UsageSnapshot): boolean {
   return snapshot.primary === null && snapshot.secondary === null && snapshot.monthly === null && snapshot.credits === null;
 }
+
+function sameWindow(a: UsageWindow | null, b: UsageWindow | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.usedPercent === b.usedPercent && a.windowMinutes === b.windowMinutes && a.resetAt?.getTime() === b.resetAt?.getTime();
+}
+
+/** Whether two observations say the same (live ingestion skips repeats; cheaper than comparing serializations). */
+export function sameSnapshot(a: UsageSnapshot, b: UsageSnapshot): boolean {
+  const credits = a.credits === null || b.credits === null
+    ? a.credits === b.credits
+    : a.credits.hasCredits === b.credits.hasCredits && a.credits.unlimited === b.credits.unlimited && a.credits.balance === b.credits.balance;
+  return credits && sameWindow(a.primary, b.primary) && sameWindow(a.secondary, b.secondary) && sameWindow(a.monthly, b.monthly);
+}

@@ -106,7 +106,7 @@ export class Forwarder {
       }
       throw error;
     }
-    const pump = new EventPump(response.events(), () => undefined);
+    const pump = new EventPump(response.eventBatches(), () => undefined);
     let finished = false;
     return {
       accountId: single(response.headers[ACCOUNT_HEADER]) ?? '',

@@ -14,7 +14,8 @@ import { rejectStream } from './sink.ts';
 export class BridgeSseSink implements RelaySink {
   readonly #res: ServerResponse;
   readonly #writer: StreamWriter;
-  readonly #headers: Record<string, string>;
+  /** The answer's headers, built once (not per event). */
+  readonly #head: Record<string, string>;
   readonly #fallbackId: string;
   readonly #createdAt: number;
   #responseId: string | undefined;
@@ -22,14 +23,14 @@ export class BridgeSseSink implements RelaySink {
   constructor(res: ServerResponse, options: { headers: Record<string, string>; requestId: string; createdAt: number }) {
     this.#res = res;
     this.#writer = new StreamWriter(res);
-    this.#headers = options.headers;
+    this.#head = { ...SSE_HEADERS, ...options.headers };
     this.#fallbackId = `resp_${options.requestId.replace(/-/g, '')}`;
     this.#createdAt = options.createdAt;
   }
 
   /** Commits 200 and the headers now: the upstream accepted (idempotent). */
   open(): void {
-    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+    this.#writer.commit(200, this.#head);
   }
 
   async event(event: ResponseEvent): Promise<void> {

@@ -13,17 +13,18 @@ export class ChatSseSink implements AnswerSink {
   readonly #res: ServerResponse;
   readonly #writer: StreamWriter;
   readonly #translator: ChatChunkTranslator;
-  readonly #headers: Record<string, string>;
+  /** The answer's headers, built once (not per event). */
+  readonly #head: Record<string, string>;
 
   constructor(res: ServerResponse, translator: ChatChunkTranslator, headers: Record<string, string>) {
     this.#res = res;
     this.#writer = new StreamWriter(res);
     this.#translator = translator;
-    this.#headers = headers;
+    this.#head = { ...SSE_HEADERS, ...headers };
   }
 
   async #emit(step: ChatStep): Promise<void> {
-    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+    this.#writer.commit(200, this.#head);
     for (const chunk of step.chunks) await this.#writer.write(sseData(JSON.stringify(chunk)));
     if (step.error) await this.#writer.write(sseData(JSON.stringify({ error: step.error })));
     if (step.done) await this.#writer.write(SSE_DONE);
@@ -34,7 +35,7 @@ export class ChatSseSink implements AnswerSink {
   }
 
   async keepalive(): Promise<void> {
-    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#headers });
+    this.#writer.commit(200, this.#head);
     await this.#writer.write(COMMENT_KEEPALIVE);
   }
 

@@ -27,32 +27,38 @@ export class ResponsesSseSink implements AnswerSink {
   readonly #writer: StreamWriter;
   readonly #options: ResponsesSseOptions;
   readonly #normalizer: PublicStreamNormalizer | undefined;
+  /** The answer's headers, built once (not per event). */
+  readonly #head: Record<string, string>;
   #responseId: string | undefined;
 
   constructor(res: ServerResponse, options: ResponsesSseOptions) {
     this.#res = res;
     this.#writer = new StreamWriter(res);
     this.#options = options;
+    this.#head = { ...SSE_HEADERS, ...options.headers };
     this.#normalizer = options.mode === 'public' ? new PublicStreamNormalizer({ responseId: `resp_${options.requestId.replace(/-/g, '')}`, createdAt: options.createdAt }) : undefined;
   }
 
   #commit(): void {
-    this.#writer.commit(200, { ...SSE_HEADERS, ...this.#options.headers });
+    this.#writer.commit(200, this.#head);
   }
 
-  async #write(event: ResponseEvent): Promise<void> {
-    if (!this.#normalizer) {
-      await this.#writer.write(sseEvent(event));
-      return;
-    }
-    for (const normalized of this.#normalizer.onEvent(event)) await this.#writer.write(sseEvent(normalized));
+  #write(event: ResponseEvent): Promise<void> {
+    if (!this.#normalizer) return this.#writer.write(sseEvent(event));
+    return this.#writeNormalized(event);
   }
 
-  async event(event: ResponseEvent): Promise<void> {
+  async #writeNormalized(event: ResponseEvent): Promise<void> {
+    for (const normalized of (this.#normalizer as PublicStreamNormalizer).onEvent(event)) await this.#writer.write(sseEvent(normalized));
+  }
+
+  event(event: ResponseEvent): Promise<void> {
     this.#commit();
-    const id = (event.payload.response as { id?: unknown } | undefined)?.id;
-    if (typeof id === 'string') this.#responseId ??= id;
-    await this.#write(event);
+    if (this.#responseId === undefined) {
+      const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') this.#responseId = id;
+    }
+    return this.#write(event);
   }
 
   async keepalive(): Promise<void> {

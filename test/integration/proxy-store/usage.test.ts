@@ -2,7 +2,7 @@
  * Usage on both dialects: request logs with cost, live rate-limit observations, and the /wham/usage poller
  * against the fake upstream (token refresh on 401, deactivation on 402, auth cooldown on 403, leader gate).
  */
-import { Repository, type DataSource } from 'typeorm';
+import { EntityManager, type DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccountRepository } from '../../../proxy/accounts/account-repository.ts';
 import { AccountAdmin } from '../../../proxy/accounts/admin.ts';
@@ -11,6 +11,9 @@ import { RefreshClaims } from '../../../proxy/accounts/refresh-claims.ts';
 import { createTokenCipher } from '../../../proxy/accounts/token-cipher.ts';
 import { httpTokenEndpoint } from '../../../proxy/accounts/token-endpoint.ts';
 import { TokenRefresher } from '../../../proxy/accounts/token-refresher.ts';
+import { PendingWork } from '../../../proxy/cluster/pending-work.ts';
+import { silentLogger } from '../../../proxy/observability/logger.ts';
+import { LiveUsageIngest } from '../../../proxy/routing/live-usage.ts';
 import { RequestLogEntity } from '../../../proxy/store/entities/request-log.ts';
 import { UsageHistoryEntity } from '../../../proxy/store/entities/usage-history.ts';
 import { parseRateLimitHeaders, parseRateLimitsEvent } from '../../../proxy/usage/live-rate-limits.ts';
@@ -121,17 +124,17 @@ describe.each(DIALECTS)('usage on %s', (dialect) => {
 
   it('writes the rows of requests that end together in one INSERT, each write settling with its own row', async () => {
     const writer = new RequestLogWriter({ dataSource });
-    // Any repository's insert (the batch goes through its transaction's manager), counted for request_logs.
-    const insert = vi.spyOn(Repository.prototype, 'insert');
+    // Every statement of any manager (the batch goes through its transaction's), counted for request_logs.
+    const query = vi.spyOn(EntityManager.prototype, 'query');
     const entry = (i: number) => ({ requestId: `resp_batch_${i}`, accountId, apiKeyId: null, model: 'gpt-5.4', status: 'success' as const });
     const rows = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.write(entry(i))));
-    expect(insert.mock.contexts.filter((repository) => (repository as Repository<object>).metadata.tableName === 'request_logs')).toHaveLength(1);
+    expect(query.mock.calls.filter(([sql]) => sql.startsWith('INSERT INTO "request_logs"'))).toHaveLength(1);
     // The same transaction added the batch to the dashboard's hourly rollup.
     const [{ requests }] = (await dataSource.query("SELECT SUM(requests) AS requests FROM request_usage_hourly WHERE model = 'gpt-5.4'")) as [{ requests: number | string }];
     expect(Number(requests)).toBe(30);
     expect(rows.map((row) => row.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => `resp_batch_${i}`));
     expect(await dataSource.getRepository(RequestLogEntity).countBy({ accountId })).toBe(30);
-    insert.mockRestore();
+    query.mockRestore();
   });
 
   it('fails every write of a batch the database refuses, and writes none of its rows (one statement)', async () => {
@@ -165,6 +168,43 @@ describe.each(DIALECTS)('usage on %s', (dialect) => {
       ['primary', 100, 'live'],
       ['secondary', 40, 'live'],
     ]);
+  });
+
+  it('ingests live observations of a burst in one transaction, the latest per account, repeats skipped, before shutdown completes', async () => {
+    const otherId = (await new AccountAdmin({ accounts }).importAuthJson(fake.addAccount({ plan: 'plus' }).authJson())).account.id;
+    const pending = new PendingWork();
+    const ingest = new LiveUsageIngest({ recorder, logger: silentLogger(), pending });
+    const headers = (used: number) => ({ 'x-codex-primary-used-percent': String(used), 'x-codex-primary-window-minutes': '300', 'x-codex-primary-reset-at': String(RESET) });
+    const transaction = vi.spyOn(dataSource, 'transaction');
+    ingest.fromHeaders(accountId, headers(10));
+    ingest.fromHeaders(accountId, headers(10));
+    ingest.fromHeaders(otherId, headers(50));
+    ingest.fromHeaders(accountId, headers(20));
+    expect(await dataSource.getRepository(UsageHistoryEntity).count()).toBe(0);
+    await pending.settle();
+    // The same windows again (a turn's codex.rate_limits event after its headers): nothing to write.
+    ingest.fromHeaders(accountId, headers(20));
+    await pending.settle();
+    expect(transaction).toHaveBeenCalledTimes(1);
+    transaction.mockRestore();
+    const history = await dataSource.getRepository(UsageHistoryEntity).find({ order: { usedPercent: 'ASC' } });
+    expect(history.map((row) => [row.accountId, row.usedPercent, row.source])).toEqual([
+      [accountId, 20, 'live'],
+      [otherId, 50, 'live'],
+    ]);
+    expect((await accounts.get(accountId))?.primaryUsedPercent).toBe(20);
+    expect((await accounts.get(otherId))?.primaryUsedPercent).toBe(50);
+  });
+
+  it('stores the other accounts’ live observations when one account was deleted before its batch was written', async () => {
+    const otherId = (await new AccountAdmin({ accounts }).importAuthJson(fake.addAccount({ plan: 'plus' }).authJson())).account.id;
+    const pending = new PendingWork();
+    const ingest = new LiveUsageIngest({ recorder, logger: silentLogger(), pending });
+    ingest.fromHeaders(otherId, { 'x-codex-primary-used-percent': '30' });
+    ingest.fromHeaders(accountId, { 'x-codex-primary-used-percent': '60' });
+    await accounts.delete(otherId);
+    await pending.settle();
+    expect((await dataSource.getRepository(UsageHistoryEntity).find()).map((row) => [row.accountId, row.usedPercent])).toEqual([[accountId, 60]]);
   });
 
   it('polls /wham/usage with the account’s token and stores windows and labels', async () => {

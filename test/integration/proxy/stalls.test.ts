@@ -72,6 +72,21 @@ describe.each(DATABASE_KINDS)('stalled upstreams (%s)', (kind) => {
     expect(tried()).toHaveLength(2);
   });
 
+  it('a turn waiting for an upstream connection (all CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST in use) runs into its first-event deadline', async () => {
+    const { p, ids } = await start(1, { ...HTTP_UPSTREAM, CODEX_LB_HTTP_CONNECTOR_LIMIT_PER_HOST: '1', CODEX_LB_STREAM_FIRST_EVENT_TIMEOUT_SECONDS: '0.6', CODEX_LB_SSE_KEEPALIVE_INTERVAL_SECONDS: '0' });
+    // The first turn holds the only connection for seconds (13 events, 300 ms apart).
+    suite.fake.script(ANY_ACCOUNT, { kind: 'slow', delayMs: 300 });
+    const holding = await post(`${p.url}/backend-api/codex/responses`, codexTurn('holds the connection'), CODEX_CLI_HEADERS);
+    expect(holding.status).toBe(200);
+    const waiting = await post(`${p.url}/backend-api/codex/responses`, codexTurn('waits for it'), CODEX_CLI_HEADERS);
+    expect(waiting.status).toBe(502);
+    expect(((await json(waiting)).error as { code: string }).code).toBe('upstream_stalled');
+    // It never reached the upstream, yet its account was charged with a stall.
+    expect(suite.fake.requests.filter((r) => r.endpoint === 'responses')).toHaveLength(1);
+    expect(errorCount(p, ids, [...ids.keys()][0]!)).toBe(1);
+    expect(types(await collectSse(holding))).toContain('response.completed');
+  });
+
   it('every account stalled after keepalives began: codex.keepalive events, then response.failed upstream_stalled', async () => {
     const { p } = await start(2, { ...FAST, ...HTTP_UPSTREAM });
     suite.fake.script(ANY_ACCOUNT, { kind: 'stall', afterHeaders: true }, { sticky: true });

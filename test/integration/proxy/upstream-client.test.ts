@@ -42,9 +42,9 @@ describe('UpstreamClient body release', () => {
 
   it('closes a half-read stream quietly after its reader stopped (failover before the first byte)', async () => {
     const response = await open();
-    const events = response.events();
-    expect((await events.next()).done).toBe(false);
-    await events.return(undefined);
+    const batches = response.eventBatches();
+    expect((await batches.next()).done).toBe(false);
+    await batches.return(undefined);
     response.release(false);
     await new Promise((r) => setTimeout(r, 200));
     expect(uncaught).toEqual([]);
@@ -52,8 +52,8 @@ describe('UpstreamClient body release', () => {
 
   it('closes a stream that ended in response.failed quietly when the caller discards it (failover)', async () => {
     const response = await open({ kind: 'response_failed', afterEvents: 1 });
-    for await (const event of response.events()) {
-      if (event.type === 'response.failed') break;
+    reading: for await (const batch of response.eventBatches()) {
+      for (const event of batch) if (event.type === 'response.failed') break reading;
     }
     response.release(false);
     await new Promise((r) => setTimeout(r, 200));

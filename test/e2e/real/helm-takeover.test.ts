@@ -52,6 +52,7 @@ describe('taking over an official-chart installation of the official app (docs/m
   let account: AccountCredentials;
   let apiKey: string;
   let dashboardPassword: string;
+  let bootstrapToken: string;
   let chartSecret: { data: Record<string, string>; metadata: Json };
 
   /** Runs one of the document's kubectl lines (up to a pipe; the `$(date +%s)` substitution and shell quotes done here). */
@@ -74,7 +75,8 @@ describe('taking over an official-chart installation of the official app (docs/m
     return run.stdout;
   };
   const dashboard = async (path: string, init?: RequestInit) => fetch(`${await env.serviceURL(ns, RELEASE)}/api/dashboard-auth/${path}`, init);
-  const login = (password: string) => dashboard('password/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+  const post = (path: string, body: unknown) => dashboard(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const login = (password: string) => post('password/login', { password });
   const fail = async (err: Error): Promise<never> => {
     throw new Error(`${err.message}\n${await env.diagnostics(ns)}`);
   };
@@ -85,7 +87,7 @@ describe('taking over an official-chart installation of the official app (docs/m
     await env.kubectl('create', 'namespace', ns);
     await env.kubectl('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=restricted');
     // The chart renders no bootstrap token: its users pass one with extraEnv (reference §1.1.4), from a Secret of theirs.
-    const bootstrapToken = randomBytes(24).toString('base64url');
+    bootstrapToken = randomBytes(24).toString('base64url');
     await env.kubectl('create', 'secret', 'generic', 'codex-lb-dashboard-bootstrap', '-n', ns, `--from-literal=token=${bootstrapToken}`);
     const install: ChartInstall = {
       namespace: ns,
@@ -107,11 +109,7 @@ describe('taking over an official-chart installation of the official app (docs/m
     // What a user of the chart did in the dashboard: a password (set remotely with the bootstrap token), API-key
     // auth on, an account in the pool, an API key for a client.
     dashboardPassword = randomBytes(12).toString('base64url');
-    const setup = await dashboard('password/setup', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ password: dashboardPassword, bootstrapToken }),
-    });
+    const setup = await post('password/setup', { password: dashboardPassword, bootstrapToken });
     expect(setup.status, await setup.text()).toBe(200);
     const chartDashboard = new UpstreamDashboardClient({
       baseUrl: await env.serviceURL(ns, RELEASE),
@@ -152,6 +150,10 @@ describe('taking over an official-chart installation of the official app (docs/m
   });
 
   it('removes the chart-era dashboard password through a port-forward, as written; clients are still served (step 4)', async () => {
+    // Why the step exists: while a password is set, the app refuses to set another, even with the right bootstrap token.
+    const refused = await post('password/setup', { password: 'the-operators-token', bootstrapToken });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'password_already_configured' } });
     const forwardLine = kubectlSteps.find((l) => / port-forward /.test(l));
     const [, target, ports] = /port-forward (\S+) (\d+):\d+/.exec(forwardLine ?? '') ?? [];
     expect(target).toBe(`service/${RELEASE}`);

@@ -7,8 +7,8 @@
  * The official application itself runs on real pods in test/e2e/real/flavors.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type KubeObject } from '../../../operator/runtime/kube/types.ts';
-import { codexLB, createNamespace, get, secret, startOperator, startOperatorTestEnv, waitForCondition, type OperatorTestEnv, type RunningOperator } from './support.ts';
+import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
+import { admissionRejection, codexLB, createNamespace, get, secret, startOperator, startOperatorTestEnv, waitForCondition, type OperatorTestEnv, type RunningOperator } from './support.ts';
 
 const ns = 'flavors';
 const upstream = { proxy: { flavor: 'Upstream' } };
@@ -34,14 +34,7 @@ describe('proxy.flavor', () => {
   });
 
   const create = (spec: Record<string, unknown>, name = `f${++counter}`) => env.client.create<KubeObject & Record<string, any>>(codexLB(ns, name, spec));
-  async function rejection(spec: Record<string, unknown>): Promise<string> {
-    const err = await create(spec).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(err instanceof ApiError)) throw new Error(`expected a rejection, got ${err === undefined ? 'success' : String(err)}`);
-    return err.message;
-  }
+  const rejection = (spec: Record<string, unknown>): Promise<string> => admissionRejection(create(spec));
 
   it.each([
     ['a first-event deadline', { config: { streamFirstEventTimeoutSeconds: 30 } }, 'config.streamFirstEventTimeoutSeconds is not supported with proxy.flavor Upstream'],

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexLBSpec } from '../../../operator/api/codexlb-spec.ts';
 import type { JSONSchemaProps } from '../../../operator/api/schema.ts';
-import { ApiError, type KubeObject } from '../../../operator/runtime/kube/types.ts';
-import { codexLB, createNamespace, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
+import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
+import { admissionRejection, codexLB, createNamespace, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
 
 const ns = 'parity';
 const replicated = { topology: { mode: 'Replicated', replicas: 2 }, database: { type: 'PostgreSQL', postgres: { urlSecretRef: { name: 'db' } } } };
@@ -27,14 +27,7 @@ describe('chart-parity fields at admission', () => {
   });
 
   const create = (spec: Record<string, unknown>) => env.client.create<KubeObject & Record<string, any>>(codexLB(ns, uniqueName(), spec));
-  async function rejection(spec: Record<string, unknown>): Promise<string> {
-    const err = await create(spec).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(err instanceof ApiError)) throw new Error(`expected a rejection, got ${err === undefined ? 'success' : String(err)}`);
-    return err.message;
-  }
+  const rejection = (spec: Record<string, unknown>): Promise<string> => admissionRejection(create(spec));
 
   it.each([
     ['externalSecrets without anything to fetch', { externalSecrets: store }, 'externalSecrets needs databaseURL, encryptionKey or both'],

@@ -11,7 +11,7 @@ import { DEFAULT_INSTALL_POLICY, type InstallPolicy } from '../../../operator/co
 import { adminEndpoints } from '../../../operator/controllers/pool/endpoints.ts';
 import { Operator } from '../../../operator/manager.ts';
 import { KubeClient } from '../../../operator/runtime/kube/client.ts';
-import type { KubeObject } from '../../../operator/runtime/kube/types.ts';
+import { ApiError, type KubeObject } from '../../../operator/runtime/kube/types.ts';
 import { createLogger, silentLogger } from '../../../operator/runtime/logger.ts';
 import { OPERATOR_VERSION } from '../../../operator/version.ts';
 import { waitForCrds } from '../../harness/controlplane/crds.ts';
@@ -153,4 +153,15 @@ export function codexLB(namespace: string, name: string, spec: Record<string, un
 export function secret(namespace: string, name: string, data: Record<string, string>, opts: { grantAccess?: boolean } = {}): KubeObject {
   const labels = opts.grantAccess === false ? undefined : { [SECRET_ACCESS_LABEL]: SECRET_ACCESS_VALUE };
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', stringData: data };
+}
+
+/** The API server's refusal of a write that must be refused at admission (422): its message. */
+export async function admissionRejection(write: Promise<unknown>): Promise<string> {
+  const err = await write.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApiError)) throw new Error(`expected a rejection, got ${err === undefined ? 'success' : String(err)}`);
+  if (err.status !== 422) throw new Error(`expected 422 Unprocessable Entity, got ${err.status}: ${err.message}`);
+  return err.message;
 }

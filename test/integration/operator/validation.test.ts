@@ -4,7 +4,7 @@
  * structural schema fills defaults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codexLB, createNamespace, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
+import { admissionRejection, codexLB, createNamespace, startOperatorTestEnv, type OperatorTestEnv } from './support.ts';
 import { ApiError, type KubeObject } from '../../../operator/runtime/kube/types.ts';
 
 const ns = 'validation';
@@ -26,15 +26,7 @@ describe('CodexLB admission validation', () => {
     await env?.stop();
   });
 
-  async function rejection(obj: KubeObject): Promise<string> {
-    const err = await env.client.create(obj).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(err instanceof ApiError)) throw new Error(`expected a rejection, got ${err === undefined ? 'success' : String(err)}`);
-    expect(err.status).toBe(422);
-    return err.message;
-  }
+  const rejection = (obj: KubeObject): Promise<string> => admissionRejection(env.client.create(obj));
 
   async function updateRejection(spec: Record<string, unknown>, change: (cr: Record<string, any>) => void): Promise<string> {
     const created = await env.client.create<KubeObject & Record<string, any>>(codexLB(ns, uniqueName(), spec));

@@ -7,6 +7,7 @@
 import type { CodexLBStatus } from '../../api/codexlb-status.ts';
 import type { MigrationStrategy } from '../../render/effective.ts';
 import type { SecretKeyRef } from '../../render/input.ts';
+import { EXIT_DATABASE_UNREACHABLE } from '../../render/program.ts';
 import { DegradedReason, type Problem } from '../conditions.ts';
 import { EXIT_KEY_MISMATCH, isKeyMismatch, keyMismatchProblem } from './pod-problems.ts';
 
@@ -47,8 +48,7 @@ export interface MigrationInputs {
   observation?: JobObservation;
 }
 
-/** Exit codes of `codex-lb-proxy migrate upgrade` (see proxy/OPERATOR-CONTRACT.md). */
-const EXIT_DATABASE_UNREACHABLE = 3;
+/** Exit code of `codex-lb-proxy migrate upgrade` (see proxy/OPERATOR-CONTRACT.md); 3, database unreachable, is both flavors' (render/program.ts). */
 const EXIT_SCHEMA_AHEAD = 4;
 
 export function planMigration(input: MigrationInputs): MigrationPlan {

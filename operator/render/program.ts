@@ -1,7 +1,9 @@
 /**
  * How each proxy flavor is run: the commands of its server, migration Job, schema gate and preStop, how
- * the operator's admin credential reaches it, and which database URLs it can use. The rest of the render
- * is shared; this is the one place that knows the two applications apart.
+ * the operator's admin credential reaches it, and which database URLs it can use. The rest of the pod
+ * render is shared. The other places that tell the flavors apart: the settings each reads (config.ts),
+ * the fields only one accepts (api/codexlb-proxy.ts), and the adapter that manages its pool
+ * (controllers/pool/admin-access.ts).
  *
  * Bundled: the `codex-lb-proxy` entrypoint of proxy/Dockerfile (proxy/OPERATOR-CONTRACT.md).
  * Upstream: the official image has no entrypoint, only a CMD script that migrates and then serves; the

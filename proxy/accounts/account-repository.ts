@@ -12,6 +12,7 @@ import type { AccountIdentity } from './identity.ts';
 import type { IdentityClaims } from './jwt-claims.ts';
 import { applyEvent, isRoutable, type AccountEvent, type StatusState } from './status.ts';
 import type { TokenCipher } from './token-cipher.ts';
+import { PlainSelect } from '../store/plain-select.ts';
 import { forUpdate, withTransaction } from '../store/transaction.ts';
 
 /** What an import does to an account already stored (see upsertImported). */
@@ -23,7 +24,12 @@ export interface ImportPolicy {
 export const DEFAULT_IMPORT_POLICY: ImportPolicy = { onExisting: 'replace', createMissing: true };
 export type ImportOutcome = 'created' | 'replaced' | 'kept';
 
-export type AccountSnapshot = Readonly<Omit<AccountRow, 'accessTokenEncrypted' | 'refreshTokenEncrypted' | 'idTokenEncrypted'>>;
+type TokenColumn = 'accessTokenEncrypted' | 'refreshTokenEncrypted' | 'idTokenEncrypted';
+export type AccountSnapshot = Readonly<Omit<AccountRow, TokenColumn>>;
+const snapshots = new PlainSelect<AccountRow, TokenColumn>(AccountEntity, {
+  omit: ['accessTokenEncrypted', 'refreshTokenEncrypted', 'idTokenEncrypted'],
+  orderBy: ['createdAt', 'id'],
+});
 
 /** Decrypted tokens of one account, for the refresher only. */
 export interface StoredCredentials {
@@ -64,9 +70,9 @@ export class AccountRepository {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async list(): Promise<AccountSnapshot[]> {
-    const rows = await this.#dataSource.getRepository(AccountEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map(snapshot);
+  /** Every account, oldest first; read without the token columns (routing re-reads this list every second). */
+  list(): Promise<AccountSnapshot[]> {
+    return snapshots.all(this.#dataSource.manager);
   }
 
   /** Accounts requests may be routed to now (active, or blocked until a time that has passed). */

@@ -149,6 +149,31 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     expect((await accounts.get(account.id))?.resetAt).toEqual(resetAt);
   });
 
+  it('lists accounts oldest first exactly as TypeORM hydrates them, without their token columns', async () => {
+    const { account: first } = await admin.importAuthJson(fakeAuthJson({ chatgptAccountId: 'acct-1' }));
+    const { account: second } = await admin.importAuthJson(fakeAuthJson({ chatgptAccountId: 'acct-2' }));
+    // Every column kind the list carries: instants, booleans, doubles, integers, text and nulls.
+    await dataSource.getRepository(AccountEntity).update(second.id, {
+      alias: 'second',
+      status: 'quota_exceeded',
+      resetAt: new Date('2031-02-03T04:05:06.789Z'),
+      blockedAt: new Date('2031-02-03T03:05:06.001Z'),
+      primaryUsedPercent: 12.5,
+      primaryWindowMinutes: 300,
+      primaryResetAt: new Date('2031-02-03T05:00:00.000Z'),
+      creditsHasCredits: true,
+      creditsUnlimited: false,
+      creditsBalance: 3.25,
+      createdAt: new Date('2020-01-01T00:00:00.000Z'),
+    });
+    const found = await dataSource.getRepository(AccountEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    const listed = await accounts.list();
+    expect(listed.map((a) => a.id)).toEqual([second.id, first.id]);
+    expect(listed).toEqual(found.map(({ accessTokenEncrypted: _a, refreshTokenEncrypted: _r, idTokenEncrypted: _i, ...rest }) => rest));
+    expect(listed[0]).toMatchObject({ resetAt: new Date('2031-02-03T04:05:06.789Z'), creditsHasCredits: true, creditsUnlimited: false, creditsBalance: 3.25, primaryUsedPercent: 12.5 });
+    expect(JSON.stringify(listed)).not.toMatch(/accessToken|refreshToken|idToken/);
+  });
+
   it('stores refreshed tokens only over the refresh token that was spent', async () => {
     const { account } = await admin.importAuthJson(fakeAuthJson());
     const before = await accounts.readCredentials(account.id);

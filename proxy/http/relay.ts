@@ -38,11 +38,8 @@ export interface RelayOptions {
 export async function relay(stream: OpenStream, sink: RelaySink, options: RelayOptions): Promise<RelayEnd> {
   const now = options.now ?? Date.now;
   try {
-    for (const event of stream.head) {
-      await sink.event(event);
-      options.observe(event);
-      if (endsStream(event)) return { kind: 'terminal', event };
-    }
+    const terminal = await relayHead(stream, sink, options.observe);
+    if (terminal) return { kind: 'terminal', event: terminal };
     let lastEvent = stream.lastEventAt;
     let nextKeepalive = options.keepaliveMs > 0 ? now() + options.keepaliveMs : Infinity;
     for (;;) {
@@ -72,6 +69,19 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
     if (err instanceof ClientGoneError) return { kind: 'aborted' };
     throw err;
   }
+}
+
+/**
+ * The events pulled while probing. Taken out of the stream, and relayed in a frame of their own, so a long
+ * stream does not keep them (parsed payloads, the text they were read from) until its end.
+ */
+async function relayHead(stream: OpenStream, sink: RelaySink, observe: RelayOptions['observe']): Promise<ResponseEvent | undefined> {
+  for (const event of stream.head.splice(0)) {
+    await sink.event(event);
+    observe(event);
+    if (endsStream(event)) return event;
+  }
+  return undefined;
 }
 
 async function failWith(sink: RelaySink, error: ProxyError, cause: 'truncated' | 'idle' | 'budget'): Promise<RelayEnd> {

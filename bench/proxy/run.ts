@@ -22,6 +22,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/harness/ports.ts';
+import { collectGarbage } from './inspector.ts';
 import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
 import { ensureNginx, rssMiB, startFake, startNginx, startProxy, type FakeProcess, type NginxProcess, type ProxyProcess } from './targets.ts';
@@ -169,12 +171,15 @@ const WARM_STREAMS = 200;
 
 /**
  * RSS idle, with WARM_STREAMS slow streams open, and with OPEN_STREAMS more: warm → open is what each further
- * stream costs a process already serving. Either delta includes the young generation V8 grows back from its
- * idle size while the streams are opened (mostly garbage; see bench/results/proxy-hot-path.md).
+ * stream costs a process already serving. `settle` runs before each sample (the proxy: a full garbage
+ * collection, so garbage in V8's young generation is not counted as memory the streams hold).
  */
-async function openStreamsRss(target: Target, pids: () => number[]): Promise<MemoryResult> {
-  const rss = (): number => pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
-  const idleMiB = rss();
+async function openStreamsRss(target: Target, pids: () => number[], settle: () => Promise<void> = async () => undefined): Promise<MemoryResult> {
+  const rss = async (): Promise<number> => {
+    await settle();
+    return pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
+  };
+  const idleMiB = await rss();
   const controller = new AbortController();
   const payload = body(words(50));
   const open = async (count: number, offset: number): Promise<Array<{ firstEvent: Promise<void>; done: Promise<void> }>> => {
@@ -188,9 +193,9 @@ async function openStreamsRss(target: Target, pids: () => number[]): Promise<Mem
     return opened;
   };
   const warm = await open(WARM_STREAMS, 0);
-  const warmMiB = rss();
+  const warmMiB = await rss();
   const measured = await open(OPEN_STREAMS, WARM_STREAMS);
-  const openMiB = rss();
+  const openMiB = await rss();
   controller.abort();
   await Promise.allSettled([...warm, ...measured].map((s) => s.done));
   return { idleMiB, warmMiB, openMiB, opened: measured.length };
@@ -223,7 +228,9 @@ interface Results {
 async function main(): Promise<void> {
   const nginxSetup = ensureNginx();
   const fake = await startFake(4);
-  const proxy = await startProxy(fake);
+  // The inspector (loopback only) lets the memory step force a full garbage collection before each sample.
+  const inspectorPort = await freePort();
+  const proxy = await startProxy(fake, { nodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`] });
   const nginx = 'binary' in nginxSetup ? await startNginx(nginxSetup.binary, fake.url) : undefined;
   const targets = targetsFor(fake, proxy, nginx);
   const results: Results = { shortStreams: {}, latency: {}, throughput: {}, memory: {} };
@@ -260,7 +267,7 @@ async function main(): Promise<void> {
     }
     await fake.script({ kind: 'slow', delayMs: 2000 });
     const proxyTarget = targets.find((t) => t.name === 'proxy') as Target;
-    results.memory.proxy = await openStreamsRss(proxyTarget, () => [proxy.proc.child.pid as number]);
+    results.memory.proxy = await openStreamsRss(proxyTarget, () => [proxy.proc.child.pid as number], () => collectGarbage(inspectorPort));
     console.log('memory proxy done');
     const nginxTarget = targets.find((t) => t.name === 'nginx');
     if (nginx && nginxTarget) {
@@ -393,7 +400,7 @@ function report(environment: Record<string, unknown>, results: Results): string 
     '',
     `## Memory with ${OPEN_STREAMS} open streams`,
     '',
-    `RSS idle, with ${WARM_STREAMS} slow streams open, and with ${OPEN_STREAMS} more. "per stream" is what each of the ${OPEN_STREAMS} added to a process already serving; "from idle" also counts what any busy Node process grows back when it starts allocating (its young generation, mostly garbage), spread over all ${WARM_STREAMS + OPEN_STREAMS} streams.`,
+    `RSS idle, with ${WARM_STREAMS} slow streams open, and with ${OPEN_STREAMS} more. The proxy's samples are taken right after a full garbage collection (forced through its inspector, bench/proxy/inspector.ts), so they count what the streams keep alive, not the garbage V8's young generation held at that moment. "per stream" is what each of the ${OPEN_STREAMS} added to a process already serving; "from idle" spreads the growth from idle over all ${WARM_STREAMS + OPEN_STREAMS} streams.`,
     '',
     `| process | RSS idle | with ${WARM_STREAMS} | with ${WARM_STREAMS + OPEN_STREAMS} | per stream | from idle | measured streams opened |`,
     '|---|---|---|---|---|---|---|',

@@ -26,7 +26,7 @@ import { freePort } from '../../test/harness/ports.ts';
 import { collectGarbage } from './inspector.ts';
 import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
-import { ensureNginx, rssMiB, startFake, startNginx, startProxy, type FakeProcess, type NginxProcess, type ProxyProcess } from './targets.ts';
+import { ensureNginx, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
 
 const GAP_MS = 20;
 const LEVELS = [
@@ -41,7 +41,7 @@ const SHORT = { concurrency: 32, seconds: 5 };
 /** Issue 14's targets for the proxy. */
 const TARGETS = { shortStreamsPerSecond: 2500, shortStreamsVsDirect: 0.5, addedCreatedP50Ms: { 1: 0.5, 100: 20 } as Record<number, number>, perStreamKiB: 32 };
 
-type TargetName = 'direct' | 'nginx' | 'proxy';
+type TargetName = 'direct' | 'nginx' | 'node' | 'proxy';
 
 interface Target {
   name: TargetName;
@@ -54,8 +54,8 @@ interface ShortStreamsResult {
   repetition: number;
   perSecond: number;
   failed: number;
-  /** The proxy's CPU time (user + system) per completed stream; the proxy target only. */
-  proxyCpuUsPerStream?: number;
+  /** The target process's CPU time (user + system) per completed stream; Node targets only (proxy, node). */
+  cpuUsPerStream?: number;
 }
 
 interface LatencyResult {
@@ -103,9 +103,9 @@ function cpuMs(pid: number): number {
 }
 
 /** SHORT.concurrency clients, each running short streams ("hi") back to back for SHORT.seconds. */
-async function shortStreams(target: Target, repetition: number, proxyPid: number | undefined): Promise<ShortStreamsResult> {
+async function shortStreams(target: Target, repetition: number, pid: number | undefined): Promise<ShortStreamsResult> {
   const payload = body('hi');
-  const cpuBefore = proxyPid === undefined ? 0 : cpuMs(proxyPid);
+  const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
   const started = performance.now();
   const until = started + SHORT.seconds * 1000;
   let completed = 0;
@@ -121,7 +121,7 @@ async function shortStreams(target: Target, repetition: number, proxyPid: number
   );
   const seconds = (performance.now() - started) / 1000;
   const result: ShortStreamsResult = { repetition, perSecond: completed / seconds, failed };
-  if (proxyPid !== undefined) result.proxyCpuUsPerStream = ((cpuMs(proxyPid) - cpuBefore) * 1000) / Math.max(1, completed);
+  if (pid !== undefined) result.cpuUsPerStream = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, completed);
   return result;
 }
 
@@ -201,7 +201,7 @@ async function openStreamsRss(target: Target, pids: () => number[], settle: () =
   return { idleMiB, warmMiB, openMiB, opened: measured.length };
 }
 
-function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess | undefined): Target[] {
+function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess | undefined, floor: NodeFloorProcess): Target[] {
   const upstreamHeaders = (i: number): Record<string, string> => {
     const account = fake.accounts[i % fake.accounts.length] as { accountId: string; accessToken: string };
     return {
@@ -214,6 +214,7 @@ function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess 
   };
   const targets: Target[] = [{ name: 'direct', url: fake.url, headers: upstreamHeaders }];
   if (nginx) targets.push({ name: 'nginx', url: nginx.url, headers: upstreamHeaders });
+  targets.push({ name: 'node', url: floor.url, headers: upstreamHeaders });
   targets.push({ name: 'proxy', url: proxy.url, headers: () => ({ 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' }) });
   return targets;
 }
@@ -231,10 +232,12 @@ async function main(): Promise<void> {
   // The inspector (loopback only) lets the memory step force a full garbage collection before each sample.
   const inspectorPort = await freePort();
   const proxy = await startProxy(fake, { nodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`] });
+  const floorInspectorPort = await freePort();
+  const floor = await startNodeFloor(fake, { nodeArgs: [`--inspect=127.0.0.1:${floorInspectorPort}`] });
   const nginx = 'binary' in nginxSetup ? await startNginx(nginxSetup.binary, fake.url) : undefined;
-  const targets = targetsFor(fake, proxy, nginx);
+  const targets = targetsFor(fake, proxy, nginx, floor);
   const results: Results = { shortStreams: {}, latency: {}, throughput: {}, memory: {} };
-  const proxyPid = proxy.proc.child.pid as number;
+  const cpuPids: Partial<Record<TargetName, number>> = { proxy: proxy.proc.child.pid as number, node: floor.proc.child.pid as number };
   try {
     // Warm-up: connections, JIT, the proxy's model of the pool.
     await fake.script(undefined);
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
 
     for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
       for (const target of targets) {
-        const result = await shortStreams(target, repetition, target.name === 'proxy' ? proxyPid : undefined);
+        const result = await shortStreams(target, repetition, cpuPids[target.name]);
         (results.shortStreams[target.name] ??= []).push(result);
         console.log(`short streams ${target.name} #${repetition}: ${result.perSecond.toFixed(0)}/s (${result.failed} failed)`);
       }
@@ -269,6 +272,8 @@ async function main(): Promise<void> {
     const proxyTarget = targets.find((t) => t.name === 'proxy') as Target;
     results.memory.proxy = await openStreamsRss(proxyTarget, () => [proxy.proc.child.pid as number], () => collectGarbage(inspectorPort));
     console.log('memory proxy done');
+    results.memory.node = await openStreamsRss(targets.find((t) => t.name === 'node') as Target, () => [floor.proc.child.pid as number], () => collectGarbage(floorInspectorPort));
+    console.log('memory node done');
     const nginxTarget = targets.find((t) => t.name === 'nginx');
     if (nginx && nginxTarget) {
       results.memory.nginx = await openStreamsRss(nginxTarget, () => nginx.pids());
@@ -276,6 +281,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await proxy.proc.stop();
+    await floor.proc.stop();
     await nginx?.proc.stop();
     await fake.proc.stop();
   }
@@ -314,22 +320,28 @@ const perStreamKiB = (r: MemoryResult | undefined): number => (r ? ((r.openMiB -
 /** The same from idle, young-generation growth included. */
 const fromIdleKiB = (r: MemoryResult): number => ((r.openMiB - r.idleMiB) * 1024) / Math.max(1, r.opened + WARM_STREAMS);
 
-/** Issue 14's targets, each with the figure this run measured. */
+/**
+ * Issue 14's targets: the proxy's figure from this run and its verdict, and the same figure for the Node floor
+ * (what Node's HTTP stack alone costs on this machine, bench/proxy/node-floor.ts).
+ */
 function verdicts(results: Results): string[] {
-  const rate = mean((results.shortStreams.proxy ?? []).map((r) => r.perSecond));
   const direct = mean((results.shortStreams.direct ?? []).map((r) => r.perSecond));
-  const added = (concurrency: number): number => {
+  const rate = (name: TargetName): number => mean((results.shortStreams[name] ?? []).map((r) => r.perSecond));
+  const added = (name: TargetName, concurrency: number): number => {
     const index = LEVELS.findIndex((level) => level.concurrency === concurrency);
-    return (results.latency.proxy?.[index]?.created.p50 ?? NaN) - (results.latency.direct?.[index]?.created.p50 ?? NaN);
+    return (results.latency[name]?.[index]?.created.p50 ?? NaN) - (results.latency.direct?.[index]?.created.p50 ?? NaN);
   };
   const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
   const memory = perStreamKiB(results.memory.proxy);
   return [
-    '| target | this run | |',
-    '|---|---|---|',
-    `| short streams ≥ ${TARGETS.shortStreamsPerSecond}/s or ≥ ${TARGETS.shortStreamsVsDirect}× direct | ${rate.toFixed(0)}/s, ${ratio(rate, direct)} direct | ${verdict(rate >= TARGETS.shortStreamsPerSecond || rate >= TARGETS.shortStreamsVsDirect * direct)} |`,
-    ...[1, 100].map((c) => `| added time to response.created p50 at ${c} stream${c === 1 ? '' : 's'} ≤ ${TARGETS.addedCreatedP50Ms[c]} ms | ${plus(added(c))} | ${verdict(added(c) <= (TARGETS.addedCreatedP50Ms[c] ?? 0))} |`),
-    `| memory per open stream at ${OPEN_STREAMS} streams ≤ ${TARGETS.perStreamKiB} KiB | ${memory.toFixed(1)} KiB | ${verdict(memory <= TARGETS.perStreamKiB)} |`,
+    '| target | proxy | | Node floor |',
+    '|---|---|---|---|',
+    `| short streams ≥ ${TARGETS.shortStreamsPerSecond}/s or ≥ ${TARGETS.shortStreamsVsDirect}× direct | ${rate('proxy').toFixed(0)}/s, ${ratio(rate('proxy'), direct)} direct | ${verdict(rate('proxy') >= TARGETS.shortStreamsPerSecond || rate('proxy') >= TARGETS.shortStreamsVsDirect * direct)} | ${rate('node').toFixed(0)}/s, ${ratio(rate('node'), direct)} direct |`,
+    ...[1, 100].map(
+      (c) =>
+        `| added time to response.created p50 at ${c} stream${c === 1 ? '' : 's'} ≤ ${TARGETS.addedCreatedP50Ms[c]} ms | ${plus(added('proxy', c))} | ${verdict(added('proxy', c) <= (TARGETS.addedCreatedP50Ms[c] ?? 0))} | ${plus(added('node', c))} |`,
+    ),
+    `| memory per open stream at ${OPEN_STREAMS} streams ≤ ${TARGETS.perStreamKiB} KiB | ${memory.toFixed(1)} KiB | ${verdict(memory <= TARGETS.perStreamKiB)} | ${perStreamKiB(results.memory.node).toFixed(1)} KiB |`,
   ];
 }
 
@@ -340,7 +352,7 @@ function report(environment: Record<string, unknown>, results: Results): string 
     '# Proxy benchmark',
     '',
     `Run ${String(environment.when)} on ${String(environment.cpu)}, ${String(environment.memoryGiB)} GiB, Node ${String(environment.node)}; load average at the end ${load.join(' / ')} (1 / 5 / 15 min: above ~2.5 on this 2-core machine other work competed with the run).`,
-    `Peers in separate processes on this machine: the fake upstream (test/fakes, **direct** = baseline), nginx ${environment.nginx ? `${String(environment.nginx)} \`proxy_pass\`` : '(skipped)'} and \`codex-lb-proxy serve\` (SQLite; request logs and live usage ingestion on) in front of it.`,
+    `Peers in separate processes on this machine: the fake upstream (test/fakes, **direct** = baseline), and in front of it nginx ${environment.nginx ? `${String(environment.nginx)} \`proxy_pass\`` : '(skipped)'}, the **Node floor** (\`node\`: bench/proxy/node-floor.ts, a \`node:http\` server that parses and re-serialises the JSON body and copies the answer's bytes through an undici Pool — the least a Node proxy that reads bodies does) and \`codex-lb-proxy serve\` (SQLite; request logs and live usage ingestion on).`,
     environment.nginxNote ? `nginx column skipped: ${String(environment.nginxNote)}.` : '',
     `Proxy settings changed from defaults: ${JSON.stringify(environment.proxyEnv)} (one upstream connection per open stream; no per-account stream caps, which would hold all but 28 streams of the fake's 4 accounts; the poller is off so it does not add upstream traffic).`,
     `Short streams and latency ran ${REPETITIONS} times, the targets interleaved; latency samples are pooled over the repetitions.`,
@@ -351,20 +363,21 @@ function report(environment: Record<string, unknown>, results: Results): string 
     '',
     `## Short streams (${SHORT.concurrency} clients, each running short Codex streams — "hi", 13 events — back to back for ${SHORT.seconds} s)`,
     '',
-    `| repetition | ${names.map((name) => `${name} streams/s`).join(' | ')} | proxy / direct | proxy CPU per stream |`,
-    `|---|${names.map(() => '---|').join('')}---|---|`,
+    `| repetition | ${names.map((name) => `${name} streams/s`).join(' | ')} | proxy / direct | proxy CPU per stream | node CPU per stream |`,
+    `|---|${names.map(() => '---|').join('')}---|---|---|`,
     ...Array.from({ length: REPETITIONS }, (_, i) => {
       const at = (name: string): ShortStreamsResult | undefined => results.shortStreams[name]?.[i];
       const cells = names.map((name) => `${at(name)?.perSecond.toFixed(0) ?? 'n/a'}${at(name)?.failed ? ` (${at(name)?.failed} failed)` : ''}`);
-      return `| ${i + 1} | ${cells.join(' | ')} | ${ratio(at('proxy')?.perSecond ?? NaN, at('direct')?.perSecond ?? NaN)} | ${at('proxy')?.proxyCpuUsPerStream?.toFixed(0) ?? 'n/a'} µs |`;
+      const cpu = (name: TargetName): string => `${at(name)?.cpuUsPerStream?.toFixed(0) ?? 'n/a'} µs`;
+      return `| ${i + 1} | ${cells.join(' | ')} | ${ratio(at('proxy')?.perSecond ?? NaN, at('direct')?.perSecond ?? NaN)} | ${cpu('proxy')} | ${cpu('node')} |`;
     }),
     (() => {
       const avg = (name: string): number => mean((results.shortStreams[name] ?? []).map((r) => r.perSecond));
-      const cpu = mean((results.shortStreams.proxy ?? []).map((r) => r.proxyCpuUsPerStream ?? NaN));
-      return `| mean | ${names.map((name) => avg(name).toFixed(0)).join(' | ')} | ${ratio(avg('proxy'), avg('direct'))} | ${cpu.toFixed(0)} µs |`;
+      const cpu = (name: TargetName): string => `${mean((results.shortStreams[name] ?? []).map((r) => r.cpuUsPerStream ?? NaN)).toFixed(0)} µs`;
+      return `| mean | ${names.map((name) => avg(name).toFixed(0)).join(' | ')} | ${ratio(avg('proxy'), avg('direct'))} | ${cpu('proxy')} | ${cpu('node')} |`;
     })(),
     '',
-    'Proxy CPU per stream: the proxy process\'s user + system time (/proc) over the streams it completed; it varies less with the machine\'s other work than streams per second do.',
+    'CPU per stream: the process\'s user + system time (/proc) over the streams it completed; it varies less with the machine\'s other work than streams per second do. Proxy minus node is what the proxy\'s own work costs per stream.',
     '',
     `## Latency (upstream paced: one event every ${GAP_MS} ms; 20-word answers)`,
     '',
@@ -400,7 +413,7 @@ function report(environment: Record<string, unknown>, results: Results): string 
     '',
     `## Memory with ${OPEN_STREAMS} open streams`,
     '',
-    `RSS idle, with ${WARM_STREAMS} slow streams open, and with ${OPEN_STREAMS} more. The proxy's samples are taken right after a full garbage collection (forced through its inspector, bench/proxy/inspector.ts), so they count what the streams keep alive, not the garbage V8's young generation held at that moment. "per stream" is what each of the ${OPEN_STREAMS} added to a process already serving; "from idle" spreads the growth from idle over all ${WARM_STREAMS + OPEN_STREAMS} streams.`,
+    `RSS idle, with ${WARM_STREAMS} slow streams open, and with ${OPEN_STREAMS} more. The Node processes' samples (proxy, node) are taken right after a full garbage collection (forced through their inspectors, bench/proxy/inspector.ts), so they count what the streams keep alive, not the garbage V8's young generation held at that moment. "per stream" is what each of the ${OPEN_STREAMS} added to a process already serving; "from idle" spreads the growth from idle over all ${WARM_STREAMS + OPEN_STREAMS} streams.`,
     '',
     `| process | RSS idle | with ${WARM_STREAMS} | with ${WARM_STREAMS + OPEN_STREAMS} | per stream | from idle | measured streams opened |`,
     '|---|---|---|---|---|---|---|',

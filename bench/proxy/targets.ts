@@ -84,6 +84,21 @@ export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readon
   return { url, proc, env };
 }
 
+export interface NodeFloorProcess {
+  url: string;
+  proc: ManagedProcess;
+}
+
+/** The Node floor (bench/proxy/node-floor.ts) in front of the fake; `nodeArgs` as for the proxy. */
+export async function startNodeFloor(fake: FakeProcess, options: { nodeArgs?: readonly string[] } = {}): Promise<NodeFloorProcess> {
+  const port = await freePort();
+  const proc = new ManagedProcess('node floor', process.execPath, [...(options.nodeArgs ?? []), `${root}bench/proxy/node-floor.ts`, String(port), fake.url]);
+  const url = `http://127.0.0.1:${port}`;
+  const probe = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
+  await waitFor('node floor', async () => ((await fetch(`${url}/__floor/ready`, probe).catch(() => undefined)) ? true : undefined), { proc });
+  return { url, proc };
+}
+
 export interface NginxProcess {
   url: string;
   proc: ManagedProcess;

@@ -86,12 +86,12 @@ export function httpOrigin(ctx: RequestContext, headers: IncomingHttpHeaders, re
 
 export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job: TurnJob): Promise<void> {
   const { ctx } = origin;
-  const model = String(job.body.model);
+  const requested = requestedOf(job.body);
   let reservation: Reservation | null = null;
   if (ctx.apiKey) {
     try {
-      services.apiKeys.assertModelAllowed(ctx.apiKey, model);
-      reservation = await services.apiKeys.reserve(ctx.apiKey, { model, serviceTier: typeof job.body.service_tier === 'string' ? job.body.service_tier : null });
+      services.apiKeys.assertModelAllowed(ctx.apiKey, requested.model);
+      reservation = await services.apiKeys.reserve(ctx.apiKey, { model: requested.model, serviceTier: requested.serviceTier });
     } catch (err) {
       const refusal = knownProxyError(err);
       if (!refusal) throw err;
@@ -99,15 +99,34 @@ export async function serveTurn(services: ProxyServices, origin: TurnOrigin, job
       return;
     }
   }
-  const turn = new Turn(services, origin, job, reservation);
-  await turn.run();
+  // Returned, not awaited: this frame would keep `job` (and its body) alive for the whole stream.
+  return new Turn(services, origin, job, requested, reservation).run();
+}
+
+/** What the request log and the limit settlement need from the request body, kept after the body is released. */
+interface Requested {
+  model: string;
+  serviceTier: string | null;
+  reasoningEffort: string | null;
+}
+
+function requestedOf(body: JsonObject): Requested {
+  const reasoning = body.reasoning as { effort?: unknown } | undefined;
+  return {
+    model: String(body.model),
+    serviceTier: typeof body.service_tier === 'string' ? body.service_tier : null,
+    reasoningEffort: typeof reasoning?.effort === 'string' ? reasoning.effort : null,
+  };
 }
 
 class Turn {
   readonly #services: ProxyServices;
   readonly #origin: TurnOrigin;
   readonly #headers: IncomingHttpHeaders;
-  readonly #job: TurnJob;
+  readonly #job: Omit<TurnJob, 'body'>;
+  /** Until the turn is dispatched: a Codex turn's body is the whole conversation, not worth keeping for a long stream. */
+  #body: JsonObject | undefined;
+  readonly #requested: Requested;
   readonly #ctx: RequestContext;
   readonly #reservation: Reservation | null;
   readonly #signal: AbortSignal;
@@ -121,29 +140,22 @@ class Turn {
   /** Read while the turn is dispatched, so the answer's usage headers cost it no wait. */
   #pool: Promise<PoolUsage | null> = Promise.resolve(null);
 
-  constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, reservation: Reservation | null) {
+  constructor(services: ProxyServices, origin: TurnOrigin, job: TurnJob, requested: Requested, reservation: Reservation | null) {
     this.#services = services;
     this.#origin = origin;
     this.#headers = origin.headers;
     this.#signal = origin.signal;
-    this.#job = job;
+    const { body, ...rest } = job;
+    this.#job = rest;
+    this.#body = body;
+    this.#requested = requested;
     this.#ctx = origin.ctx;
     this.#reservation = reservation;
   }
 
   async run(): Promise<void> {
-    const { settings, turns } = this.#services;
-    const { body } = this.#job;
+    const { settings } = this.#services;
     const deadline = this.#ctx.startedAt + this.#job.budgetMs;
-    const plan = {
-      ...resolveAffinity(this.#headers, body, {
-        route: this.#job.affinityRoute,
-        apiKeyId: this.#ctx.apiKey?.id,
-        promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
-        stickyThreads: this.#services.routing().stickyThreadsEnabled,
-      }),
-      preferredAccount: this.#job.preferredAccount,
-    };
     this.#pool = this.#services.poolUsage().catch(() => null);
     const heartbeat = new Heartbeat(this.#job.streaming ? settings.keepaliveMs : 0, () => this.#keepalive());
     const dispatched = (): void => {
@@ -152,24 +164,7 @@ class Turn {
     };
     let stream: OpenStream;
     try {
-      stream = await turns.open({
-        body,
-        headers: this.#headers,
-        requestId: this.#ctx.requestId,
-        plan,
-        encryptedReasoning: carriesEncryptedReasoning(body),
-        signal: this.#signal,
-        firstEventTimeoutMs: settings.firstEventTimeoutMs,
-        onAccepted: () => heartbeat.start(),
-        idleTimeoutMs: settings.idleTimeoutMs,
-        deadline,
-        transport: this.#job.transport,
-        surfaceStaleAnchor: this.#job.surfaceStaleAnchor,
-        compact: this.#job.compact,
-        route: this.#job.affinityRoute,
-        apiKeyId: this.#ctx.apiKey?.id,
-        bridgeable: this.#job.bridgeable ?? false,
-      });
+      stream = await this.#dispatch(deadline, heartbeat);
     } catch (err) {
       dispatched();
       if (isRequestAborted(err) || this.#signal.aborted) {
@@ -210,6 +205,40 @@ class Turn {
     await stream.bound;
     sink.complete(end);
     this.#finishRelay(stream, end);
+  }
+
+  /** Affinity, then the turn router; the body leaves the turn here (only this frame holds it while dispatching). */
+  #dispatch(deadline: number, heartbeat: Heartbeat): Promise<OpenStream> {
+    const { settings, turns } = this.#services;
+    const body = this.#body as JsonObject;
+    this.#body = undefined;
+    const plan = {
+      ...resolveAffinity(this.#headers, body, {
+        route: this.#job.affinityRoute,
+        apiKeyId: this.#ctx.apiKey?.id,
+        promptCacheTtlSeconds: settings.promptCacheTtlSeconds,
+        stickyThreads: this.#services.routing().stickyThreadsEnabled,
+      }),
+      preferredAccount: this.#job.preferredAccount,
+    };
+    return turns.open({
+      body,
+      headers: this.#headers,
+      requestId: this.#ctx.requestId,
+      plan,
+      encryptedReasoning: carriesEncryptedReasoning(body),
+      signal: this.#signal,
+      firstEventTimeoutMs: settings.firstEventTimeoutMs,
+      onAccepted: () => heartbeat.start(),
+      idleTimeoutMs: settings.idleTimeoutMs,
+      deadline,
+      transport: this.#job.transport,
+      surfaceStaleAnchor: this.#job.surfaceStaleAnchor,
+      compact: this.#job.compact,
+      route: this.#job.affinityRoute,
+      apiKeyId: this.#ctx.apiKey?.id,
+      bridgeable: this.#job.bridgeable ?? false,
+    });
   }
 
   #observe(accountId: string, event: ResponseEvent): void {
@@ -271,9 +300,8 @@ class Turn {
     errorMessage?: string;
   }): void {
     const { requestLog, apiKeys, metrics, logger, pending } = this.#services;
-    const body = this.#job.body;
     const meter = this.#meter;
-    const requestedTier = typeof body.service_tier === 'string' ? body.service_tier : null;
+    const requested = this.#requested;
     if (meter.firstTokenAt !== undefined) {
       const route = this.#job.route;
       metrics.timeToFirstToken.observe({ route }, (meter.firstTokenAt - this.#ctx.startedAt) / 1000);
@@ -282,17 +310,16 @@ class Turn {
         metrics.firstTokenPhases.observe({ route, phase: 'upstream' }, (meter.firstTokenAt - this.#sentAt) / 1000);
       }
     }
-    const reasoning = body.reasoning as { effort?: unknown } | undefined;
     const written = requestLog.write({
         requestId: meter.responseId ?? this.#ctx.requestId,
         requestedAt: new Date(this.#ctx.startedAt),
         accountId: outcome.accountId ?? null,
         apiKeyId: this.#ctx.apiKey?.id ?? null,
         sessionId: single(this.#headers, 'session_id') ?? single(this.#headers, 'session-id') ?? null,
-        model: String(body.model),
-        requestedServiceTier: requestedTier,
+        model: requested.model,
+        requestedServiceTier: requested.serviceTier,
         actualServiceTier: meter.serviceTier ?? null,
-        reasoningEffort: typeof reasoning?.effort === 'string' ? reasoning.effort : null,
+        reasoningEffort: requested.reasoningEffort,
         transport: this.#origin.transport,
         status: outcome.status,
         errorCode: outcome.error?.code ?? outcome.errorCode ?? null,
@@ -309,7 +336,7 @@ class Turn {
     if (reservation) {
       const settlement =
         meter.usage && outcome.status === 'success'
-          ? apiKeys.settle(reservation, meter.usage, meter.serviceTier ?? requestedTier)
+          ? apiKeys.settle(reservation, meter.usage, meter.serviceTier ?? requested.serviceTier)
           : apiKeys.release(reservation);
       pending.track(settlement, (err) => logger.warn('api key reservation settlement failed', { requestId: this.#ctx.requestId, err }));
     }

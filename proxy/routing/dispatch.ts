@@ -412,8 +412,10 @@ export class Dispatcher {
     const transport = request.transport ?? this.#http;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => request.signal.removeEventListener('abort', onAbort);
+    // The closures below live as long as an accepted stream: they hold the signal, never the request (its body).
+    const clientSignal = request.signal;
+    clientSignal.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => clientSignal.removeEventListener('abort', onAbort);
     const headers = buildUpstreamHeaders(request.headers, identity, {
       requestId: request.requestId,
       clientVersion: settings.clientVersion,

@@ -18,10 +18,11 @@ export function silenceBounds(
   request: { firstEventTimeoutMs: number; idleTimeoutMs: number; deadline: number },
   started: number,
 ): SilenceBounds {
+  const { idleTimeoutMs } = request;
   return {
     firstEventBy: started + request.firstEventTimeoutMs,
     deadline: request.deadline,
-    idleBy: (lastActivity) => lastActivity + request.idleTimeoutMs,
+    idleBy: (lastActivity) => lastActivity + idleTimeoutMs,
     firstEventTimeoutMs: request.firstEventTimeoutMs,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { eventFromSse, type ResponseEvent } from './events.ts';
 import { SseParser, type SseMessage } from './sse-parser.ts';
 import { modelsPath, responsesPath, upstreamTarget, type UpstreamTarget } from './endpoints.ts';
@@ -61,11 +62,12 @@ export class UpstreamClient {
 
   /** POST /codex/responses. Rejects only on transport failure (connect refused, reset, abort). */
   async openResponses(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamStreamResponse> {
+    const sent = oneShotBody(body);
     const response = await this.#pool.request({
       method: 'POST',
       path: responsesPath(this.target),
-      headers,
-      body,
+      headers: sent.length === undefined ? headers : { ...headers, 'content-length': String(sent.length) },
+      body: sent.body,
       signal,
     });
     return sseResponse(response, this.#maxEventBytes);
@@ -80,6 +82,28 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await this.#pool.close();
   }
+}
+
+/**
+ * Request bodies from this size on are handed to undici as a stream that gives its bytes once. Given a
+ * string, undici keeps it and a Buffer copy of it until the answer has ended: for a Codex turn (the whole
+ * conversation, often hundreds of KB) that is twice its size held for the length of the stream. Smaller ones
+ * stay strings, written with the headers in one go.
+ */
+export const ONE_SHOT_BODY_BYTES = 16 * 1024;
+
+export function oneShotBody(text: string): { body: string | Readable; length: number | undefined } {
+  if (text.length < ONE_SHOT_BODY_BYTES) return { body: text, length: undefined };
+  let pending: Buffer | undefined = Buffer.from(text, 'utf8');
+  const length = pending.byteLength;
+  const once: Iterable<Buffer> = {
+    *[Symbol.iterator]() {
+      const bytes = pending;
+      pending = undefined;
+      if (bytes) yield bytes;
+    },
+  };
+  return { body: Readable.from(once, { objectMode: false }), length };
 }
 
 /** An undici answer carrying an SSE body, as the stream-or-error shape dispatch works with. */

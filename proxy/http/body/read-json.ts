@@ -99,6 +99,16 @@ export function rawBodyOf(req: Request): Buffer {
   return rawBodies.get(req) ?? Buffer.alloc(0);
 }
 
+/**
+ * The parsed body, taken out of the request. A turn's route takes it: the request object lives as long as its
+ * answer, which for a stream is minutes, and a Codex turn's body (the whole conversation) is hundreds of KB.
+ */
+export function takeBody(req: Request): unknown {
+  const body: unknown = req.body;
+  req.body = undefined;
+  return body;
+}
+
 /** Parses a JSON body of at most `limitBytes` (decoded) into `req.body`; bodyless requests pass with `req.body` undefined. */
 export function jsonBody(limitBytes: number, guard: MemoryGuard, options: { keepRaw?: boolean } = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {

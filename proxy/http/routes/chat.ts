@@ -1,6 +1,7 @@
 /** `POST /v1/chat/completions` (§3): translated to a Responses turn and back, streamed or buffered. */
 import { Router, type Request, type Response } from 'express';
 import { normalizeResponsesRequest } from '../../upstream/request-body.ts';
+import { takeBody } from '../body/read-json.ts';
 import { contextOf } from '../request-context.ts';
 import { sendProxyError } from '../send-error.ts';
 import { httpOrigin, serveTurn } from '../serve-turn.ts';
@@ -14,20 +15,22 @@ export function chatRoutes(services: ProxyServices): Router {
   const router = Router();
   const { settings } = services;
   router.post('/v1/chat/completions', async (req: Request, res: Response) => {
-    const chat = chatToResponses(req.body);
-    const body = normalizeResponsesRequest(chat.body, { route: 'openai', deriveCacheKey: settings.deriveCacheKey, apiKeyId: contextOf(res).apiKey?.id });
+    // Only the answer's shape outlives this handler (the sink closures): the bodies go with the turn, which
+    // releases them once the upstream accepted (serve-turn.ts), so serveTurn's promise is returned, not awaited.
+    const { body: translated, stream, model, includeUsage } = chatToResponses(takeBody(req));
+    const body = normalizeResponsesRequest(translated, { route: 'openai', deriveCacheKey: settings.deriveCacheKey, apiKeyId: contextOf(res).apiKey?.id });
     const created = Math.floor(Date.now() / 1000);
-    await serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
+    return serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
       route: '/v1/chat/completions',
       affinityRoute: 'openai',
       body,
-      streaming: chat.stream,
-      budgetMs: chat.stream ? settings.streamBudgetMs : settings.unaryBudgetMs,
+      streaming: stream,
+      budgetMs: stream ? settings.streamBudgetMs : settings.unaryBudgetMs,
       turnState: false,
       sink: (headers) =>
-        chat.stream
-          ? new ChatSseSink(res, new ChatChunkTranslator({ model: chat.model, created, includeUsage: chat.includeUsage }), headers)
-          : new ChatJsonSink(res, headers, { model: chat.model, created }),
+        stream
+          ? new ChatSseSink(res, new ChatChunkTranslator({ model, created, includeUsage }), headers)
+          : new ChatJsonSink(res, headers, { model, created }),
       reject: (error, headers) => sendProxyError(res, error, headers),
     });
   });

@@ -11,6 +11,7 @@ import { isObject, type JsonObject } from '../../upstream/events.ts';
 import { isNativeCodexClient } from '../../upstream/headers.ts';
 import { normalizeResponsesRequest, type RequestRoute } from '../../upstream/request-body.ts';
 import { invalidRequest } from '../../errors/catalogue.ts';
+import { takeBody } from '../body/read-json.ts';
 import { contextOf } from '../request-context.ts';
 import { sendProxyError } from '../send-error.ts';
 import { httpOrigin, serveTurn } from '../serve-turn.ts';
@@ -45,11 +46,13 @@ export function responsesRoutes(services: ProxyServices): Router {
   const { settings } = services;
   const now = (): number => Math.floor(Date.now() / 1000);
 
+  // Each handler returns serveTurn's promise rather than awaiting it: a suspended handler would keep the
+  // normalized body alive for the whole stream (serve-turn.ts releases it once the upstream accepted).
   const codexResponses = async (req: Request, res: Response): Promise<void> => {
-    const body = normalize(services, res, req.body, 'codex');
+    const body = normalize(services, res, takeBody(req), 'codex');
     const mode = looksLikeOpenAiSdk(req.headers) ? 'public' : 'native';
     const requestId = contextOf(res).requestId;
-    await serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
+    return serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
       route: '/backend-api/codex/responses',
       affinityRoute: 'codex',
       body,
@@ -63,10 +66,11 @@ export function responsesRoutes(services: ProxyServices): Router {
   };
 
   const v1Responses = async (req: Request, res: Response): Promise<void> => {
-    const body = normalize(services, res, req.body, 'openai');
-    const streaming = isObject(req.body) && req.body.stream === true;
+    const raw = takeBody(req);
+    const streaming = isObject(raw) && raw.stream === true;
+    const body = normalize(services, res, raw, 'openai');
     const requestId = contextOf(res).requestId;
-    await serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
+    return serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
       route: '/v1/responses',
       affinityRoute: 'openai',
       body,
@@ -81,10 +85,10 @@ export function responsesRoutes(services: ProxyServices): Router {
   };
 
   const compact = (route: RequestRoute, template: string) => async (req: Request, res: Response): Promise<void> => {
-    const body = normalize(services, res, req.body, route);
+    const body = normalize(services, res, takeBody(req), route);
     const input = body.input as unknown[];
     if (input.length === 0) throw invalidRequest('Nothing to compact: input is empty', 'input');
-    await serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
+    return serveTurn(services, httpOrigin(contextOf(res), req.headers, res), {
       route: template,
       affinityRoute: route,
       body: { ...body, input: [...input, { type: 'compaction_trigger' }] },

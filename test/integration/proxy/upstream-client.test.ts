@@ -1,14 +1,14 @@
 /**
- * The upstream client's body release: closing a stream nobody reads any more (failover, client gone)
- * must never surface as an uncaught error — undici's destroy() emits one without a listener, which
- * would take the whole proxy down.
+ * The upstream client against the fake: request bodies arrive whole whichever way they are handed to undici,
+ * and the body release — closing a stream nobody reads any more (failover, client gone) — never surfaces as an
+ * uncaught error (undici's destroy() emits one without a listener, which would take the whole proxy down).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { backendHeaders, responsesBody } from '../../fakes/upstream-client.ts';
 import { UpstreamClient } from '../../../proxy/upstream/client.ts';
 
-describe('UpstreamClient body release', () => {
+describe('UpstreamClient', () => {
   let fake: FakeUpstream;
   let client: UpstreamClient;
   const uncaught: unknown[] = [];
@@ -31,6 +31,24 @@ describe('UpstreamClient body release', () => {
     const headers = { ...backendHeaders(account), 'content-type': 'application/json', accept: 'text/event-stream' };
     return client.openResponses(headers, JSON.stringify(responsesBody('hello')), AbortSignal.timeout(10_000));
   }
+
+  it('sends a Codex-sized body whole, with its length, and smaller ones as they are', async () => {
+    for (const text of ['hello', 'a long conversation '.repeat(10_000)]) {
+      const account = fake.addAccount();
+      const body = responsesBody(text);
+      const json = JSON.stringify(body);
+      const headers = { ...backendHeaders(account), 'content-type': 'application/json', accept: 'text/event-stream' };
+      const response = await client.openResponses(headers, json, AbortSignal.timeout(10_000));
+      for await (const _batch of response.eventBatches()) {
+        // read to the end
+      }
+      response.release(true);
+      const recorded = fake.requests.filter((r) => r.endpoint === 'responses' && r.accountId === account.accountId);
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0]?.body).toEqual(body);
+      expect(recorded[0]?.headers['content-length']).toBe(String(Buffer.byteLength(json)));
+    }
+  });
 
   it('closes an unread stream quietly', async () => {
     const response = await open();

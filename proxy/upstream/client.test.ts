@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ONE_SHOT_BODY_BYTES, oneShotBody } from './client.ts';
+
+async function drain(body: string | AsyncIterable<unknown>): Promise<Buffer> {
+  if (typeof body === 'string') return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('oneShotBody', () => {
+  it('leaves a small body a string (undici writes it with the headers)', () => {
+    expect(oneShotBody('{"model":"gpt-5.4"}')).toEqual({ body: '{"model":"gpt-5.4"}', length: undefined });
+  });
+
+  it('hands a large body over as a stream of its UTF-8 bytes, with their length', async () => {
+    const text = JSON.stringify({ input: 'é'.repeat(ONE_SHOT_BODY_BYTES) });
+    const { body, length } = oneShotBody(text);
+    expect(typeof body).not.toBe('string');
+    const bytes = await drain(body as AsyncIterable<unknown>);
+    expect(bytes.toString('utf8')).toBe(text);
+    expect(length).toBe(bytes.byteLength);
+  });
+});

@@ -11,7 +11,7 @@
  *      time to response.created, time to first token, gap between output deltas — and what each
  *      proxy adds over direct;
  *   3. throughput: unpaced streams, events per second at 10 concurrent streams;
- *   4. memory: RSS with 1000 open streams.
+ *   4. memory: RSS with 1000 open streams, with a small and with a Codex-sized request body.
  * 1 and 2 run REPETITIONS times, the targets interleaved (direct, nginx, proxy, direct, …), so a change in the
  * machine's load hits all of them; latency samples are pooled over the repetitions.
  *
@@ -72,11 +72,17 @@ function words(n: number): string {
   return Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
 }
 
-function body(text: string): string {
+/** A Responses request; `history` earlier messages of 1 KiB each make it the size of a Codex turn late in a session. */
+function body(text: string, history = 0): string {
+  const earlier = Array.from({ length: history }, (_, i) => ({
+    type: 'message',
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: [{ type: i % 2 === 0 ? 'input_text' : 'output_text', text: `${words(120)} ${i}`.slice(0, 1000) }],
+  }));
   return JSON.stringify({
     model: 'gpt-5.4',
     instructions: 'Be brief.',
-    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }],
+    input: [...earlier, { type: 'message', role: 'user', content: [{ type: 'input_text', text }] }],
     stream: true,
     store: false,
   });
@@ -166,6 +172,9 @@ interface MemoryResult {
   opened: number;
 }
 
+/** Earlier messages (1 KiB each) in the large-body memory step's requests: ~100 KiB, a Codex turn well into a session. */
+const LARGE_BODY_MESSAGES = 100;
+
 /** Streams opened before the measured ones (see openStreamsRss). */
 const WARM_STREAMS = 200;
 
@@ -174,14 +183,13 @@ const WARM_STREAMS = 200;
  * stream costs a process already serving. `settle` runs before each sample (the proxy: a full garbage
  * collection, so garbage in V8's young generation is not counted as memory the streams hold).
  */
-async function openStreamsRss(target: Target, pids: () => number[], settle: () => Promise<void> = async () => undefined): Promise<MemoryResult> {
+async function openStreamsRss(target: Target, pids: () => number[], settle: () => Promise<void> = async () => undefined, payload = body(words(50))): Promise<MemoryResult> {
   const rss = async (): Promise<number> => {
     await settle();
     return pids().reduce((sum, pid) => sum + rssMiB(pid), 0);
   };
   const idleMiB = await rss();
   const controller = new AbortController();
-  const payload = body(words(50));
   const open = async (count: number, offset: number): Promise<Array<{ firstEvent: Promise<void>; done: Promise<void> }>> => {
     const streams = await Promise.all(
       Array.from({ length: count }, (_, i) =>
@@ -223,7 +231,9 @@ interface Results {
   shortStreams: Record<string, ShortStreamsResult[]>;
   latency: Record<string, LatencyResult[]>;
   throughput: Record<string, Awaited<ReturnType<typeof throughput>>>;
-  memory: Record<string, Awaited<ReturnType<typeof openStreamsRss>>>;
+  memory: Record<string, MemoryResult>;
+  /** The same with a Codex-sized request body (LARGE_BODY_MESSAGES earlier messages). */
+  memoryLargeBody: Record<string, MemoryResult>;
 }
 
 async function main(): Promise<void> {
@@ -236,7 +246,7 @@ async function main(): Promise<void> {
   const floor = await startNodeFloor(fake, { nodeArgs: [`--inspect=127.0.0.1:${floorInspectorPort}`] });
   const nginx = 'binary' in nginxSetup ? await startNginx(nginxSetup.binary, fake.url) : undefined;
   const targets = targetsFor(fake, proxy, nginx, floor);
-  const results: Results = { shortStreams: {}, latency: {}, throughput: {}, memory: {} };
+  const results: Results = { shortStreams: {}, latency: {}, throughput: {}, memory: {}, memoryLargeBody: {} };
   const cpuPids: Partial<Record<TargetName, number>> = { proxy: proxy.proc.child.pid as number, node: floor.proc.child.pid as number };
   try {
     // Warm-up: connections, JIT, the proxy's model of the pool.
@@ -269,15 +279,18 @@ async function main(): Promise<void> {
       console.log(`throughput ${target.name} done`);
     }
     await fake.script({ kind: 'slow', delayMs: 2000 });
-    const proxyTarget = targets.find((t) => t.name === 'proxy') as Target;
-    results.memory.proxy = await openStreamsRss(proxyTarget, () => [proxy.proc.child.pid as number], () => collectGarbage(inspectorPort));
-    console.log('memory proxy done');
-    results.memory.node = await openStreamsRss(targets.find((t) => t.name === 'node') as Target, () => [floor.proc.child.pid as number], () => collectGarbage(floorInspectorPort));
-    console.log('memory node done');
-    const nginxTarget = targets.find((t) => t.name === 'nginx');
-    if (nginx && nginxTarget) {
-      results.memory.nginx = await openStreamsRss(nginxTarget, () => nginx.pids());
-      console.log('memory nginx done');
+    // Node processes are sampled after a forced full GC; nginx has no garbage to settle.
+    const sampled: Array<{ name: TargetName; pids: () => number[]; settle?: () => Promise<void> }> = [
+      { name: 'proxy', pids: () => [proxy.proc.child.pid as number], settle: () => collectGarbage(inspectorPort) },
+      { name: 'node', pids: () => [floor.proc.child.pid as number], settle: () => collectGarbage(floorInspectorPort) },
+    ];
+    if (nginx) sampled.push({ name: 'nginx', pids: () => nginx.pids() });
+    const large = body('hi', LARGE_BODY_MESSAGES);
+    for (const { name, pids, settle } of sampled) {
+      const target = targets.find((t) => t.name === name) as Target;
+      results.memory[name] = await openStreamsRss(target, pids, settle);
+      results.memoryLargeBody[name] = await openStreamsRss(target, pids, settle, large);
+      console.log(`memory ${name} done`);
     }
   } finally {
     await proxy.proc.stop();
@@ -420,6 +433,16 @@ function report(environment: Record<string, unknown>, results: Results): string 
   );
   for (const [name, r] of Object.entries(results.memory)) {
     lines.push(`| ${name} | ${r.idleMiB.toFixed(0)} MiB | ${r.warmMiB.toFixed(0)} MiB | ${r.openMiB.toFixed(0)} MiB | ${perStreamKiB(r).toFixed(1)} KiB | ${fromIdleKiB(r).toFixed(1)} KiB | ${r.opened} |`);
+  }
+  lines.push(
+    '',
+    `With a Codex-sized request body (${(Buffer.byteLength(body('hi', LARGE_BODY_MESSAGES)) / 1024).toFixed(0)} KiB: ${LARGE_BODY_MESSAGES} earlier messages), measured the same way right after: what a proxy keeps of each open stream's request.`,
+    '',
+    `| process | with ${WARM_STREAMS} | with ${WARM_STREAMS + OPEN_STREAMS} | per stream | measured streams opened |`,
+    '|---|---|---|---|---|',
+  );
+  for (const [name, r] of Object.entries(results.memoryLargeBody)) {
+    lines.push(`| ${name} | ${r.warmMiB.toFixed(0)} MiB | ${r.openMiB.toFixed(0)} MiB | ${perStreamKiB(r).toFixed(1)} KiB | ${r.opened} |`);
   }
   lines.push('', 'Numbers are from one run on a shared 2-core machine where the client, the upstream and the proxies compete for CPU; compare columns within a run, not across runs.', '');
   return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');

@@ -14,7 +14,7 @@ import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
 import { bridgeOwnerLost, failureAsError, type ProxyError } from '../../errors/catalogue.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
-import { sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
+import { oneShotBody, sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
 import { forwardableHeaders } from '../../upstream/headers.ts';
 import { failureFromHttp } from '../../upstream/upstream-error.ts';
@@ -74,16 +74,24 @@ export class Forwarder {
     const claims = { origin: this.#self, target: target.instanceId, timestamp: Date.now(), nonce: randomUUID(), sessionKey: key.id, context, bodyDigest: bodyDigest(body) };
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    const detach = (): void => request.signal.removeEventListener('abort', onAbort);
+    // `detach` lives as long as the forwarded stream: it holds the client's signal, never the request (its body).
+    const clientSignal = request.signal;
+    clientSignal.addEventListener('abort', onAbort, { once: true });
+    const detach = (): void => clientSignal.removeEventListener('abort', onAbort);
+    const sent = oneShotBody(body);
     let response: UpstreamStreamResponse;
     try {
       const answer = await this.#agent.request({
         origin: endpoint.origin,
         path: `${endpoint.pathname.replace(/\/+$/, '')}${BRIDGE_PATH}`,
         method: 'POST',
-        headers: { ...forwardableHeaders(request.headers), 'content-type': 'application/json', ...claimHeaders(claims, this.#signer.sign(claims)) },
-        body,
+        headers: {
+          ...forwardableHeaders(request.headers),
+          'content-type': 'application/json',
+          ...(sent.length === undefined ? {} : { 'content-length': String(sent.length) }),
+          ...claimHeaders(claims, this.#signer.sign(claims)),
+        },
+        body: sent.body,
         signal: controller.signal,
       });
       response = sseResponse(answer, this.#maxEventBytes);

@@ -94,9 +94,14 @@ async function collect(req: Request, coding: string | undefined, limit: number, 
 /** Decoded body bytes kept for routes that must check them as received (a signature over the body). */
 const rawBodies = new WeakMap<Request, Buffer>();
 
-/** The decoded bytes `jsonBody(…, { keepRaw: true })` parsed; an empty buffer for a bodyless request. */
-export function rawBodyOf(req: Request): Buffer {
-  return rawBodies.get(req) ?? Buffer.alloc(0);
+/**
+ * The decoded bytes `jsonBody(…, { keepRaw: true })` parsed, taken out of the request (see takeBody); an empty
+ * buffer for a bodyless request.
+ */
+export function takeRawBody(req: Request): Buffer {
+  const raw = rawBodies.get(req) ?? Buffer.alloc(0);
+  rawBodies.delete(req);
+  return raw;
 }
 
 /**

@@ -15,7 +15,7 @@ import { isRequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { resolveAffinity } from '../../routing/affinity.ts';
 import { isObject } from '../../upstream/events.ts';
 import { carriesEncryptedReasoning } from '../../upstream/request-body.ts';
-import { jsonBody, rawBodyOf } from '../body/read-json.ts';
+import { jsonBody, takeBody, takeRawBody } from '../body/read-json.ts';
 import { asProxyError } from '../errors.ts';
 import { bridgeDrainActive, bridgeForwardInvalid, bridgeOwnerForwardFailed, invalidRequest, notFound } from '../../errors/catalogue.ts';
 import { Heartbeat } from '../heartbeat.ts';
@@ -60,13 +60,13 @@ export function bridgeRoutes(services: ProxyServices): Router {
   const serve = async (req: Request, res: Response): Promise<void> => {
     const bridge = receiver as BridgeReceiver;
     const { claims, signature } = res.locals.bridge as NonNullable<ReturnType<typeof readClaims>>;
-    const verdict = bridge.signer.verify({ ...claims, bodyDigest: bodyDigest(rawBodyOf(req)) }, signature, bridge.self, Date.now());
+    const verdict = bridge.signer.verify({ ...claims, bodyDigest: bodyDigest(takeRawBody(req)) }, signature, bridge.self, Date.now());
     if (!verdict.ok) throw verdict.reason === 'target' ? bridgeOwnerForwardFailed('This forward is not addressed to this replica') : bridgeForwardInvalid(WHY[verdict.reason]);
     const context = decodeContext(claims.context);
-    if (!context || !isObject(req.body)) throw invalidRequest('Internal bridge forward is malformed');
+    const body = takeBody(req);
+    if (!context || !isObject(body)) throw invalidRequest('Internal bridge forward is malformed');
     if (services.drain.draining && !bridge.sessions.has(claims.sessionKey)) throw bridgeDrainActive();
 
-    const body = req.body;
     const controller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();

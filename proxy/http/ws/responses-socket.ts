@@ -254,7 +254,9 @@ class SocketSession {
     }
     const ctx: RequestContext = { ...this.#ctx, requestId: randomUUID(), startedAt: Date.now() };
     const sink = new SocketSink(this.#ws, { native: this.#native, requestId: ctx.requestId, createdAt: Math.floor(ctx.startedAt / 1000) });
-    await serveTurn(
+    // Returned, not awaited: this frame holds the frame's bytes and the parsed body, which the turn releases
+    // once the upstream accepted (serve-turn.ts).
+    return serveTurn(
       this.#services,
       { ctx, headers: this.#headers, transport: 'websocket', signal: this.#closed.signal },
       {

@@ -151,6 +151,33 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
     expect(upstream(suite).map((r) => r.accountId)).toEqual([accountId]);
   });
 
+  it('forwards a Codex-sized turn whole: the owner checks the digest over the bytes received, the upstream gets them all', async () => {
+    const { p } = await member();
+    const forwarder = new Forwarder({ self: 'replica-b', signer: new ForwardSigner(p.dataLayer.bridgeKey), connectTimeoutMs: 2000, maxEventBytes: 1 << 20, logger: createLogger({ format: 'json', level: 'error' }) });
+    const target = { instanceId: p.settings.sessionBridgeInstanceId, endpoint: p.url, processId: 'p', draining: false };
+    const text = 'a long conversation '.repeat(10_000);
+    const stream = await forwarder.open(target, { kind: 'thread', id: sessionKeyOf({ 'thread-id': 'thread-long' }, undefined)?.id as string }, {
+      body: codexTurn(text),
+      headers: { ...CODEX_CLI_HEADERS, 'thread-id': 'thread-long' },
+      requestId: randomUUID(),
+      plan: { sticky: undefined, previousResponseId: undefined },
+      encryptedReasoning: false,
+      signal: new AbortController().signal,
+      firstEventTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+      deadline: Date.now() + 60_000,
+      route: 'codex',
+      apiKeyId: undefined,
+      bridgeable: true,
+    });
+    const types: string[] = [];
+    for (let next = await stream.pump.next(10_000); next.kind === 'event'; next = await stream.pump.next(10_000)) types.push(next.event.type);
+    stream.finish({ kind: 'success' });
+    await forwarder.close();
+    expect(types.at(-1)).toBe('response.completed');
+    expect(JSON.stringify(upstream(suite).at(-1)?.body)).toContain(text);
+  });
+
   it('refuses a forward without the marker, with another key’s signature, or replayed — before anything goes upstream', async () => {
     const { p } = await member();
     const unmarked = await post(`${p.url}/internal/bridge/responses`, codexTurn('x'), CODEX_CLI_HEADERS);

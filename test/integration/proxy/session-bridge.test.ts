@@ -9,7 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bodyDigest, ForwardSigner, type ForwardClaims } from '../../../proxy/cluster/bridge-auth.ts';
 import { Forwarder, OwnerRefused } from '../../../proxy/cluster/bridge/forwarder.ts';
+import type { TurnRequest } from '../../../proxy/cluster/bridge/turn-request.ts';
 import { claimHeaders, encodeContext, type ForwardContext } from '../../../proxy/cluster/bridge/wire.ts';
+import type { RingMember } from '../../../proxy/cluster/ring-store.ts';
 import { createLogger } from '../../../proxy/observability/logger.ts';
 import { ANY_ACCOUNT } from '../../fakes/fake-upstream.ts';
 import { sessionKeyOf } from '../../../proxy/cluster/session-key.ts';
@@ -138,6 +140,30 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
 
   const send = (p: ProxyUnderTest, request: { headers: Record<string, string>; body: string }): Promise<Response> => post(`${p.url}/internal/bridge/responses`, request.body, request.headers);
 
+  /** Another replica's Forwarder, signing with `key`, aimed at `p`. */
+  function forwarderTo(p: ProxyUnderTest, key: Buffer): { forwarder: Forwarder; target: RingMember } {
+    const forwarder = new Forwarder({ self: 'replica-b', signer: new ForwardSigner(key), connectTimeoutMs: 2000, maxEventBytes: 1 << 20, logger: createLogger({ format: 'json', level: 'error' }) });
+    return { forwarder, target: { instanceId: p.settings.sessionBridgeInstanceId, endpoint: p.url, processId: 'p', draining: false } };
+  }
+
+  /** A Codex turn of session `thread` as the forwarding replica's router hands it to its Forwarder. */
+  function forwardedTurn(text: string, thread: string): TurnRequest {
+    return {
+      body: codexTurn(text),
+      headers: { ...CODEX_CLI_HEADERS, 'thread-id': thread },
+      requestId: randomUUID(),
+      plan: { sticky: undefined, previousResponseId: undefined },
+      encryptedReasoning: false,
+      signal: new AbortController().signal,
+      firstEventTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+      deadline: Date.now() + 60_000,
+      route: 'codex',
+      apiKeyId: undefined,
+      bridgeable: true,
+    };
+  }
+
   it('serves a forward signed with the shared key: the upstream’s events verbatim, and which account served it', async () => {
     const { p, accountId } = await member();
     const res = await send(p, forward(p, { key: p.dataLayer.bridgeKey }));
@@ -153,23 +179,9 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
 
   it('forwards a Codex-sized turn whole: the owner checks the digest over the bytes received, the upstream gets them all', async () => {
     const { p } = await member();
-    const forwarder = new Forwarder({ self: 'replica-b', signer: new ForwardSigner(p.dataLayer.bridgeKey), connectTimeoutMs: 2000, maxEventBytes: 1 << 20, logger: createLogger({ format: 'json', level: 'error' }) });
-    const target = { instanceId: p.settings.sessionBridgeInstanceId, endpoint: p.url, processId: 'p', draining: false };
+    const { forwarder, target } = forwarderTo(p, p.dataLayer.bridgeKey);
     const text = 'a long conversation '.repeat(10_000);
-    const stream = await forwarder.open(target, { kind: 'thread', id: sessionKeyOf({ 'thread-id': 'thread-long' }, undefined)?.id as string }, {
-      body: codexTurn(text),
-      headers: { ...CODEX_CLI_HEADERS, 'thread-id': 'thread-long' },
-      requestId: randomUUID(),
-      plan: { sticky: undefined, previousResponseId: undefined },
-      encryptedReasoning: false,
-      signal: new AbortController().signal,
-      firstEventTimeoutMs: 10_000,
-      idleTimeoutMs: 60_000,
-      deadline: Date.now() + 60_000,
-      route: 'codex',
-      apiKeyId: undefined,
-      bridgeable: true,
-    });
+    const stream = await forwarder.open(target, { kind: 'thread', id: sessionKeyOf({ 'thread-id': 'thread-long' }, undefined)?.id as string }, forwardedTurn(text, 'thread-long'));
     const types: string[] = [];
     for (let next = await stream.pump.next(10_000); next.kind === 'event'; next = await stream.pump.next(10_000)) types.push(next.event.type);
     stream.finish({ kind: 'success' });
@@ -221,25 +233,8 @@ describe('the forward route (POST /internal/bridge/responses)', () => {
     expect(refused.status).toBe(503);
     expect((await json(refused)).error).toMatchObject({ code: 'bridge_drain_active' });
 
-    const forwarder = new Forwarder({ self: 'replica-b', signer: new ForwardSigner(key), connectTimeoutMs: 2000, maxEventBytes: 1 << 20, logger: createLogger({ format: 'json', level: 'error' }) });
-    const target = { instanceId: p.settings.sessionBridgeInstanceId, endpoint: p.url, processId: 'p', draining: false };
-    const body = codexTurn('to a draining owner');
-    await expect(
-      forwarder.open(target, { kind: 'thread', id: otherSession }, {
-        body,
-        headers: { ...CODEX_CLI_HEADERS, 'thread-id': 'another-thread' },
-        requestId: randomUUID(),
-        plan: { sticky: undefined, previousResponseId: undefined },
-        encryptedReasoning: false,
-        signal: new AbortController().signal,
-        firstEventTimeoutMs: 10_000,
-        idleTimeoutMs: 60_000,
-        deadline: Date.now() + 60_000,
-        route: 'codex',
-        apiKeyId: undefined,
-        bridgeable: true,
-      }),
-    ).rejects.toBeInstanceOf(OwnerRefused);
+    const { forwarder, target } = forwarderTo(p, key);
+    await expect(forwarder.open(target, { kind: 'thread', id: otherSession }, forwardedTurn('to a draining owner', 'another-thread'))).rejects.toBeInstanceOf(OwnerRefused);
     await forwarder.close();
     expect(p.services.drain.stop()).toBe(true);
   });

@@ -9,6 +9,7 @@
  * Only for rows whose columns are all given (no database defaults, generated ids or RETURNING needed).
  */
 import type { DataSource, EntityManager, EntitySchema, ObjectLiteral, ValueTransformer } from 'typeorm';
+import { quoteIdentifier } from './sql.ts';
 
 interface Column {
   property: string;
@@ -52,9 +53,8 @@ export class BulkInsert<Row extends ObjectLiteral> {
       const transformer = column.transformer as ValueTransformer | undefined;
       return { property: column.propertyName, databaseName: column.databaseName, to: transformer ? (value: unknown) => transformer.to(value) ?? null : undefined };
     });
-    const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`;
     plan = {
-      head: `INSERT INTO ${quoted(metadata.tableName)} (${columns.map((c) => quoted(c.databaseName)).join(', ')}) VALUES `,
+      head: `INSERT INTO ${quoteIdentifier(metadata.tableName)} (${columns.map((c) => quoteIdentifier(c.databaseName)).join(', ')}) VALUES `,
       columns,
       placeholder: dataSource.options.type === 'postgres' ? (index) => `$${index + 1}` : () => '?',
       sql: new Map(),

@@ -8,6 +8,7 @@
  * booleans, numbers, transformers) — so the rows are the ones `find()` returns, minus the omitted columns.
  */
 import type { DataSource, EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
+import { quoteIdentifier } from './sql.ts';
 
 type ColumnMetadata = ReturnType<DataSource['getMetadata']>['columns'][number];
 
@@ -44,15 +45,14 @@ export class PlainSelect<Row extends ObjectLiteral, Omitted extends keyof Row = 
     let plan = this.#plans.get(dataSource);
     if (plan) return plan;
     const metadata = dataSource.getMetadata(this.#entity);
-    const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`;
     const columns = metadata.columns.filter((column) => !this.#omit.has(column.propertyName));
     const order = this.#orderBy.map((property) => {
       const column = metadata.findColumnWithPropertyName(property);
       if (!column) throw new Error(`${metadata.name} has no column ${property}`);
-      return `${quoted(column.databaseName)} ASC`;
+      return `${quoteIdentifier(column.databaseName)} ASC`;
     });
     plan = {
-      sql: `SELECT ${columns.map((c) => quoted(c.databaseName)).join(', ')} FROM ${quoted(metadata.tableName)} ORDER BY ${order.join(', ')}`,
+      sql: `SELECT ${columns.map((c) => quoteIdentifier(c.databaseName)).join(', ')} FROM ${quoteIdentifier(metadata.tableName)} ORDER BY ${order.join(', ')}`,
       columns,
     };
     this.#plans.set(dataSource, plan);

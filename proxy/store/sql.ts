@@ -5,6 +5,11 @@
  */
 import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 
+/** A table or column name as a quoted SQL identifier (the same syntax on both dialects). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** The database clock in epoch milliseconds, as an SQL expression for this dialect. */
 export function dbNowMs(dataSource: DataSource): string {
   return dataSource.options.type === 'postgres'

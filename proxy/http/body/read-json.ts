@@ -58,9 +58,12 @@ function checkMediaType(header: string | undefined): void {
 async function collect(req: Request, coding: string | undefined, limit: number, ticket: BodyTicket): Promise<Buffer> {
   const decoder = coding === undefined ? undefined : decoderFor(coding);
   let clientGone = false;
+  // The request (and this listener) lives as long as its answer, a stream's minutes: the listener reaches the
+  // decoder (its output buffer and zlib state, ~100 KB) only while the body is being read.
+  let decoding = decoder;
   req.once('error', (err) => {
     clientGone = true;
-    decoder?.destroy(err);
+    decoding?.destroy(err);
   });
   const source: Readable = decoder ? req.pipe(decoder) : req;
   const declared = coding === undefined ? Number(req.headers['content-length']) : Number.NaN;
@@ -87,6 +90,8 @@ async function collect(req: Request, coding: string | undefined, limit: number, 
     }
     if (coding !== undefined && !clientGone) throw invalidRequest(`Request body is not valid ${coding} data`);
     throw invalidRequest('Request body was not received completely');
+  } finally {
+    decoding = undefined;
   }
   return whole ? whole.subarray(0, size) : Buffer.concat(chunks, size);
 }

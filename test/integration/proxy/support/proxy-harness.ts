@@ -44,7 +44,8 @@ export interface ProxyUnderTest {
 }
 
 export interface StartOptions {
-  fake: FakeUpstream;
+  /** The upstream: the suite's in-process fake, or one in its own process (only its URL is used). */
+  fake: Pick<FakeUpstream, 'url'>;
   /** From Databases.fresh(); unset = SQLite in the data dir. */
   databaseUrl?: string;
   env?: Record<string, string>;

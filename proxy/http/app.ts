@@ -26,9 +26,9 @@ import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { responsesRoutes } from './routes/responses.ts';
 import { dashboardRoutes } from '../dashboard/router.ts';
+import { PROXY_PREFIXES } from './paths.ts';
 import type { ProxyServices } from './services.ts';
 
-const PROXY_PREFIXES = ['/v1', '/backend-api/codex'];
 const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
 /** Admin bodies are small JSON documents (an auth.json, an API-key spec). */
 const ADMIN_BODY_BYTES = 1024 * 1024;

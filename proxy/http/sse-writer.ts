@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ResponseEvent } from '../upstream/events.ts';
+import { writeHead } from './answer-head.ts';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -59,7 +60,7 @@ export class StreamWriter {
    */
   commit(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.#res.headersSent) return;
-    this.#res.writeHead(status, headers);
+    writeHead(this.#res, status, headers);
   }
 
   /**

@@ -17,6 +17,16 @@ import type { UpstreamIdentity } from '../upstream/headers.ts';
 import type { AccountView, UsageWindow } from './account-state.ts';
 import { AccountUnusableError, type AccountPool } from './ports.ts';
 
+/** An access token with its `authorization` header value, built once per token rather than per request. */
+interface Bearer {
+  token: string;
+  authorization: string;
+}
+
+interface CachedToken extends Bearer {
+  at: number;
+}
+
 const seconds = (date: Date | null): number | null => (date === null ? null : date.getTime() / 1000);
 
 function usageWindow(usedPercent: number | null, resetAt: Date | null): UsageWindow | null {
@@ -56,7 +66,7 @@ export class StoredAccountPool implements AccountPool {
   #snapshots = new Map<string, AccountSnapshot>();
   #views: { at: number; views: AccountView[] } | undefined;
   #reading: Promise<AccountView[]> | undefined;
-  readonly #tokenCache = new Map<string, { token: string; at: number }>();
+  readonly #tokenCache = new Map<string, CachedToken>();
 
   constructor(options: { accounts: AccountRepository; tokens: TokenProvider; caching?: PoolCaching }) {
     this.#accounts = options.accounts;
@@ -80,11 +90,12 @@ export class StoredAccountPool implements AccountPool {
     return views;
   }
 
-  async #identity(accountId: string, token: () => Promise<string>): Promise<UpstreamIdentity> {
+  async #identity(accountId: string, bearer: () => Promise<Bearer>): Promise<UpstreamIdentity> {
     const account = this.#snapshots.get(accountId) ?? (await this.#accounts.get(accountId));
     if (account === null) throw new AccountUnusableError('account_not_found', 'account no longer exists');
     try {
-      return { accessToken: await token(), chatgptAccountId: account.chatgptAccountId, installationId: account.codexInstallationId };
+      const { token, authorization } = await bearer();
+      return { accessToken: token, authorization, chatgptAccountId: account.chatgptAccountId, installationId: account.codexInstallationId };
     } catch (err) {
       if (err instanceof AccountTokenError) throw new AccountUnusableError(err.code, err.message);
       throw err;
@@ -94,7 +105,7 @@ export class StoredAccountPool implements AccountPool {
   credentials(accountId: string): Promise<UpstreamIdentity> {
     return this.#identity(accountId, async () => {
       const cached = this.#tokenCache.get(accountId);
-      if (cached && Date.now() - cached.at < this.#caching.tokenTtlMs) return cached.token;
+      if (cached && Date.now() - cached.at < this.#caching.tokenTtlMs) return cached;
       return this.#remember(accountId, await this.#tokens.getAccessToken(accountId));
     });
   }
@@ -104,9 +115,10 @@ export class StoredAccountPool implements AccountPool {
     return this.#identity(accountId, async () => this.#remember(accountId, await this.#tokens.forceRefresh(accountId, rejected.accessToken)));
   }
 
-  #remember(accountId: string, token: string): string {
-    if (this.#caching.tokenTtlMs > 0) this.#tokenCache.set(accountId, { token, at: Date.now() });
-    return token;
+  #remember(accountId: string, token: string): Bearer {
+    const cached = { token, authorization: `Bearer ${token}`, at: Date.now() };
+    if (this.#caching.tokenTtlMs > 0) this.#tokenCache.set(accountId, cached);
+    return cached;
   }
 
   async #applyEvent(accountId: string, event: Parameters<AccountRepository['applyEvent']>[1]): Promise<void> {

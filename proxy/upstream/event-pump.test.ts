@@ -1,6 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { EventPump } from './event-pump.ts';
 import { makeEvent, type ResponseEvent } from './events.ts';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** A source whose first read carries two events and whose second read waits until the test releases it. */
 function heldSource(): { source: AsyncGenerator<readonly ResponseEvent[]>; release: () => void } {
@@ -26,6 +31,22 @@ describe('EventPump', () => {
     expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.completed' } });
     expect(await pump.next(1000)).toEqual({ kind: 'end' });
     expect(seen).toEqual(['response.created', 'response.in_progress', 'response.completed']);
+  });
+
+  it("lets go of a read's events once all were taken, while it waits for the next read", async () => {
+    const { source, release } = heldSource();
+    const pump = new EventPump(source);
+    const take = async (): Promise<WeakRef<ResponseEvent>> => {
+      const result = await pump.next(1000);
+      if (result.kind !== 'event') throw new Error(`expected an event, got ${result.kind}`);
+      return new WeakRef(result.event);
+    };
+    const taken = [await take(), await take()];
+    expect(await pump.next(1)).toEqual({ kind: 'timeout' });
+    collectGarbage();
+    expect(taken.map((event) => event.deref())).toEqual([undefined, undefined]);
+    release();
+    pump.close();
   });
 
   it('hands out the events of one read without starting a timer for them', async () => {

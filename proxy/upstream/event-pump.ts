@@ -19,6 +19,7 @@ export type PumpResult =
 type Read = { kind: 'batch'; events: readonly ResponseEvent[] } | { kind: 'end'; error?: unknown };
 
 const TIMEOUT = { kind: 'timeout' } as const satisfies PumpResult;
+const NO_EVENTS: readonly ResponseEvent[] = [];
 
 export class EventPump {
   readonly #iterator: AsyncIterator<readonly ResponseEvent[]>;
@@ -42,6 +43,9 @@ export class EventPump {
         return { kind: 'event', event };
       }
       if (this.#finished) return { kind: 'end' };
+      // Not kept while waiting: a read's events (a `response.created` echoes the turn's instructions and tools)
+      // would otherwise stay alive until the next read arrives, which a thinking model can take minutes over.
+      this.#batch = NO_EVENTS;
       this.#pending ??= this.#iterator.next().then(
         (r): Read => (r.done ? { kind: 'end' } : { kind: 'batch', events: r.value }),
         (error: unknown): Read => ({ kind: 'end', error }),

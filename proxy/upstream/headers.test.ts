@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildUpstreamHeaders, forwardableHeaders, isNativeCodexClient, type UpstreamIdentity } from './headers.ts';
 
-const identity: UpstreamIdentity = { accessToken: 'at-secret', chatgptAccountId: 'ws-123', installationId: 'inst-1' };
+const identity: UpstreamIdentity = { accessToken: 'at-secret', authorization: 'Bearer at-secret', chatgptAccountId: 'ws-123', installationId: 'inst-1' };
 const ctx = { requestId: 'req-1', clientVersion: '0.144.0', transport: 'http' as const };
 
 describe('isNativeCodexClient', () => {

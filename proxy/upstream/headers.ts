@@ -10,6 +10,8 @@ export type Transport = 'http' | 'websocket';
 
 export interface UpstreamIdentity {
   accessToken: string;
+  /** `Bearer <accessToken>`, built once per token: a request keeps its headers until it ends, and a token is ~1 KB. */
+  authorization: string;
   /** The ChatGPT workspace id; omitted for synthetic `email_`/`local_` ids. */
   chatgptAccountId: string | null;
   /** The account's stable `codex_installation_id`. */
@@ -147,7 +149,7 @@ export function buildUpstreamHeaders(
     out.originator = 'codex_cli_rs';
     out.version = ctx.clientVersion;
   }
-  out.authorization = `Bearer ${identity.accessToken}`;
+  out.authorization = identity.authorization;
   const accountId = accountHeaderValue(identity.chatgptAccountId);
   if (accountId !== undefined) out[native ? 'chatgpt-account-id' : 'ChatGPT-Account-Id'] = accountId;
   if (identity.installationId) {

@@ -8,11 +8,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../observability/logger.ts';
 import { knownProxyError } from '../errors.ts';
 import { internalError, notFound, type ProxyError } from '../../errors/catalogue.ts';
+import { isProxyPath } from '../paths.ts';
 import { sendJson, sendProxyError } from '../send-error.ts';
-
-export function isProxyPath(path: string): boolean {
-  return path === '/v1' || path.startsWith('/v1/') || path === '/backend-api/codex' || path.startsWith('/backend-api/codex/');
-}
 
 /** The operator's admin API and the dashboard's: both answer the dashboard envelope. */
 function isAdminPath(path: string): boolean {

@@ -5,6 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { resolveClientIp, type ProxyTrust } from '../client-ip.ts';
+import { isProxyPath } from '../paths.ts';
 import type { RequestContext } from '../request-context.ts';
 
 const MAX_ID_LENGTH = 200;
@@ -25,7 +26,8 @@ export function requestContext(trust: ProxyTrust): RequestHandler {
       apiKey: undefined,
     };
     res.locals.ctx = ctx;
-    res.setHeader('x-request-id', ctx.requestId);
+    // The proxy's answers write it with their head (answer-head.ts says why); the rest are Express's.
+    if (!isProxyPath(req.path)) res.setHeader('x-request-id', ctx.requestId);
     next();
   };
 }

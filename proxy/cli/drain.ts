@@ -1,9 +1,16 @@
 /**
  * `codex-lb-proxy drain --dwell-seconds D --timeout-seconds T` — the preStop hook (OPERATOR-CONTRACT.md):
- * starts the drain on the local proxy (readiness turns false, new requests get 503), then waits
- * until D seconds have passed (so endpoints controllers and load balancers stop sending traffic)
- * and nothing is in flight, or until T seconds have passed. Exits 0 — a pod must terminate anyway —
- * except when the proxy answers with something that is not the drain protocol (1).
+ * keeps serving for the routing grace (the first min(D, --grace-seconds) seconds), then starts the drain on
+ * the local proxy (readiness turns false, new requests get 503), then waits until D seconds have passed (so
+ * endpoints controllers and load balancers stop sending traffic) and nothing is in flight, or until T seconds
+ * have passed. Exits 0 — a pod must terminate anyway — except when the proxy answers with something that is
+ * not the drain protocol (1).
+ *
+ * Why the grace (upstream's hook refuses at once): a terminating pod leaves a Service's endpoints only once the
+ * endpoint-slice controller and every node's kube-proxy have caught up, and until then new connections still
+ * reach it. Refusing those with 503 fails requests a rolling upgrade should not fail (seen in
+ * test/e2e/real/replicated.test.ts on a loaded node); serving them costs nothing, as the drain that follows
+ * waits for them like for any other request in flight.
  */
 import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +22,7 @@ const REQUEST_TIMEOUT_MS = 2000;
 
 interface DrainOptions {
   dwellSeconds: number;
+  graceSeconds: number;
   timeoutSeconds: number;
   baseUrl: string;
 }
@@ -23,6 +31,7 @@ export function drainCommand(): Command {
   return new Command('drain')
     .description('preStop hook: drain this pod’s proxy and wait for in-flight requests')
     .option('--dwell-seconds <n>', 'minimum time to keep draining (traffic routing catches up)', seconds, 15)
+    .option('--grace-seconds <n>', 'serve new requests this long before refusing them (at most the dwell)', seconds, 5)
     .option('--timeout-seconds <n>', 'give up waiting after this long', seconds, 30)
     .option('--base-url <url>', 'the local proxy', `http://127.0.0.1:${process.env.PORT ?? '2455'}`)
     .action(exitWith((options: DrainOptions) => drain(options)));
@@ -53,6 +62,7 @@ async function drain(options: DrainOptions): Promise<number> {
   const dwellUntil = started + options.dwellSeconds * 1000;
   const deadline = started + options.timeoutSeconds * 1000;
   const monotonicDeadline = Number(process.hrtime.bigint()) / 1e9 + options.timeoutSeconds;
+  await sleep(Math.min(options.graceSeconds, options.dwellSeconds, options.timeoutSeconds) * 1000);
   try {
     const begun = await call(`${options.baseUrl}/internal/drain/start`, {
       method: 'POST',

@@ -63,6 +63,21 @@ describe('drain', () => {
     expect(await inFlight).toContain('event: response.completed');
   });
 
+  it('codex-lb-proxy drain keeps serving new requests during its routing grace, then refuses them', async () => {
+    const p = await start();
+    const GRACE_SECONDS = 3;
+    const spawned = Date.now();
+    const hook = drainCli(['--base-url', p.url, '--grace-seconds', String(GRACE_SECONDS), '--dwell-seconds', '4', '--timeout-seconds', '10']);
+    const served = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'routed here before the endpoints caught up' });
+    expect(served.status).toBe(200);
+    await served.text();
+    await expect.poll(async () => (await fetch(`${p.url}/health/ready`)).status, { timeout: 15_000, interval: 100 }).toBe(503);
+    expect(Date.now() - spawned).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000);
+    const refused = await post(`${p.url}/v1/responses`, { model: 'gpt-5.4', input: 'after the grace' });
+    expect(refused.status).toBe(503);
+    expect((await hook).code).toBe(0);
+  }, 30_000);
+
   it('codex-lb-proxy drain gives up at the timeout, still exiting 0', async () => {
     const p = await start();
     suite.fake.script(ANY_ACCOUNT, { kind: 'stall', afterHeaders: true });

@@ -30,11 +30,50 @@ export interface BodyTicket {
   release(): void;
 }
 
+interface Ledger {
+  take(bytes: number): void;
+  give(bytes: number): void;
+}
+
+class Ticket implements BodyTicket {
+  readonly #ledger: Ledger;
+  #held: number;
+  #released = false;
+
+  constructor(ledger: Ledger, bytes: number) {
+    this.#ledger = ledger;
+    this.#held = bytes;
+  }
+
+  get bytes(): number {
+    return this.#held;
+  }
+
+  grow(total: number): void {
+    if (this.#released || total <= this.#held) return;
+    this.#ledger.take(total - this.#held);
+    this.#held = total;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#ledger.give(this.#held);
+  }
+}
+
 export class MemoryGuard {
   readonly #budget: number;
   readonly #rssLimit: number;
   readonly #rss: () => number;
   #held = 0;
+  /** What tickets change; one per guard, so a ticket (held as long as its stream) is three fields, not closures. */
+  readonly #ledger: Ledger = {
+    take: (bytes) => this.#take(bytes),
+    give: (bytes) => {
+      this.#held -= bytes;
+    },
+  };
 
   constructor(options: MemoryGuardOptions) {
     this.#budget = options.budgetBytes;
@@ -58,23 +97,7 @@ export class MemoryGuard {
   admit(bytes: number): BodyTicket {
     this.checkPressure();
     this.#take(bytes);
-    let held = bytes;
-    let released = false;
-    return {
-      get bytes() {
-        return held;
-      },
-      grow: (total) => {
-        if (released || total <= held) return;
-        this.#take(total - held);
-        held = total;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#held -= held;
-      },
-    };
+    return new Ticket(this.#ledger, bytes);
   }
 
   #take(bytes: number): void {

@@ -23,6 +23,7 @@ import { carriesEncryptedReasoning, type RequestRoute } from '../upstream/reques
 import type { PoolUsage } from '../routing/pool-usage.ts';
 import type { JsonObject, ResponseEvent } from '../upstream/events.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
+import { whenClosed } from './when-closed.ts';
 
 export interface TurnJob {
   /** Route template for metrics and logs, e.g. `/v1/responses`. */
@@ -78,7 +79,7 @@ export interface TurnOrigin {
 /** An HTTP request's origin: the client is gone when the response closes before it finished. */
 export function httpOrigin(ctx: RequestContext, headers: IncomingHttpHeaders, res: Response): TurnOrigin {
   const controller = new AbortController();
-  res.once('close', () => {
+  whenClosed(res, () => {
     if (!res.writableFinished) controller.abort();
   });
   return { ctx, headers, transport: 'http', signal: controller.signal };

@@ -9,8 +9,11 @@ async function drain(body: string | AsyncIterable<unknown>): Promise<Buffer> {
 }
 
 describe('oneShotBody', () => {
-  it('leaves a small body a string (undici writes it with the headers)', () => {
-    expect(oneShotBody('{"model":"gpt-5.4"}')).toEqual({ body: '{"model":"gpt-5.4"}', length: undefined });
+  it('hands a small body over as one Buffer of its UTF-8 bytes (undici writes it with the headers)', () => {
+    const { body, length } = oneShotBody('{"input":"é"}');
+    expect(Buffer.isBuffer(body)).toBe(true);
+    expect((body as Buffer).toString('utf8')).toBe('{"input":"é"}');
+    expect(length).toBeUndefined();
   });
 
   it('hands a large body over as a stream of its UTF-8 bytes, with their length', async () => {

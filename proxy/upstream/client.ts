@@ -88,12 +88,12 @@ export class UpstreamClient {
  * Request bodies from this size on are handed to undici as a stream that gives its bytes once. Given a
  * string, undici keeps it and a Buffer copy of it until the answer has ended: for a Codex turn (the whole
  * conversation, often hundreds of KB) that is twice its size held for the length of the stream. Smaller ones
- * stay strings, written with the headers in one go.
+ * go as one Buffer, written with the headers in one go: undici keeps that one copy, not two.
  */
 export const ONE_SHOT_BODY_BYTES = 16 * 1024;
 
-export function oneShotBody(text: string): { body: string | Readable; length: number | undefined } {
-  if (text.length < ONE_SHOT_BODY_BYTES) return { body: text, length: undefined };
+export function oneShotBody(text: string): { body: Buffer | Readable; length: number | undefined } {
+  if (text.length < ONE_SHOT_BODY_BYTES) return { body: Buffer.from(text, 'utf8'), length: undefined };
   let pending: Buffer | undefined = Buffer.from(text, 'utf8');
   const length = pending.byteLength;
   const once: Iterable<Buffer> = {

@@ -19,6 +19,7 @@ import { invalidRequest, payloadTooLarge, ProxyError, unsupportedMediaType } fro
 import type { BodyTicket, MemoryGuard } from '../memory-guard.ts';
 import { contentCoding, decoderFor } from './content-coding.ts';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.ts';
+import { whenClosed } from '../when-closed.ts';
 
 /** Text → JSON value for request bodies and WebSocket frames: 400 on bad JSON or absurd nesting. */
 export function parseJsonText(text: string, what = 'Request body'): unknown {
@@ -129,7 +130,7 @@ export function jsonBody(limitBytes: number, guard: MemoryGuard, options: { keep
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limitBytes) throw payloadTooLarge(`Request body exceeds ${limitBytes} bytes`);
     const ticket = guard.admit(declared);
-    res.once('close', () => ticket.release());
+    whenClosed(res, () => ticket.release());
     const buffer = await collect(req, coding, limitBytes, ticket);
     if (options.keepRaw) rawBodies.set(req, buffer);
     req.body = parseJsonText(buffer.toString('utf8'));

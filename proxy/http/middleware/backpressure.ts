@@ -7,6 +7,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { proxyOverloaded } from '../../errors/catalogue.ts';
+import { whenClosed } from '../when-closed.ts';
 
 export function backpressure(limit: number) {
   let inFlight = 0;
@@ -14,7 +15,7 @@ export function backpressure(limit: number) {
     if (limit <= 0) return next();
     if (inFlight >= limit) return next(proxyOverloaded(limit));
     inFlight += 1;
-    res.once('close', () => {
+    whenClosed(res, () => {
       inFlight -= 1;
     });
     next();

@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { DrainState } from '../../cluster/drain.ts';
 import { DRAINING_BODY } from '../../errors/catalogue.ts';
 import { sendJson } from '../send-error.ts';
+import { whenClosed } from '../when-closed.ts';
 
 const UNCOUNTED = ['/health', '/internal/drain/'];
 const ALLOWED_WHILE_DRAINING = ['/health/live', '/health', '/internal/drain/', '/internal/bridge/'];
@@ -25,7 +26,7 @@ export function drainGate(drain: DrainState) {
     }
     if (!matches(path, UNCOUNTED)) {
       const leave = drain.enter();
-      res.once('close', leave);
+      whenClosed(res, leave);
     }
     next();
   };

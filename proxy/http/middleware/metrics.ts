@@ -1,6 +1,7 @@
 /** Counts every request by route template and status when its response ends (§1.3 metrics). */
 import type { NextFunction, Request, Response } from 'express';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
+import { whenClosed } from '../when-closed.ts';
 
 /** Paths every request can be attributed to even when no route answered it. */
 const PROXY_PATHS: ReadonlySet<string> = new Set([
@@ -29,7 +30,7 @@ export function requestMetrics(metrics: ProxyMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     metrics.activeConnections.inc({ transport: 'http' });
-    res.once('close', () => {
+    whenClosed(res, () => {
       metrics.activeConnections.dec({ transport: 'http' });
       const route = routeLabel(req, PROXY_PATHS);
       metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });

@@ -7,6 +7,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentele
 import type { NextFunction, Request, Response } from 'express';
 import type { RequestContext } from '../request-context.ts';
 import { routeLabel } from './metrics.ts';
+import { whenClosed } from '../when-closed.ts';
 
 export function requestSpans(tracer: Tracer | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -15,7 +16,7 @@ export function requestSpans(tracer: Tracer | undefined) {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': req.method, 'codex_lb.request_id': (res.locals.ctx as RequestContext | undefined)?.requestId ?? '' },
     });
-    res.once('close', () => {
+    whenClosed(res, () => {
       const route = routeLabel(req);
       span.updateName(`${req.method} ${route}`);
       span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode, 'codex_lb.completed': res.writableFinished });

@@ -25,6 +25,7 @@ import { FORWARDED_UPSTREAM_HEADERS, single } from '../serve-turn.ts';
 import { sendProxyError } from '../send-error.ts';
 import type { ProxyServices } from '../services.ts';
 import { BridgeSseSink } from '../sinks/bridge-sse.ts';
+import { whenClosed } from '../when-closed.ts';
 
 /** What the receiving side needs; absent when the bridge is off (the route then 404s). */
 export interface BridgeReceiver {
@@ -68,7 +69,7 @@ export function bridgeRoutes(services: ProxyServices): Router {
     if (services.drain.draining && !bridge.sessions.has(claims.sessionKey)) throw bridgeDrainActive();
 
     const controller = new AbortController();
-    res.once('close', () => {
+    whenClosed(res, () => {
       if (!res.writableFinished) controller.abort();
     });
     const started = Date.now();

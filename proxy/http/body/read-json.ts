@@ -60,9 +60,10 @@ async function collect(req: Request, coding: string | undefined, limit: number, 
   const decoder = coding === undefined ? undefined : decoderFor(coding);
   let clientGone = false;
   // The request (and this listener) lives as long as its answer, a stream's minutes: the listener reaches the
-  // decoder (its output buffer and zlib state, ~100 KB) only while the body is being read.
+  // decoder (its output buffer and zlib state, ~100 KB) only while the body is being read. `on`, not `once`
+  // (a wrapper kept as long): the listener is harmless when called again.
   let decoding = decoder;
-  req.once('error', (err) => {
+  req.on('error', (err) => {
     clientGone = true;
     decoding?.destroy(err);
   });

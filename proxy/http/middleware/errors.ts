@@ -34,8 +34,11 @@ export function notFoundHandler(req: Request, res: Response): void {
   send(req, res, notFound(`No route for ${req.method} ${req.path}`));
 }
 
-export function errorHandler(logger: Logger) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+/** Answers what a request raised: Express's error handler, and the turn routes that left Express's chain (routes/turn-route.ts). */
+export type ErrorAnswer = (err: unknown, req: Request, res: Response) => void;
+
+export function errorAnswer(logger: Logger): ErrorAnswer {
+  return (err, req, res) => {
     if (res.headersSent) {
       res.destroy();
       return;
@@ -44,4 +47,9 @@ export function errorHandler(logger: Logger) {
     if (!known) logger.error('unhandled error', { path: req.path, err });
     send(req, res, known ?? internalError());
   };
+}
+
+export function errorHandler(logger: Logger) {
+  const answer = errorAnswer(logger);
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => answer(err, req, res);
 }

@@ -26,6 +26,8 @@ import { sendProxyError } from '../send-error.ts';
 import type { ProxyServices } from '../services.ts';
 import { BridgeSseSink } from '../sinks/bridge-sse.ts';
 import { whenClosed } from '../when-closed.ts';
+import { errorAnswer } from '../middleware/errors.ts';
+import { turnRoute } from './turn-route.ts';
 
 /** What the receiving side needs; absent when the bridge is off (the route then 404s). */
 export interface BridgeReceiver {
@@ -156,6 +158,6 @@ export function bridgeRoutes(services: ProxyServices): Router {
     }
   };
 
-  router.post(BRIDGE_PATH, admit, jsonBody(settings.maxBodyBytes, services.memory, { keepRaw: true }), serve);
+  router.post(BRIDGE_PATH, admit, jsonBody(settings.maxBodyBytes, services.memory, { keepRaw: true }), turnRoute(serve, errorAnswer(services.logger)));
   return router;
 }

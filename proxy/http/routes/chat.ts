@@ -10,11 +10,13 @@ import { ChatSseSink } from '../sinks/chat-sse.ts';
 import { ChatJsonSink } from '../sinks/json-answers.ts';
 import { ChatChunkTranslator } from '../translate/chat-response.ts';
 import { chatToResponses } from '../translate/chat-request.ts';
+import { errorAnswer } from '../middleware/errors.ts';
+import { turnRoute } from './turn-route.ts';
 
 export function chatRoutes(services: ProxyServices): Router {
   const router = Router();
   const { settings } = services;
-  router.post('/v1/chat/completions', async (req: Request, res: Response) => {
+  const chatCompletions = async (req: Request, res: Response): Promise<void> => {
     // Only the answer's shape outlives this handler (the sink closures): the bodies go with the turn, which
     // releases them once the upstream accepted (serve-turn.ts), so serveTurn's promise is returned, not awaited.
     const { body: translated, stream, model, includeUsage } = chatToResponses(takeBody(req));
@@ -33,6 +35,7 @@ export function chatRoutes(services: ProxyServices): Router {
           : new ChatJsonSink(res, headers, { model, created }),
       reject: (error, headers) => sendProxyError(res, error, headers),
     });
-  });
+  };
+  router.post('/v1/chat/completions', turnRoute(chatCompletions, errorAnswer(services.logger)));
   return router;
 }

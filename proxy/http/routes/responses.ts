@@ -18,6 +18,8 @@ import { httpOrigin, serveTurn } from '../serve-turn.ts';
 import type { ProxyServices } from '../services.ts';
 import { CompactJsonSink, ResponsesJsonSink } from '../sinks/json-answers.ts';
 import { ResponsesSseSink } from '../sinks/responses-sse.ts';
+import { errorAnswer } from '../middleware/errors.ts';
+import { turnRoute } from './turn-route.ts';
 import { messagesToInput } from '../translate/chat-request.ts';
 
 /** An OpenAI SDK (stainless headers or an `openai` user agent) on the Codex route gets the public stream contract. */
@@ -101,9 +103,10 @@ export function responsesRoutes(services: ProxyServices): Router {
     });
   };
 
-  router.post(['/backend-api/codex/responses', '/backend-api/codex/responses/'], codexResponses);
-  router.post(['/v1/responses', '/v1/responses/'], v1Responses);
-  router.post('/backend-api/codex/responses/compact', compact('codex', '/backend-api/codex/responses/compact'));
-  router.post('/v1/responses/compact', compact('openai', '/v1/responses/compact'));
+  const answerError = errorAnswer(services.logger);
+  router.post(['/backend-api/codex/responses', '/backend-api/codex/responses/'], turnRoute(codexResponses, answerError));
+  router.post(['/v1/responses', '/v1/responses/'], turnRoute(v1Responses, answerError));
+  router.post('/backend-api/codex/responses/compact', turnRoute(compact('codex', '/backend-api/codex/responses/compact'), answerError));
+  router.post('/v1/responses/compact', turnRoute(compact('openai', '/v1/responses/compact'), answerError));
   return router;
 }

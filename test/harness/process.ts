@@ -87,12 +87,21 @@ export class ManagedProcess {
   }
 }
 
+/** How long `run` waits, after the command exited, for the rest of its output. */
+const OUTPUT_GRACE_MS = 5000;
+
 /** Runs a command to completion and returns its stdout; rejects with its output on failure. */
 export async function run(command: string, args: readonly string[], options: StartOptions = {}): Promise<string> {
   const proc = new ManagedProcess(command, command, args, options);
   let stdout = '';
   proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const outputRead = new Promise<void>((resolve) => (proc.child.stdout ? proc.child.stdout.once('close', () => resolve()) : resolve()));
   const code = await proc.exited;
+  // 'exit' can come before the child's output has all been read (a loaded machine returned a `kubectl get -o
+  // json` as ""): wait for stdout to close, but not for long, in case a daemon the command started inherited it.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([outputRead, new Promise<void>((resolve) => (timer = setTimeout(resolve, OUTPUT_GRACE_MS)))]);
+  clearTimeout(timer);
   if (code !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${proc.output()}`);
   }

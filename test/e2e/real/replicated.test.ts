@@ -210,7 +210,8 @@ describe('Replicated CodexLB on a real node and a real PostgreSQL', () => {
     let watching = true;
     const watchLoop = (async () => {
       while (watching) {
-        for (const pod of await pods()) {
+        // A poll that fails (the API server busy with the roll) is retried by the next one.
+        for (const pod of await pods().catch((): PodJson[] => [])) {
           if (pod.metadata.deletionTimestamp && before.get(pod.metadata.name) === pod.metadata.uid && !terminatingAt.has(pod.metadata.name)) {
             terminatingAt.set(pod.metadata.name, Date.now());
           }

@@ -4,7 +4,8 @@
  * admin API (its own token), forwarded session turns from other replicas (their HMAC signature), the proxy
  * routes behind the concurrency cap (backpressure), the memory gate, the firewall and API-key auth, and the
  * dashboard (its session cookie and CSRF token; proxy/dashboard/router.ts). Bodies are read only after a caller
- * is admitted (body/read-json.ts).
+ * is admitted (body/read-json.ts). Each group of middleware is one Express layer (middleware/series.ts): the
+ * router's work per layer cost a proxied turn more than most of the middleware themselves.
  */
 import express, { type Express, type RequestHandler } from 'express';
 import { jsonBody } from './body/read-json.ts';
@@ -18,6 +19,7 @@ import { firewall } from './middleware/firewall.ts';
 import { originGuard } from './middleware/origin-guard.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { requestContext } from './middleware/request-id.ts';
+import { series } from './middleware/series.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bridgeRoutes } from './routes/bridge.ts';
 import { chatRoutes } from './routes/chat.ts';
@@ -29,7 +31,8 @@ import { dashboardRoutes } from '../dashboard/router.ts';
 import { PROXY_PREFIXES } from './paths.ts';
 import type { ProxyServices } from './services.ts';
 
-const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
+/** Under a proxy prefix; case-insensitive, as Express matches mount paths. */
+const RESPONSES_PATH = /^\/responses(?:\/|$)/i;
 /** Admin bodies are small JSON documents (an auth.json, an API-key spec). */
 const ADMIN_BODY_BYTES = 1024 * 1024;
 
@@ -45,6 +48,17 @@ function under(prefix: string, router: RequestHandler): RequestHandler {
   };
 }
 
+/**
+ * The body reader of the proxy routes, mounted under a proxy prefix (so the path is what follows it): the
+ * Responses routes, `/v1/responses` and `/backend-api/codex/responses` with what is under them, take the
+ * larger cap (a Codex turn carries the whole conversation).
+ */
+function proxyBody(services: ProxyServices): RequestHandler {
+  const responses = jsonBody(services.settings.maxResponsesBodyBytes, services.memory);
+  const other = jsonBody(services.settings.maxBodyBytes, services.memory);
+  return (req, res, next) => (RESPONSES_PATH.test(req.path) ? responses : other)(req, res, next);
+}
+
 export function createApp(services: ProxyServices): Express {
   const { settings } = services;
   const app = express();
@@ -52,26 +66,30 @@ export function createApp(services: ProxyServices): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
 
-  app.use(codexV1Alias);
-  app.use(requestContext(settings.trust));
-  app.use(requestMetrics(services.metrics));
-  app.use(drainGate(services.drain));
-  app.use(originGuard(settings.origins));
+  app.use(series(codexV1Alias, requestContext(settings.trust), requestMetrics(services.metrics), drainGate(services.drain), originGuard(settings.origins)));
 
   app.use(under('/health', healthRoutes(services.health, services.drain, services.processId)));
-  app.use(under('/internal/', drainRoutes(services.drain)));
-  app.use(under('/internal/', adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory))));
-  // Replica to replica: signed forwards of session turns, not client traffic (no API key, no allow-list).
-  app.use(under('/internal/', bridgeRoutes(services)));
+  app.use(
+    under(
+      '/internal/',
+      series(
+        drainRoutes(services.drain),
+        adminRoutes(services.admin, jsonBody(ADMIN_BODY_BYTES, services.memory)),
+        // Replica to replica: signed forwards of session turns, not client traffic (no API key, no allow-list).
+        bridgeRoutes(services),
+      ),
+    ),
+  );
 
   const checkPressure = (_req: unknown, _res: unknown, next: () => void): void => {
     services.memory.checkPressure();
     next();
   };
   const spans = services.tracer ? [requestSpans(services.tracer)] : [];
-  app.use(PROXY_PREFIXES, ...spans, backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings));
-  app.use(RESPONSES_PATHS, jsonBody(settings.maxResponsesBodyBytes, services.memory));
-  app.use(PROXY_PREFIXES, jsonBody(settings.maxBodyBytes, services.memory));
+  app.use(
+    PROXY_PREFIXES,
+    series(...spans, backpressure(settings.maxConcurrentRequests), checkPressure, firewall(services.firewall), apiKeyAuth(services.apiKeys, settings), proxyBody(services)),
+  );
   app.use(responsesRoutes(services));
   app.use(chatRoutes(services));
   app.use(modelRoutes(services));

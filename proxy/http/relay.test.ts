@@ -60,4 +60,22 @@ describe('relay', () => {
     expect(end).toMatchObject({ kind: 'failed', cause: 'truncated' });
     expect(sink.failures.map((e) => e.code)).toEqual(['stream_incomplete']);
   });
+
+  it("hands a read's events to the sink in one go, waiting only when the sink asks to", async () => {
+    const read = ['response.output_text.delta', 'response.output_text.delta', 'response.completed'].map((type) => makeEvent({ type }));
+    const stream = acceptedStream([makeEvent({ type: 'response.created' })], read);
+    const seen: string[] = [];
+    const sink: RelaySink = {
+      // A synchronous sink (its socket has room): anything queued behind it runs only after the whole read.
+      event: (event) => {
+        seen.push(event.type);
+        queueMicrotask(() => seen.push('(other work)'));
+        return undefined;
+      },
+      keepalive: async () => undefined,
+      fail: async () => undefined,
+    };
+    expect(await relay(stream, sink, options)).toMatchObject({ kind: 'terminal' });
+    expect(seen.slice(0, 5)).toEqual(['response.created', '(other work)', 'response.output_text.delta', 'response.output_text.delta', 'response.completed']);
+  });
 });

@@ -11,8 +11,11 @@ import { failureFromEvent } from '../upstream/upstream-error.ts';
 import { ClientGoneError } from './sse-writer.ts';
 
 export interface RelaySink {
-  /** Forwards one upstream event; the relay stops after a terminal one. */
-  event(event: ResponseEvent): Promise<void>;
+  /**
+   * Forwards one upstream event; the relay stops after a terminal one. Returns nothing when the next event
+   * may follow at once, else a promise the relay waits for (a full socket, a sink that works asynchronously).
+   */
+  event(event: ResponseEvent): Promise<void> | undefined;
   keepalive(): Promise<void>;
   /** Ends the answer with an error the proxy detected (the stream has no terminal event). */
   fail(error: ProxyError): Promise<void>;
@@ -61,9 +64,9 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
       }
       lastEvent = now();
       if (options.keepaliveMs > 0) nextKeepalive = lastEvent + options.keepaliveMs;
-      await sink.event(result.event);
-      options.observe(result.event);
-      if (endsStream(result.event)) return { kind: 'terminal', event: result.event };
+      // The rest of the read that brought this event is in hand: relayed with it, without a wait per event.
+      const ended = await forward(result.event, () => stream.pump.take(), sink, options.observe);
+      if (ended) return { kind: 'terminal', event: ended };
     }
   } catch (err) {
     if (err instanceof ClientGoneError) return { kind: 'aborted' };
@@ -75,9 +78,21 @@ export async function relay(stream: OpenStream, sink: RelaySink, options: RelayO
  * The events pulled while probing. Taken out of the stream, and relayed in a frame of their own, so a long
  * stream does not keep them (parsed payloads, the text they were read from) until its end.
  */
-async function relayHead(stream: OpenStream, sink: RelaySink, observe: RelayOptions['observe']): Promise<ResponseEvent | undefined> {
-  for (const event of stream.head.splice(0)) {
-    await sink.event(event);
+function relayHead(stream: OpenStream, sink: RelaySink, observe: RelayOptions['observe']): Promise<ResponseEvent | undefined> {
+  const head = stream.head.splice(0);
+  return forward(head.shift(), () => head.shift(), sink, observe);
+}
+
+/** Forwards `first` and what `more` yields until it yields nothing; resolves with the event that ended the stream, if one did. */
+async function forward(
+  first: ResponseEvent | undefined,
+  more: () => ResponseEvent | undefined,
+  sink: RelaySink,
+  observe: RelayOptions['observe'],
+): Promise<ResponseEvent | undefined> {
+  for (let event = first; event !== undefined; event = more()) {
+    const written = sink.event(event);
+    if (written) await written;
     observe(event);
     if (endsStream(event)) return event;
   }

@@ -28,8 +28,6 @@ export const COMMENT_KEEPALIVE = ': keepalive\n\n';
 /** Codex-native clients run a watchdog on events, not on comments. */
 export const CODEX_KEEPALIVE = 'event: codex.keepalive\ndata: {"type":"codex.keepalive"}\n\n';
 
-const WRITTEN: Promise<void> = Promise.resolve();
-
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
@@ -66,11 +64,11 @@ export class StreamWriter {
   /**
    * Queues `text`. Everything written during one turn of the event loop — typically all events
    * parsed from one upstream read — goes out as one chunk, in one syscall, when the turn ends
-   * (setImmediate runs right after the I/O phase that delivered them). Resolves once the caller
-   * may write more: immediately, or after `drain` when the client reads slower than we write.
+   * (setImmediate runs right after the I/O phase that delivered them). Returns nothing when the caller
+   * may write more at once (the socket is not full), else a promise that settles after `drain` — or
+   * rejects when the client went away: the relay awaits only then, not once per event.
    */
-  write(text: string): Promise<void> {
-    // Not `async`: the common case (socket not full) returns one shared settled promise instead of a new one per event.
+  write(text: string): Promise<void> | undefined {
     if (this.#blocked) return this.#blocked.then(() => this.write(text));
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return Promise.reject(new ClientGoneError('client closed the connection'));
@@ -84,7 +82,7 @@ export class StreamWriter {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    return WRITTEN;
+    return undefined;
   }
 
   #flush(): void {

@@ -61,6 +61,19 @@ describe('EventPump', () => {
     pump.close();
   });
 
+  it('takes the rest of a read without waiting, and nothing once it is used up', async () => {
+    const seen: string[] = [];
+    const { source, release } = heldSource();
+    const pump = new EventPump(source, (e) => seen.push(e.type));
+    expect(pump.take()).toBeUndefined();
+    expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.created' } });
+    expect(pump.take()).toMatchObject({ type: 'response.in_progress' });
+    expect(pump.take()).toBeUndefined();
+    expect(seen).toEqual(['response.created', 'response.in_progress']);
+    release();
+    expect(await pump.next(1000)).toMatchObject({ kind: 'event', event: { type: 'response.completed' } });
+  });
+
   it('reports a broken source as an end with its error, after the events it delivered', async () => {
     async function* broken(): AsyncGenerator<readonly ResponseEvent[]> {
       yield [makeEvent({ type: 'response.created' })];

@@ -5,8 +5,8 @@
  * upstream socket until the consumer has taken every event of the previous read.
  *
  * The source yields events in the batches they arrived in (all the events parsed from one upstream
- * read): an event already in hand is returned without a timer or a race, so the per-event cost of the
- * relay is one resolved promise (bench/results/proxy-hot-path.md).
+ * read): an event already in hand is returned without a timer or a race, and `take` hands the rest of a read
+ * out synchronously, so relaying a read costs one wait, not one per event (bench/results/proxy-hot-path.md).
  */
 import type { ResponseEvent } from './events.ts';
 
@@ -35,13 +35,18 @@ export class EventPump {
     this.#onEvent = onEvent;
   }
 
+  /** The next event of the read in hand, without waiting; undefined once that read is used up (then call `next`). */
+  take(): ResponseEvent | undefined {
+    if (this.#index >= this.#batch.length) return undefined;
+    const event = this.#batch[this.#index++] as ResponseEvent;
+    this.#onEvent?.(event);
+    return event;
+  }
+
   async next(timeoutMs: number): Promise<PumpResult> {
     for (;;) {
-      if (this.#index < this.#batch.length) {
-        const event = this.#batch[this.#index++] as ResponseEvent;
-        this.#onEvent?.(event);
-        return { kind: 'event', event };
-      }
+      const event = this.take();
+      if (event !== undefined) return { kind: 'event', event };
       if (this.#finished) return { kind: 'end' };
       // Not kept while waiting: a read's events (a `response.created` echoes the turn's instructions and tools)
       // would otherwise stay alive until the next read arrives, which a thinking model can take minutes over.

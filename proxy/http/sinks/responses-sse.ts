@@ -43,7 +43,7 @@ export class ResponsesSseSink implements AnswerSink {
     this.#writer.commit(200, this.#head);
   }
 
-  #write(event: ResponseEvent): Promise<void> {
+  #write(event: ResponseEvent): Promise<void> | undefined {
     if (!this.#normalizer) return this.#writer.write(sseEvent(event));
     return this.#writeNormalized(event);
   }
@@ -52,7 +52,7 @@ export class ResponsesSseSink implements AnswerSink {
     for (const normalized of (this.#normalizer as PublicStreamNormalizer).onEvent(event)) await this.#writer.write(sseEvent(normalized));
   }
 
-  event(event: ResponseEvent): Promise<void> {
+  event(event: ResponseEvent): Promise<void> | undefined {
     this.#commit();
     if (this.#responseId === undefined) {
       const id = (event.payload.response as { id?: unknown } | undefined)?.id;

@@ -10,7 +10,8 @@ import { generateFernetKey } from '../../../proxy/accounts/fernet.ts';
 import { RefreshClaims } from '../../../proxy/accounts/refresh-claims.ts';
 import { createTokenCipher } from '../../../proxy/accounts/token-cipher.ts';
 import { httpTokenEndpoint, TokenRefreshError } from '../../../proxy/accounts/token-endpoint.ts';
-import { AccountUnavailableError, TokenRefresher } from '../../../proxy/accounts/token-refresher.ts';
+import { AccountUnavailableError, TokenRefresher, type TokenProvider } from '../../../proxy/accounts/token-refresher.ts';
+import { StoredAccountPool } from '../../../proxy/routing/account-pool.ts';
 import { startFakeUpstream, type AccountCredentials, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { databaseMatrix, DIALECTS } from './databases.ts';
 
@@ -143,5 +144,29 @@ describe.each(DIALECTS)('token refresh on %s', (dialect) => {
     await expect(refresher().forceRefresh(accountId, upstream.accessToken)).rejects.toMatchObject({ code: 'http_502', permanent: null });
     expect(await accounts.get(accountId)).toMatchObject({ status: 'active', lastErrorCode: 'http_502' });
     expect(await refresher().forceRefresh(accountId, upstream.accessToken)).toBe(fake.account(upstream.accountId).accessToken);
+  });
+
+  it("gives routing the account's Authorization value from its token cache, and the refreshed one after a 401", async () => {
+    const provider = refresher();
+    let asked = 0;
+    const counted: TokenProvider = {
+      getAccessToken: (id) => {
+        asked += 1;
+        return provider.getAccessToken(id);
+      },
+      forceRefresh: (id, failed) => provider.forceRefresh(id, failed),
+    };
+    const pool = new StoredAccountPool({ accounts, tokens: counted, caching: { listTtlMs: 1000, tokenTtlMs: 60_000 } });
+    const first = await pool.credentials(accountId);
+    expect(first).toMatchObject({ accessToken: upstream.accessToken, authorization: `Bearer ${upstream.accessToken}`, chatgptAccountId: upstream.accountId });
+    expect((await pool.credentials(accountId)).authorization).toBe(first.authorization);
+    expect(asked).toBe(1);
+
+    const refreshed = await pool.refreshedCredentials(accountId, first);
+    const rotated = fake.account(upstream.accountId).accessToken;
+    expect(rotated).not.toBe(upstream.accessToken);
+    expect(refreshed.authorization).toBe(`Bearer ${rotated}`);
+    expect((await pool.credentials(accountId)).authorization).toBe(`Bearer ${rotated}`);
+    expect(asked).toBe(1);
   });
 });

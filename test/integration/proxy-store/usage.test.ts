@@ -133,6 +133,10 @@ describe.each(DIALECTS)('usage on %s', (dialect) => {
     const [{ requests }] = (await dataSource.query("SELECT SUM(requests) AS requests FROM request_usage_hourly WHERE model = 'gpt-5.4'")) as [{ requests: number | string }];
     expect(Number(requests)).toBe(30);
     expect(rows.map((row) => row.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => `resp_batch_${i}`));
+    // Keys in time order (UUIDv7), so the primary-key index grows at its edge: the times of writes made one after another never go back.
+    const times = rows.map((row) => row.id.slice(0, 13));
+    for (const row of rows) expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...times].sort()).toEqual(times);
     expect(await dataSource.getRepository(RequestLogEntity).countBy({ accountId })).toBe(30);
     query.mockRestore();
   });

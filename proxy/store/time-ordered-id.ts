@@ -1,9 +1,10 @@
 /**
- * UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits, in the usual UUID text. Rows keyed by
- * it arrive in key order, so their primary-key index grows at its right edge: a batch of request-log rows
- * touches a few index pages instead of one random page per row (with random v4 keys each batch rewrote about
- * a page per row into SQLite's WAL, and more as the table grew: bench/results/proxy-hot-path.md).
- * The random bits come from randomUUID's buffered entropy, as mintTurnState's do (routing/affinity.ts).
+ * UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits, in the usual UUID text. The key of the
+ * append-only tables (request logs, usage history): rows keyed by it arrive in key order, so the primary-key
+ * index grows at its right edge. A batch of request-log rows touches a few index pages instead of one random
+ * page per row (with random v4 keys each batch rewrote about a page per row into SQLite's WAL, and more as the
+ * table grew: bench/results/proxy-hot-path.md). The random bits come from randomUUID's buffered entropy, as
+ * mintTurnState's do (routing/affinity.ts).
  */
 import { randomUUID } from 'node:crypto';
 

@@ -2,11 +2,11 @@
  * Stores a usage observation: one `usage_history` row per window present, the latest windows on the account, and
  * the statuses they imply (exhausted → rate_limited / quota_exceeded, room again → active), in one transaction.
  */
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { AccountRepository, AccountSnapshot } from '../accounts/account-repository.ts';
 import { UsageHistoryEntity, type UsageHistoryRow, type UsageSource, type UsageWindowName } from '../store/entities/usage-history.ts';
 import { BulkInsert } from '../store/bulk-insert.ts';
+import { timeOrderedId } from '../store/time-ordered-id.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { UsageSnapshot, UsageWindow } from './usage-snapshot.ts';
 
@@ -82,7 +82,7 @@ export function historyRows(accountId: string, snapshot: UsageSnapshot, source: 
       ? []
       : [
           {
-            id: randomUUID(),
+            id: timeOrderedId(recordedAt.getTime()),
             accountId,
             recordedAt,
             window,

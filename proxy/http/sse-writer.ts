@@ -85,6 +85,15 @@ export class StreamWriter {
     return undefined;
   }
 
+  /** Queues each of `texts` in order, as `write` does; a promise only if the socket fills on the way. */
+  writeAll(texts: readonly string[]): Promise<void> | undefined {
+    for (let i = 0; i < texts.length; i++) {
+      const pending = this.write(texts[i] as string);
+      if (pending) return pending.then(() => this.writeAll(texts.slice(i + 1)));
+    }
+    return undefined;
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#batch.length === 0) return;

@@ -33,10 +33,10 @@ export class BridgeSseSink implements RelaySink {
     this.#writer.commit(200, this.#head);
   }
 
-  async event(event: ResponseEvent): Promise<void> {
+  event(event: ResponseEvent): Promise<void> | undefined {
     const id = (event.payload.response as { id?: unknown } | undefined)?.id;
     if (typeof id === 'string') this.#responseId ??= id;
-    await this.#writer.write(sseEvent(event));
+    return this.#writer.write(sseEvent(event));
   }
 
   async keepalive(): Promise<void> {

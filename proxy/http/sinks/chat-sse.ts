@@ -23,15 +23,16 @@ export class ChatSseSink implements AnswerSink {
     this.#head = { ...SSE_HEADERS, ...headers };
   }
 
-  async #emit(step: ChatStep): Promise<void> {
+  #emit(step: ChatStep): Promise<void> | undefined {
     this.#writer.commit(200, this.#head);
-    for (const chunk of step.chunks) await this.#writer.write(sseData(JSON.stringify(chunk)));
-    if (step.error) await this.#writer.write(sseData(JSON.stringify({ error: step.error })));
-    if (step.done) await this.#writer.write(SSE_DONE);
+    const frames = step.chunks.map((chunk) => sseData(JSON.stringify(chunk)));
+    if (step.error) frames.push(sseData(JSON.stringify({ error: step.error })));
+    if (step.done) frames.push(SSE_DONE);
+    return this.#writer.writeAll(frames);
   }
 
-  async event(event: ResponseEvent): Promise<void> {
-    await this.#emit(this.#translator.onEvent(event));
+  event(event: ResponseEvent): Promise<void> | undefined {
+    return this.#emit(this.#translator.onEvent(event));
   }
 
   async keepalive(): Promise<void> {

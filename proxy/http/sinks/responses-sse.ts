@@ -45,11 +45,7 @@ export class ResponsesSseSink implements AnswerSink {
 
   #write(event: ResponseEvent): Promise<void> | undefined {
     if (!this.#normalizer) return this.#writer.write(sseEvent(event));
-    return this.#writeNormalized(event);
-  }
-
-  async #writeNormalized(event: ResponseEvent): Promise<void> {
-    for (const normalized of (this.#normalizer as PublicStreamNormalizer).onEvent(event)) await this.#writer.write(sseEvent(normalized));
+    return this.#writer.writeAll(this.#normalizer.onEvent(event).map(sseEvent));
   }
 
   event(event: ResponseEvent): Promise<void> | undefined {

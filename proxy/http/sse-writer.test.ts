@@ -1,0 +1,54 @@
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { StreamWriter } from './sse-writer.ts';
+
+/** A real answer on loopback whose client does not read until `read()` is called. */
+async function pausedClient(): Promise<{ res: ServerResponse; read: () => Promise<string>; close: () => void }> {
+  let answer!: (res: ServerResponse) => void;
+  const served = new Promise<ServerResponse>((resolve) => (answer = resolve));
+  const server = createServer((_req, res) => answer(res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1' });
+  client.end();
+  const response = new Promise<IncomingMessage>((resolve) => client.once('response', resolve));
+  const res = await served;
+  return {
+    res,
+    read: async () => {
+      const body = await response;
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    close: () => server.close(),
+  };
+}
+
+describe('StreamWriter.writeAll', () => {
+  it('queues every text at once while the socket has room', async () => {
+    const { res, read, close } = await pausedClient();
+    const writer = new StreamWriter(res);
+    writer.commit(200, { 'content-type': 'text/plain' });
+    expect(writer.writeAll(['a', 'b', 'c'])).toBeUndefined();
+    writer.end();
+    expect(await read()).toBe('abc');
+    close();
+  });
+
+  it('waits for a slow client part-way and keeps the order', async () => {
+    const { res, read, close } = await pausedClient();
+    const writer = new StreamWriter(res);
+    writer.commit(200, { 'content-type': 'text/plain' });
+    const texts = Array.from({ length: 200 }, (_, i) => `${String(i).padStart(3, '0')}${'.'.repeat(64 * 1024)}`);
+    const pending = writer.writeAll(texts);
+    expect(pending).toBeInstanceOf(Promise);
+    const body = read();
+    await pending;
+    writer.end();
+    const received = await body;
+    expect(received.length).toBe(texts.join('').length);
+    expect(received.match(/\d{3}/g)).toEqual(texts.map((_, i) => String(i).padStart(3, '0')));
+    close();
+  });
+});

@@ -18,7 +18,6 @@
  * Writes bench/results/proxy.md and bench/results/proxy.json; the report checks issue 14's targets.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,7 @@ import { freePort } from '../../test/harness/ports.ts';
 import { collectGarbage } from './inspector.ts';
 import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
-import { ensureNginx, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
+import { cpuMs, ensureNginx, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
 
 const GAP_MS = 20;
 const LEVELS = [
@@ -100,12 +99,6 @@ async function inBatches<T>(total: number, concurrency: number, run: (i: number)
     }),
   );
   return results;
-}
-
-/** CPU time (user + system) a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** SHORT.concurrency clients, each running short streams ("hi") back to back for SHORT.seconds. */

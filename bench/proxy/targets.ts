@@ -53,9 +53,13 @@ export interface ProxyProcess {
   env: Record<string, string>;
 }
 
-/** `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. */
-/** `nodeArgs`: extra Node flags for the proxy process, e.g. `--cpu-prof` (bench/proxy/profile.ts). */
-export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[] } = {}): Promise<ProxyProcess> {
+/**
+ * `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. `nodeArgs`: extra
+ * Node flags for the proxy process, e.g. `--cpu-prof` (bench/proxy/profile.ts); `root`: another checkout's
+ * proxy to run (bench/proxy/ab.ts), else this one's.
+ */
+export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[]; root?: string } = {}): Promise<ProxyProcess> {
+  const from = options.root ?? root;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -76,9 +80,9 @@ export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readon
   };
   const childEnv = { PATH: process.env.PATH, HOME: dataDir, ...env };
   for (const file of readdirSync(fake.authDir)) {
-    execFileSync(process.execPath, [`${root}proxy/cli/main.ts`, 'accounts', 'import', join(fake.authDir, file)], { env: childEnv, stdio: 'ignore' });
+    execFileSync(process.execPath, [`${from}proxy/cli/main.ts`, 'accounts', 'import', join(fake.authDir, file)], { env: childEnv, stdio: 'ignore' });
   }
-  const proc = new ManagedProcess('codex-lb-proxy', process.execPath, [...(options.nodeArgs ?? []), `${root}proxy/cli/main.ts`, 'serve', '--host', '127.0.0.1'], { env: childEnv });
+  const proc = new ManagedProcess('codex-lb-proxy', process.execPath, [...(options.nodeArgs ?? []), `${from}proxy/cli/main.ts`, 'serve', '--host', '127.0.0.1'], { env: childEnv });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('proxy ready', async () => ((await fetch(`${url}/health/ready`).catch(() => undefined))?.ok ? true : undefined), { proc });
   return { url, proc, env };
@@ -176,6 +180,12 @@ http {
       return [master, ...children];
     },
   };
+}
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resident set size of a process in MiB (Linux /proc). */

@@ -1,0 +1,76 @@
+/**
+ * Interleaved A/B of the proxy's CPU per short stream: the proxy at a git revision (`--before`, default HEAD)
+ * against this working tree, both in front of one fake upstream. 32 clients run short Codex streams against
+ * one, then the other, for a few seconds each, pair after pair. Single runs of run.ts swing by a quarter on a
+ * shared 2-core machine, too much to see a 5 % change; the two halves of a pair see the same machine. Prints
+ * each pair and the median of the pairs' ratios (after / before), the figure bench/results/proxy-hot-path.md
+ * quotes for a change.
+ *
+ * `node bench/proxy/ab.ts [--before <rev>] [--pairs 10] [--seconds 3]`
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { percentile } from './stats.ts';
+import { timedStream } from './stream-client.ts';
+import { cpuMs, startFake, startProxy, type ProxyProcess } from './targets.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { values } = parseArgs({ options: { before: { type: 'string', default: 'HEAD' }, pairs: { type: 'string', default: '10' }, seconds: { type: 'string', default: '3' } } });
+const CONCURRENCY = 32;
+const BODY = JSON.stringify({ model: 'gpt-5.4', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], stream: true, store: false });
+const HEADERS = { 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' };
+
+/** The proxy's CPU per completed short stream (µs) over `seconds` of back-to-back streams. */
+async function cpuPerStream(proxy: ProxyProcess, seconds: number): Promise<number> {
+  const pid = proxy.proc.child.pid as number;
+  const before = cpuMs(pid);
+  const until = performance.now() + seconds * 1000;
+  let completed = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        const timing = await timedStream(`${proxy.url}/backend-api/codex/responses`, HEADERS, BODY).catch(() => undefined);
+        if (timing?.completed) completed += 1;
+      }
+    }),
+  );
+  return ((cpuMs(pid) - before) * 1000) / Math.max(1, completed);
+}
+
+const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
+async function main(): Promise<void> {
+  const checkout = mkdtempSync(join(tmpdir(), 'bench-ab-'));
+  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', checkout, values.before], { stdio: 'ignore' });
+  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
+  const fake = await startFake(4);
+  const before = await startProxy(fake, { root: `${checkout}/` });
+  const after = await startProxy(fake);
+  try {
+    await fake.script(undefined);
+    // Warm-up: connections, JIT, each proxy's model of the pool.
+    await cpuPerStream(before, 2);
+    await cpuPerStream(after, 2);
+    const ratios: number[] = [];
+    const seconds = Number(values.seconds);
+    console.log(`CPU per short stream, ${values.before} (before) against this working tree (after):`);
+    for (let pair = 1; pair <= Number(values.pairs); pair++) {
+      const a = await cpuPerStream(before, seconds);
+      const b = await cpuPerStream(after, seconds);
+      ratios.push(b / a);
+      console.log(`pair ${pair}: before ${a.toFixed(0)} µs, after ${b.toFixed(0)} µs, after / before ${(b / a).toFixed(3)}`);
+    }
+    console.log(`median of the pairs' ratios: ${median(ratios).toFixed(3)}`);
+  } finally {
+    await Promise.all([before.proc.stop(), after.proc.stop(), fake.proc.stop()]);
+    execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', checkout], { stdio: 'ignore' });
+    rmSync(checkout, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -47,6 +47,11 @@ describe('series', () => {
     expect(await get(series(mark('a'), later, mark('b')))).toEqual({ status: 200, body: 'reached after a,async,b' });
   });
 
+  it("takes next('route') as Express does for middleware: on to the next handler", async () => {
+    const skip: RequestHandler = (_req, _res, next) => next('route');
+    expect(await get(series(mark('a'), skip, mark('b')))).toEqual({ status: 200, body: 'reached after a,b' });
+  });
+
   it('stops at a handler that answers', async () => {
     const answer: RequestHandler = (_req, res) => void res.status(204).end();
     expect((await get(series(mark('a'), answer, mark('b')))).status).toBe(204);

@@ -87,6 +87,19 @@ export class ManagedProcess {
   }
 }
 
+/** How long a step may take before `reportSlow` names it. */
+const SLOW_STEP_MS = 60_000;
+
+/** Runs `work`; if it is still running after a minute, says so on stderr (teardowns that hang say where). */
+export async function reportSlow(what: string, work: () => Promise<unknown>): Promise<void> {
+  const slow = setTimeout(() => console.warn(`${what}: still running after ${SLOW_STEP_MS / 1000} s`), SLOW_STEP_MS);
+  try {
+    await work();
+  } finally {
+    clearTimeout(slow);
+  }
+}
+
 /** How long `run` waits, after the command exited, for the rest of its output. */
 const OUTPUT_GRACE_MS = 5000;
 

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive, ManagedProcess, run, waitFor } from '../process.ts';
+import { isAlive, ManagedProcess, reportSlow, run, waitFor } from '../process.ts';
 import type { ControlPlaneBinaries } from '../controlplane/binaries.ts';
 import { createCgroup, enterCgroupScript, killCgroup, nodeCgroups, removeCgroup } from './cgroups.ts';
 import { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, podResolvConf, type NodeLayout } from './configs.ts';
@@ -174,22 +174,26 @@ export async function startNode(options: NodeOptions): Promise<RealNode> {
  * the node's cgroups, then mounts, cgroups, the network and the files.
  */
 async function teardown(record: NodeRecord, processes: ManagedProcess[] = []): Promise<void> {
+  // Every step is bounded or should be; one teardown still outlived a 300 s hook once (replicated.test.ts,
+  // all tests passed), so a step that takes long says which it is.
+  const step = (what: string, work: () => Promise<unknown>): Promise<void> => reportSlow(`node ${record.index} teardown: ${what}`, work);
   const byName = (name: string) => processes.find((p) => p.name === name);
-  await byName('kubelet')?.stop(5000);
+  await step('stopping the kubelet', async () => byName('kubelet')?.stop(5000));
   const socket = containerdSocket(record.dir);
   if (existsSync(socket)) {
-    await run('timeout', ['30', record.crictl, `--runtime-endpoint=unix://${socket}`, 'rmp', '--all', '--force']).catch(() => undefined);
+    await step('removing pods', () => run('timeout', ['30', record.crictl, `--runtime-endpoint=unix://${socket}`, 'rmp', '--all', '--force']).catch(() => undefined));
   }
-  for (const proc of processes) await proc.stop(5000);
+  for (const proc of processes) await step(`stopping ${proc.name}`, () => proc.stop(5000));
   const cgroups = nodeCgroups(record.index);
-  await killCgroup(cgroups.root);
-  await unmountUnder([record.dir]);
-  await removeCgroup(cgroups.root);
-  await destroyNodeNetwork(networkPlan(record.index));
-  await rm(record.dir, { recursive: true, force: true });
+  await step('killing what is left in its cgroup', () => killCgroup(cgroups.root));
+  await step('unmounting', () => unmountUnder([record.dir]));
+  await step('removing its cgroup', () => removeCgroup(cgroups.root));
+  await step('removing its network', () => destroyNodeNetwork(networkPlan(record.index)));
+  await step('removing its files', () => rm(record.dir, { recursive: true, force: true }));
   await rm(join(RECORDS, `${record.index}.json`), { force: true });
   running.delete(record.index);
 }
+
 
 /** A netns is claimed before its record is written; give a claim this long before calling it orphaned. */
 const UNRECORDED_GRACE_MS = 120_000;

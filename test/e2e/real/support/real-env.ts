@@ -12,7 +12,7 @@ import { KubeClient } from '../../../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../../../operator/runtime/kube/types.ts';
 import { startRealCluster, type RealCluster } from '../../../harness/node/real-cluster.ts';
 import { startPostgres, type PostgresServer } from '../../../harness/postgres.ts';
-import { ManagedProcess, waitFor } from '../../../harness/process.ts';
+import { ManagedProcess, reportSlow, waitFor } from '../../../harness/process.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../../fakes/fake-upstream.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -59,10 +59,10 @@ export async function startRealEnv(): Promise<RealEnv> {
   let pg: PostgresServer | undefined;
   let client: KubeClient | undefined;
   const stop = async (): Promise<void> => {
-    await client?.close();
-    await cluster.stop();
-    await pg?.stop();
-    await fake?.close();
+    await reportSlow('real env stop: closing the API client', async () => client?.close());
+    await reportSlow('real env stop: stopping the cluster', () => cluster.stop());
+    await reportSlow('real env stop: stopping PostgreSQL', async () => pg?.stop());
+    await reportSlow('real env stop: closing the fake upstream', async () => fake?.close());
   };
   try {
     fake = await startFakeUpstream({ host: net.hostIP, port: 0 });

@@ -17,13 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { percentile } from './stats.ts';
 import { timedStream } from './stream-client.ts';
-import { cpuMs, startFake, startProxy, type ProxyProcess } from './targets.ts';
+import { cpuMs, PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY, startFake, startProxy, type ProxyProcess } from './targets.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { before: { type: 'string', default: 'HEAD' }, pairs: { type: 'string', default: '10' }, seconds: { type: 'string', default: '3' } } });
 const CONCURRENCY = 32;
-const BODY = JSON.stringify({ model: 'gpt-5.4', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], stream: true, store: false });
-const HEADERS = { 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' };
 
 /** The proxy's CPU per completed short stream (µs) over `seconds` of back-to-back streams. */
 async function cpuPerStream(proxy: ProxyProcess, seconds: number): Promise<number> {
@@ -34,7 +32,7 @@ async function cpuPerStream(proxy: ProxyProcess, seconds: number): Promise<numbe
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < until) {
-        const timing = await timedStream(`${proxy.url}/backend-api/codex/responses`, HEADERS, BODY).catch(() => undefined);
+        const timing = await timedStream(`${proxy.url}/backend-api/codex/responses`, PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY).catch(() => undefined);
         if (timing?.completed) completed += 1;
       }
     }),

@@ -9,22 +9,10 @@
 import { parseArgs } from 'node:util';
 import { percentile } from './stats.ts';
 import { timedStream } from './stream-client.ts';
-import { startFake, startNodeFloor, startProxy, type FakeProcess } from './targets.ts';
+import { PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY, startFake, startNodeFloor, startProxy, upstreamClientHeaders } from './targets.ts';
 
 const { values } = parseArgs({ options: { streams: { type: 'string', default: '500' }, runs: { type: 'string', default: '2' } } });
 const STREAMS = Number(values.streams);
-const BODY = JSON.stringify({ model: 'gpt-5.4', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], stream: true, store: false });
-const PROXY_HEADERS = { 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' };
-
-/** What a client of the upstream itself sends: one of the fake's accounts' credentials, in turn. */
-function upstreamHeaders(fake: FakeProcess): () => Record<string, string> {
-  let next = 0;
-  return () => {
-    const account = fake.accounts[next++ % fake.accounts.length] as FakeProcess['accounts'][number];
-    return { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${account.accessToken}`, 'chatgpt-account-id': account.accountId, 'user-agent': PROXY_HEADERS['user-agent'] };
-  };
-}
-
 const p50 = (values: number[]): number => percentile(values.sort((a, b) => a - b), 50);
 
 /** `response.created` p50 (ms) over `count` streams, each after `idleMs` of nothing. */
@@ -32,7 +20,7 @@ async function createdP50(url: string, headers: () => Record<string, string>, co
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
-    times.push((await timedStream(`${url}/backend-api/codex/responses`, headers(), BODY)).createdMs);
+    times.push((await timedStream(`${url}/backend-api/codex/responses`, headers(), SHORT_STREAM_BODY)).createdMs);
   }
   return p50(times);
 }
@@ -41,11 +29,12 @@ async function main(): Promise<void> {
   const fake = await startFake(4);
   const floor = await startNodeFloor(fake);
   const proxy = await startProxy(fake);
-  const direct = upstreamHeaders(fake);
+  let sent = 0;
+  const direct = (): Record<string, string> => upstreamClientHeaders(fake, sent++);
   const targets = [
     { name: 'direct', url: fake.url, headers: direct },
     { name: 'Node floor', url: floor.url, headers: direct },
-    { name: 'proxy', url: proxy.url, headers: () => PROXY_HEADERS },
+    { name: 'proxy', url: proxy.url, headers: () => ({ ...PROXY_CLIENT_HEADERS }) },
   ];
   try {
     await fake.script(undefined);

@@ -16,14 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { timedStream } from './stream-client.ts';
-import { startFake, startProxy, type FakeProcess } from './targets.ts';
+import { PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY, startFake, startProxy, upstreamClientHeaders, type FakeProcess } from './targets.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, concurrency: { type: 'string', default: '32' }, repetitions: { type: 'string', default: '3' } } });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const REPETITIONS = Number(values.repetitions);
-const BODY = JSON.stringify({ model: 'gpt-5.4', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], stream: true, store: false });
 
 interface Target {
   name: 'direct' | 'proxy';
@@ -40,7 +39,7 @@ async function throughput(target: Target): Promise<{ perSecond: number; failed: 
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       for (let i = worker; performance.now() < until; i += CONCURRENCY) {
-        const timing = await timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), BODY).catch(() => undefined);
+        const timing = await timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), SHORT_STREAM_BODY).catch(() => undefined);
         if (timing?.completed) completed += 1;
         else failed += 1;
       }
@@ -106,12 +105,9 @@ async function main(): Promise<void> {
   const direct: Target = {
     name: 'direct',
     url: fake.url,
-    headers: (i) => {
-      const account = fake.accounts[i % fake.accounts.length] as { accountId: string; accessToken: string };
-      return { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${account.accessToken}`, 'chatgpt-account-id': account.accountId, 'user-agent': 'codex_cli_rs/0.169.0 (bench)' };
-    },
+    headers: (i) => upstreamClientHeaders(fake, i),
   };
-  const proxied: Target = { name: 'proxy', url: proxy.url, headers: () => ({ 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' }) };
+  const proxied: Target = { name: 'proxy', url: proxy.url, headers: () => ({ ...PROXY_CLIENT_HEADERS }) };
   const runs: Array<{ target: string; repetition: number; perSecond: number; failed: number }> = [];
   try {
     // Warm-up (JIT, connections, the pool cache): the profile then shows serving, not the first requests.

@@ -25,7 +25,7 @@ import { freePort } from '../../test/harness/ports.ts';
 import { collectGarbage } from './inspector.ts';
 import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
-import { cpuMs, ensureNginx, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
+import { cpuMs, ensureNginx, PROXY_CLIENT_HEADERS, upstreamClientHeaders, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
 
 const GAP_MS = 20;
 const LEVELS = [
@@ -203,20 +203,11 @@ async function openStreamsRss(target: Target, pids: () => number[], settle: () =
 }
 
 function targetsFor(fake: FakeProcess, proxy: ProxyProcess, nginx: NginxProcess | undefined, floor: NodeFloorProcess): Target[] {
-  const upstreamHeaders = (i: number): Record<string, string> => {
-    const account = fake.accounts[i % fake.accounts.length] as { accountId: string; accessToken: string };
-    return {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      authorization: `Bearer ${account.accessToken}`,
-      'chatgpt-account-id': account.accountId,
-      'user-agent': 'codex_cli_rs/0.169.0 (bench)',
-    };
-  };
+  const upstreamHeaders = (i: number): Record<string, string> => upstreamClientHeaders(fake, i);
   const targets: Target[] = [{ name: 'direct', url: fake.url, headers: upstreamHeaders }];
   if (nginx) targets.push({ name: 'nginx', url: nginx.url, headers: upstreamHeaders });
   targets.push({ name: 'node', url: floor.url, headers: upstreamHeaders });
-  targets.push({ name: 'proxy', url: proxy.url, headers: () => ({ 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' }) });
+  targets.push({ name: 'proxy', url: proxy.url, headers: () => ({ ...PROXY_CLIENT_HEADERS }) });
   return targets;
 }
 

@@ -182,6 +182,18 @@ http {
   };
 }
 
+/** What the Codex CLI sends the proxy (it holds the accounts; the client sends no credentials). */
+export const PROXY_CLIENT_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', 'user-agent': 'codex_cli_rs/0.169.0 (bench)' };
+
+/** What a client of the upstream itself sends for its `i`-th request: the fake's accounts' credentials, in turn. */
+export function upstreamClientHeaders(fake: FakeProcess, i: number): Record<string, string> {
+  const account = fake.accounts[i % fake.accounts.length] as FakeAccount;
+  return { ...PROXY_CLIENT_HEADERS, accept: 'text/event-stream', authorization: `Bearer ${account.accessToken}`, 'chatgpt-account-id': account.accountId };
+}
+
+/** A short Codex turn ("hi": a few events back). */
+export const SHORT_STREAM_BODY = JSON.stringify({ model: 'gpt-5.4', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], stream: true, store: false });
+
 /** CPU time (user + system) a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
   const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');

@@ -1,6 +1,6 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StreamWriter } from './sse-writer.ts';
 
 /** A real answer on loopback whose client does not read until `read()` is called. */
@@ -24,6 +24,42 @@ async function pausedClient(): Promise<{ res: ServerResponse; read: () => Promis
     close: () => server.close(),
   };
 }
+
+describe('StreamWriter.write', () => {
+  it('opens the answer with everything written before the writer yields, in one write', async () => {
+    const { res, read, close } = await pausedClient();
+    const writer = new StreamWriter(res);
+    writer.commit(200, { 'content-type': 'text/plain' });
+    const writes = vi.spyOn(res, 'write');
+    // The head events of a turn: codex.rate_limits, then response.created, relayed in one synchronous run.
+    writer.write('a');
+    writer.write('b');
+    expect(writes).not.toHaveBeenCalled();
+    await Promise.resolve();
+    expect(writes.mock.calls.map(([chunk]) => chunk)).toEqual(['ab']);
+    writer.end();
+    expect(await read()).toBe('ab');
+    close();
+  });
+
+  it('batches later events until the event loop turn ends', async () => {
+    const { res, read, close } = await pausedClient();
+    const writer = new StreamWriter(res);
+    writer.commit(200, { 'content-type': 'text/plain' });
+    writer.write('head');
+    await Promise.resolve();
+    const writes = vi.spyOn(res, 'write');
+    writer.write('a');
+    await Promise.resolve();
+    writer.write('b');
+    expect(writes).not.toHaveBeenCalled();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.mock.calls.map(([chunk]) => chunk)).toEqual(['ab']);
+    writer.end();
+    expect(await read()).toBe('headab');
+    close();
+  });
+});
 
 describe('StreamWriter.writeAll', () => {
   it('queues every text at once while the socket has room', async () => {

@@ -40,7 +40,8 @@ export class StreamWriter {
   #batch: string[] = [];
   #batchBytes = 0;
   #flushScheduled = false;
-  #wrote = false;
+  /** The answer's first chunk has gone out. */
+  #flushed = false;
   /** Set while the socket is over its high-water mark: the next write waits for `drain`. */
   #blocked: Promise<void> | undefined;
 
@@ -52,10 +53,7 @@ export class StreamWriter {
     return this.#res.headersSent;
   }
 
-  /**
-   * Sets status and headers; they leave with the first write, which every caller makes at once (and which
-   * is not batched), so the answer opens in one packet instead of two.
-   */
+  /** Sets status and headers; they leave with the first chunk, so the answer opens in one packet instead of two. */
   commit(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.#res.headersSent) return;
     writeHead(this.#res, status, headers);
@@ -67,6 +65,11 @@ export class StreamWriter {
    * (setImmediate runs right after the I/O phase that delivered them). Returns nothing when the caller
    * may write more at once (the socket is not full), else a promise that settles after `drain` — or
    * rejects when the client went away: the relay awaits only then, not once per event.
+   *
+   * The answer's first chunk does not wait for the turn to end (time to first event is what a client
+   * waits on, and the rest of the turn may be other streams' work); it leaves as soon as the code that
+   * is writing it yields (a microtask), so the head and every event relayed with the first real one —
+   * `codex.rate_limits` and `response.created` — open the answer in one write, not two.
    */
   write(text: string): Promise<void> | undefined {
     if (this.#blocked) return this.#blocked.then(() => this.write(text));
@@ -74,13 +77,11 @@ export class StreamWriter {
     if (res.destroyed || res.writableEnded) return Promise.reject(new ClientGoneError('client closed the connection'));
     this.#batch.push(text);
     this.#batchBytes += text.length;
-    // The first event goes out at once: time to first event is what a client waits on; later ones batch.
-    if (!this.#wrote || this.#batchBytes >= BATCH_BYTES) {
-      this.#wrote = true;
-      this.#flush();
-    } else if (!this.#flushScheduled) {
+    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
+    else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      if (this.#flushed) setImmediate(() => this.#flush());
+      else queueMicrotask(() => this.#flush());
     }
     return undefined;
   }
@@ -97,6 +98,7 @@ export class StreamWriter {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#batch.length === 0) return;
+    this.#flushed = true;
     const res = this.#res;
     const data = this.#batch.length === 1 ? (this.#batch[0] as string) : this.#batch.join('');
     this.#batch = [];

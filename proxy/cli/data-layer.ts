@@ -16,6 +16,7 @@ import { ReservationKeeper } from '../apikeys/reservation-keeper.ts';
 import { BRIDGE_KEY_PURPOSE } from '../cluster/bridge-auth.ts';
 import type { Settings } from '../config/settings.ts';
 import { openDataSource } from '../store/data-source.ts';
+import { WalCheckpointer } from '../store/wal-checkpointer.ts';
 import { RequestLogWriter } from '../usage/request-log.ts';
 import { UsagePoller, type FetchUsage } from '../usage/usage-poller.ts';
 import { UsageRecorder } from '../usage/usage-recorder.ts';
@@ -47,7 +48,15 @@ export interface DataLayerOverrides {
   readonly fetchUsage?: FetchUsage;
   /** Gate for leader-only jobs; wire the cluster's leader election here. @default () => true */
   readonly isLeader?: () => boolean | Promise<boolean>;
+  /**
+   * SQLite files: checkpoint the WAL from a worker thread instead of on the commit that fills it (the serving
+   * process; store/wal-checkpointer.ts says why). Told when the worker fails (checkpoints are back on commits).
+   */
+  readonly backgroundCheckpoints?: { onError(err: unknown): void };
 }
+
+/** How often the background checkpointer runs: a second of request-log rows is a few hundred pages at most. */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 const DAY_MS = 86_400_000;
 
@@ -118,7 +127,16 @@ export async function openDataLayer(
   try {
     const cipher = await loadEncryptionKey(settings.encryptionKeyFile);
     const warning = await checkKeyFingerprint(dataSource, cipher.fingerprint, settings.encryptionKeyFingerprintMode);
-    return { dataLayer: buildDataLayer(settings, dataSource, cipher, overrides), warnings: warning === null ? [] : [warning] };
+    const warnings = warning === null ? [] : [warning];
+    const dataLayer = buildDataLayer(settings, dataSource, cipher, overrides);
+    const { database } = settings;
+    if (!overrides.backgroundCheckpoints || database.dialect !== 'sqlite' || database.path === ':memory:') return { dataLayer, warnings };
+    const checkpointer = await WalCheckpointer.start(dataSource, { path: database.path, intervalMs: CHECKPOINT_INTERVAL_MS, onError: overrides.backgroundCheckpoints.onError });
+    const close = async (): Promise<void> => {
+      await checkpointer.stop();
+      await dataLayer.close();
+    };
+    return { dataLayer: { ...dataLayer, close }, warnings };
   } catch (err) {
     await dataSource.destroy();
     throw err;

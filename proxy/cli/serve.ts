@@ -97,7 +97,10 @@ async function serve(options: ServeOptions): Promise<number> {
   let elector: LeaderElector | undefined;
   let dataLayer: DataLayer;
   try {
-    const opened = await openDataLayer(settings, { isLeader: () => !settings.leaderElectionEnabled || (elector?.isLeader() ?? false) });
+    const opened = await openDataLayer(settings, {
+      isLeader: () => !settings.leaderElectionEnabled || (elector?.isLeader() ?? false),
+      backgroundCheckpoints: { onError: (err) => logger.warn('SQLite background checkpoints failed; commits checkpoint again', { err }) },
+    });
     dataLayer = opened.dataLayer;
     for (const warning of opened.warnings) logger.warn(warning);
   } catch (err) {

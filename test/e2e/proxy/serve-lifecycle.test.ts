@@ -2,13 +2,14 @@
  * `codex-lb-proxy serve` as the operator runs it: schema gate, metrics listener, SIGTERM drain that
  * lets an in-flight stream finish, and the refusal to serve a database whose schema is not at head.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ANY_ACCOUNT, startFakeUpstream, type FakeUpstream } from '../../fakes/fake-upstream.ts';
 import { freePort } from '../../harness/ports.ts';
 import { ManagedProcess } from '../../harness/process.ts';
 import { startServe } from './support/serve-process.ts';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 const CLI = join(import.meta.dirname, '../../../proxy/cli/main.ts');
@@ -28,6 +29,27 @@ describe('codex-lb-proxy serve', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^codex_lb_requests_total\{route="\/v1\/responses",method="POST",status="200"\} 1$/m);
     expect(metrics).toMatch(/^codex_lb_accounts_total\{status="active"\} 1$/m);
+    expect(await serve.stop()).toBe(0);
+  });
+
+  it('moves SQLite commits into the database file within seconds, without waiting for the log to fill', async () => {
+    const serve = await startServe(fake);
+    await serve.importAccount(fake.addAccount());
+    await (await fetch(`${serve.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"gpt-5.4","input":"m"}' })).text();
+    // A copy of the database file alone (no -wal) holds what a checkpoint moved there, nothing else. SQLite by
+    // itself would move this row only once its log reached 1,000 pages; serve's background checkpointer does
+    // within a second (proxy/store/wal-checkpointer.ts).
+    const copy = join(mkdtempSync(join(tmpdir(), 'codexlb-checkpointed-')), 'store.db');
+    const checkpointedRows = (): unknown => {
+      copyFileSync(join(serve.dataDir, 'store.db'), copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) AS n FROM request_logs').get();
+      } finally {
+        db.close();
+      }
+    };
+    await vi.waitFor(() => expect(checkpointedRows()).toEqual({ n: 1 }), { timeout: 10_000, interval: 200 });
     expect(await serve.stop()).toBe(0);
   });
 

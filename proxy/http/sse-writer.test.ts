@@ -25,11 +25,17 @@ async function pausedClient(): Promise<{ res: ServerResponse; read: () => Promis
   };
 }
 
+/** A writer whose answer is committed (status and headers sent) to a paused client. */
+async function committedWriter(): Promise<Awaited<ReturnType<typeof pausedClient>> & { writer: StreamWriter }> {
+  const client = await pausedClient();
+  const writer = new StreamWriter(client.res);
+  writer.commit(200, { 'content-type': 'text/plain' });
+  return { ...client, writer };
+}
+
 describe('StreamWriter.write', () => {
   it('opens the answer with everything written before the writer yields, in one write', async () => {
-    const { res, read, close } = await pausedClient();
-    const writer = new StreamWriter(res);
-    writer.commit(200, { 'content-type': 'text/plain' });
+    const { res, writer, read, close } = await committedWriter();
     const writes = vi.spyOn(res, 'write');
     // The head events of a turn: codex.rate_limits, then response.created, relayed in one synchronous run.
     writer.write('a');
@@ -43,9 +49,7 @@ describe('StreamWriter.write', () => {
   });
 
   it('batches later events until the event loop turn ends', async () => {
-    const { res, read, close } = await pausedClient();
-    const writer = new StreamWriter(res);
-    writer.commit(200, { 'content-type': 'text/plain' });
+    const { res, writer, read, close } = await committedWriter();
     writer.write('head');
     await Promise.resolve();
     const writes = vi.spyOn(res, 'write');
@@ -63,9 +67,7 @@ describe('StreamWriter.write', () => {
 
 describe('StreamWriter.writeAll', () => {
   it('queues every text at once while the socket has room', async () => {
-    const { res, read, close } = await pausedClient();
-    const writer = new StreamWriter(res);
-    writer.commit(200, { 'content-type': 'text/plain' });
+    const { writer, read, close } = await committedWriter();
     expect(writer.writeAll(['a', 'b', 'c'])).toBeUndefined();
     writer.end();
     expect(await read()).toBe('abc');
@@ -73,9 +75,7 @@ describe('StreamWriter.writeAll', () => {
   });
 
   it('waits for a slow client part-way and keeps the order', async () => {
-    const { res, read, close } = await pausedClient();
-    const writer = new StreamWriter(res);
-    writer.commit(200, { 'content-type': 'text/plain' });
+    const { writer, read, close } = await committedWriter();
     const texts = Array.from({ length: 200 }, (_, i) => `${String(i).padStart(3, '0')}${'.'.repeat(64 * 1024)}`);
     const pending = writer.writeAll(texts);
     expect(pending).toBeInstanceOf(Promise);

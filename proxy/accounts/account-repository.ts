@@ -13,7 +13,7 @@ import type { IdentityClaims } from './jwt-claims.ts';
 import { applyEvent, isRoutable, type AccountEvent, type StatusState } from './status.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import { PlainSelect } from '../store/plain-select.ts';
-import { forUpdate, withTransaction } from '../store/transaction.ts';
+import { forUpdate, withDurableTransaction, withTransaction } from '../store/transaction.ts';
 
 /** What an import does to an account already stored (see upsertImported). */
 export type OnExisting = 'replace' | 'keepNewer' | 'keep';
@@ -179,12 +179,16 @@ export class AccountRepository {
       workspaceLabel: claims.workspaceLabel,
       seatType: claims.seatType,
     });
-    const result = await this.#dataSource
-      .createQueryBuilder()
-      .update(AccountEntity)
-      .set({ ...labels, ...this.#encrypted(tokens), lastRefreshAt: now, updatedAt: now })
-      .where('id = :id AND refresh_token_encrypted = :version', { id, version })
-      .execute();
+    const encrypted = this.#encrypted(tokens);
+    // Durable before the new access token is used: after a power loss the stored refresh token must be the new one.
+    const result = await withDurableTransaction(this.#dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(AccountEntity)
+        .set({ ...labels, ...encrypted, lastRefreshAt: now, updatedAt: now })
+        .where('id = :id AND refresh_token_encrypted = :version', { id, version })
+        .execute(),
+    );
     return result.affected === 1;
   }
 

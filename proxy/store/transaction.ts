@@ -17,12 +17,49 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 const queues = new WeakMap<DataSource, Promise<unknown>>();
 
-export async function withTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dataSource.options.type === 'postgres') return dataSource.transaction(work);
+/** Runs `step` once every SQLite transaction queued before it has settled. */
+function queued<T>(dataSource: DataSource, step: () => Promise<T>): Promise<T> {
   const previous = queues.get(dataSource) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => dataSource.transaction(work));
+  const next = previous.catch(() => undefined).then(step);
   queues.set(dataSource, next);
   return next;
+}
+
+export async function withTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  if (dataSource.options.type === 'postgres') return dataSource.transaction(work);
+  return queued(dataSource, () => dataSource.transaction(work));
+}
+
+/** SQLite's `PRAGMA synchronous` level that syncs the write-ahead log on every commit. */
+const SQLITE_SYNC_FULL = 2;
+
+/**
+ * A transaction whose commit has reached the disk when it returns, whatever the connection's own setting: for
+ * writes a power loss must not take back, such as tokens from a refresh (the upstream has already spent the old
+ * refresh token). The serving SQLite connection commits with `synchronous=NORMAL` and leaves syncing to the
+ * background checkpoint (wal-checkpointer.ts); this commit alone runs at FULL. SQLite refuses to change the level
+ * inside a transaction, so it is changed around it, in the queue, where no other transaction is open. On
+ * PostgreSQL it asks for `synchronous_commit` on for this transaction, should the server's default be off.
+ */
+export async function withDurableTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  if (dataSource.options.type === 'postgres') {
+    return dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL synchronous_commit TO on');
+      return work(manager);
+    });
+  }
+  return queued(dataSource, async () => {
+    const [row] = (await dataSource.query('PRAGMA synchronous')) as Array<{ synchronous: number }>;
+    const level = row?.synchronous ?? SQLITE_SYNC_FULL;
+    if (level >= SQLITE_SYNC_FULL) return dataSource.transaction(work);
+    await dataSource.query(`PRAGMA synchronous = ${SQLITE_SYNC_FULL}`);
+    try {
+      return await dataSource.transaction(work);
+    } finally {
+      // The work has committed or rolled back either way: a connection left at FULL is slower, not wrong.
+      await dataSource.query(`PRAGMA synchronous = ${level}`).catch(() => undefined);
+    }
+  });
 }
 
 /** Find-option lock for rows a transaction will update: pessimistic on PostgreSQL, none on SQLite. */

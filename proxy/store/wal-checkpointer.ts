@@ -6,9 +6,11 @@
  * open stream for as long as it takes — about 15 ms on the build machine's disk against 0.7 ms for an ordinary
  * commit of 100 request-log rows, once every few thousand rows (bench/results/proxy-hot-path.md). The serving
  * process turns automatic checkpoints off on its connection and a worker with a connection of its own runs them.
- * They are PASSIVE: the checkpoint never waits for the writer and the writer never waits for it. Durability is
- * unchanged: every commit still syncs the WAL (`synchronous=FULL`), and a checkpoint syncs the database file
- * before SQLite reuses the WAL.
+ * They are PASSIVE: the checkpoint never waits for the writer and the writer never waits for it. The serving
+ * connection commits with `synchronous=NORMAL` (better-sqlite3's default for a file in WAL mode): its commits are
+ * safe from a process crash at once and from a power loss once a checkpoint has synced the WAL, so this worker also
+ * bounds that window to about its interval. Commits that cannot wait for it use withDurableTransaction
+ * (transaction.ts).
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';

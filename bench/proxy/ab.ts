@@ -8,18 +8,12 @@
  *
  * `node bench/proxy/ab.ts [--before <rev>] [--pairs 10] [--seconds 3]`
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkoutAt } from './checkout.ts';
 import { percentile } from './stats.ts';
 import { timedStream } from './stream-client.ts';
 import { cpuMs, PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY, startFake, startProxy, type ProxyProcess } from './targets.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { before: { type: 'string', default: 'HEAD' }, pairs: { type: 'string', default: '10' }, seconds: { type: 'string', default: '3' } } });
 const CONCURRENCY = 32;
 
@@ -43,11 +37,9 @@ async function cpuPerStream(proxy: ProxyProcess, seconds: number): Promise<numbe
 const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
 
 async function main(): Promise<void> {
-  const checkout = mkdtempSync(join(tmpdir(), 'bench-ab-'));
-  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', checkout, values.before], { stdio: 'ignore' });
-  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
+  const checkout = checkoutAt(values.before);
   const fake = await startFake(4);
-  const before = await startProxy(fake, { root: `${checkout}/` });
+  const before = await startProxy(fake, { root: checkout.root });
   const after = await startProxy(fake);
   try {
     await fake.script(undefined);
@@ -66,8 +58,7 @@ async function main(): Promise<void> {
     console.log(`median of the pairs' ratios: ${median(ratios).toFixed(3)}`);
   } finally {
     await Promise.all([before.proc.stop(), after.proc.stop(), fake.proc.stop()]);
-    execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', checkout], { stdio: 'ignore' });
-    rmSync(checkout, { recursive: true, force: true });
+    checkout.remove();
   }
 }
 

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/harness/ports.ts';
 import { collectGarbage } from './inspector.ts';
-import { openStream, timedStream, type StreamTiming } from './stream-client.ts';
+import { inBatches, openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
 import { cpuMs, ensureNginx, PROXY_CLIENT_HEADERS, upstreamClientHeaders, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
 
@@ -85,20 +85,6 @@ function body(text: string, history = 0): string {
     stream: true,
     store: false,
   });
-}
-
-async function inBatches<T>(total: number, concurrency: number, run: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        results.push(await run(i));
-      }
-    }),
-  );
-  return results;
 }
 
 /** SHORT.concurrency clients, each running short streams ("hi") back to back for SHORT.seconds. */

@@ -69,3 +69,18 @@ export async function openStream(
   })();
   return { firstEvent, done };
 }
+
+/** Runs `total` calls of `run`, at most `concurrency` at a time (each caller starts the next as one ends). */
+export async function inBatches<T>(total: number, concurrency: number, run: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        results.push(await run(i));
+      }
+    }),
+  );
+  return results;
+}

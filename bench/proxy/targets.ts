@@ -47,6 +47,20 @@ export async function startFake(accounts: number): Promise<FakeProcess> {
   };
 }
 
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/** Creates an API key through a proxy's admin API (started with `apiKeyAuth`); returns the key to send. */
+export async function createApiKey(proxy: ProxyProcess, spec: { name: string; limits?: readonly Record<string, unknown>[] }): Promise<string> {
+  const response = await fetch(`${proxy.url}/internal/admin/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  const created = (await response.json()) as { key?: string };
+  if (response.status !== 201 || created.key === undefined) throw new Error(`creating API key ${spec.name}: HTTP ${response.status}`);
+  return created.key;
+}
+
 export interface ProxyProcess {
   url: string;
   proc: ManagedProcess;
@@ -54,11 +68,12 @@ export interface ProxyProcess {
 }
 
 /**
- * `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. `nodeArgs`: extra
+ * `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. `apiKeyAuth`: API-key
+ * auth on (the operator's default), keys made with createApiKey. `nodeArgs`: extra
  * Node flags for the proxy process, e.g. `--cpu-prof` (bench/proxy/profile.ts); `root`: another checkout's
  * proxy to run (bench/proxy/ab.ts), else this one's.
  */
-export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[]; root?: string } = {}): Promise<ProxyProcess> {
+export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[]; root?: string; apiKeyAuth?: boolean } = {}): Promise<ProxyProcess> {
   const from = options.root ?? root;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const port = await freePort();
@@ -78,6 +93,11 @@ export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readon
     CODEX_LB_PROXY_ACCOUNT_RESPONSE_CREATE_LIMIT: '0',
     CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
   };
+  if (options.apiKeyAuth) {
+    // Keys are created through the admin API (createApiKey), as the operator does.
+    writeFileSync(join(dataDir, 'admin-token'), ADMIN_TOKEN, { mode: 0o600 });
+    Object.assign(env, { CODEX_LB_API_KEY_AUTH_ENABLED: 'true', CODEX_LB_ADMIN_TOKEN_FILE: join(dataDir, 'admin-token') });
+  }
   const childEnv = { PATH: process.env.PATH, HOME: dataDir, ...env };
   for (const file of readdirSync(fake.authDir)) {
     execFileSync(process.execPath, [`${from}proxy/cli/main.ts`, 'accounts', 'import', join(fake.authDir, file)], { env: childEnv, stdio: 'ignore' });

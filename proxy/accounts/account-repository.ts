@@ -72,7 +72,7 @@ export class AccountRepository {
 
   /** Every account, oldest first; read without the token columns (routing re-reads this list every second). */
   list(): Promise<AccountSnapshot[]> {
-    return snapshots.all(this.#dataSource.manager);
+    return snapshots.rows(this.#dataSource.manager);
   }
 
   /** Accounts requests may be routed to now (active, or blocked until a time that has passed). */

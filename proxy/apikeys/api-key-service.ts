@@ -23,9 +23,12 @@ import {
   UsageReservationItemEntity,
   type ApiKeyLimitRow,
   type ApiKeyRow,
+  type UsageReservationItemRow,
 } from '../store/entities/api-key.ts';
+import { BulkInsert } from '../store/bulk-insert.ts';
+import { PlainSelect } from '../store/plain-select.ts';
 import { runSql } from '../store/sql.ts';
-import { forUpdate, withTransaction } from '../store/transaction.ts';
+import { withTransaction } from '../store/transaction.ts';
 import type { TokenUsage } from '../usage/pricing.ts';
 import { ApiKeyError } from './errors.ts';
 import { hashApiKey } from './key-format.ts';
@@ -55,6 +58,24 @@ export interface AbandonedReservations {
   readonly staleBefore?: Date;
 }
 
+/*
+ * The statements of the request path — a key by its hash, its limits, and a reservation made and settled — built
+ * once instead of by TypeORM's query builder on every call (store/plain-select.ts, store/bulk-insert.ts): with
+ * a limit, that builder work was most of a request's database time (bench/results/proxy-hot-path.md).
+ */
+const keyByHash = new PlainSelect<ApiKeyRow>(ApiKeyEntity, { where: ['keyHash'], orderBy: ['id'] });
+const limitsOfKey = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['apiKeyId'], orderBy: ['id'] });
+const lockedLimitsOfKey = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['apiKeyId'], orderBy: ['id'], forUpdate: true });
+const limitById = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['id'], orderBy: ['id'] });
+const itemsOfReservation = new PlainSelect<UsageReservationItemRow>(UsageReservationItemEntity, { where: ['reservationId'], orderBy: ['limitId'] });
+const reservationInsert = new BulkInsert(UsageReservationEntity);
+const itemInsert = new BulkInsert(UsageReservationItemEntity);
+
+/** A limit with no model filter applies to every model; one with a filter to that model, in any case. */
+function appliesTo(limit: Pick<ApiKeyLimitRow, 'modelFilter'>, model: string): boolean {
+  return limit.modelFilter === null || limit.modelFilter.toLowerCase() === model.toLowerCase();
+}
+
 /** `last_used_at` is written at most this often per key: it is informational, not worth a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -81,8 +102,8 @@ export class ApiKeyService {
     if (bearer === undefined || bearer.trim() === '') {
       throw new ApiKeyError('invalid_api_key', 'Missing API key in Authorization header');
     }
-    const row = await this.#dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash: hashApiKey(bearer.trim()) });
-    if (row === null || !row.isActive) throw new ApiKeyError('invalid_api_key', 'Invalid API key');
+    const [row] = await keyByHash.rows(this.#dataSource.manager, hashApiKey(bearer.trim()));
+    if (row === undefined || !row.isActive) throw new ApiKeyError('invalid_api_key', 'Invalid API key');
     const now = this.#now();
     if (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime()) {
       throw new ApiKeyError('invalid_api_key', 'API key has expired');
@@ -108,6 +129,10 @@ export class ApiKeyService {
    * rate_limit_exceeded when a limit is already used up. Returns null when no limit applies (nothing to settle).
    */
   async reserve(key: Pick<VerifiedApiKey, 'id'>, estimate: RequestEstimate): Promise<Reservation | null> {
+    // Most keys have no limit for the model: they need no transaction, nor a wait in SQLite's transaction queue.
+    // A limit created meanwhile applies from the next request, as if this one had come a moment earlier.
+    const limits = await limitsOfKey.rows(this.#dataSource.manager, key.id);
+    if (!limits.some((limit) => appliesTo(limit, estimate.model))) return null;
     type Outcome = { readonly reservation: Reservation | null } | { readonly exhausted: ApiKeyLimitRow };
     const outcome = await withTransaction(this.#dataSource, async (manager): Promise<Outcome> => {
       const now = this.#now();
@@ -117,20 +142,15 @@ export class ApiKeyService {
       if (exhausted !== undefined) return { exhausted };
 
       const reservation = { id: `ur_${randomUUID().replaceAll('-', '')}`, apiKeyId: key.id, model: estimate.model };
-      await manager
-        .getRepository(UsageReservationEntity)
-        .insert({ ...reservation, status: 'reserved', holder: this.#holder, createdAt: now, updatedAt: now });
-      for (const limit of limits) {
-        const delta = Math.min(reservationBudget(limit.limitType, estimate), limit.maxValue - limit.currentValue);
-        await manager.getRepository(ApiKeyLimitEntity).update({ id: limit.id }, { currentValue: limit.currentValue + delta });
-        await manager.getRepository(UsageReservationItemEntity).insert({
-          reservationId: reservation.id,
-          limitId: limit.id,
-          reservedDelta: delta,
-          actualDelta: null,
-          windowResetAt: limit.resetAt,
-        });
+      await reservationInsert.insert(manager, [{ ...reservation, status: 'reserved', holder: this.#holder, createdAt: now, updatedAt: now }]);
+      const held = limits.map((limit) => ({ limit, delta: Math.min(reservationBudget(limit.limitType, estimate), limit.maxValue - limit.currentValue) }));
+      for (const { limit, delta } of held) {
+        await runSql(manager, 'UPDATE api_key_limits SET current_value = :value WHERE id = :id', { value: limit.currentValue + delta, id: limit.id });
       }
+      await itemInsert.insert(
+        manager,
+        held.map(({ limit, delta }) => ({ reservationId: reservation.id, limitId: limit.id, reservedDelta: delta, actualDelta: null, windowResetAt: limit.resetAt })),
+      );
       return { reservation };
     });
     // Thrown after the transaction: see withTransaction on why callbacks return expected outcomes instead.
@@ -198,21 +218,20 @@ export class ApiKeyService {
     return withTransaction(this.#dataSource, async (manager) => {
       const now = this.#now();
       // Compare-and-set on the status: exactly one settle/release wins, whatever the caller does twice.
-      const claimed = await manager
-        .createQueryBuilder()
-        .update(UsageReservationEntity)
-        .set({ status, updatedAt: now })
-        .where('id = :id AND status = :reserved', { id: reservationId, reserved: 'reserved' })
-        .execute();
-      if (claimed.affected !== 1) return false;
-      const items = await manager.getRepository(UsageReservationItemEntity).findBy({ reservationId });
-      for (const item of items) {
-        const limit = await manager.getRepository(ApiKeyLimitEntity).findOneBy({ id: item.limitId });
-        if (limit === null) continue;
+      const claimed = await runSql(
+        manager,
+        'UPDATE api_key_usage_reservations SET status = :status, updated_at = :now WHERE id = :id AND status = :reserved RETURNING id',
+        { status, now: now.getTime(), id: reservationId, reserved: 'reserved' },
+      );
+      if (claimed.length !== 1) return false;
+      for (const item of await itemsOfReservation.rows(manager, reservationId)) {
+        const [limit] = await limitById.rows(manager, item.limitId);
+        if (limit === undefined) continue;
         const used = actual(limit);
-        await manager.getRepository(UsageReservationItemEntity).update(
-          { reservationId, limitId: item.limitId },
-          { actualDelta: used },
+        await runSql(
+          manager,
+          'UPDATE api_key_usage_reservation_items SET actual_delta = :used WHERE reservation_id = :reservationId AND limit_id = :limitId',
+          { used, reservationId, limitId: item.limitId },
         );
         // Only the window the budget was taken from is corrected; a rolled window starts from zero anyway.
         await runSql(
@@ -229,13 +248,8 @@ export class ApiKeyService {
 
   /** The key's limits for this model, locked for update, with elapsed windows rolled over (and persisted). */
   async #applicableLimits(manager: EntityManager, apiKeyId: string, model: string, now: Date): Promise<ApiKeyLimitRow[]> {
-    const limits = await manager.getRepository(ApiKeyLimitEntity).find({
-      where: { apiKeyId },
-      order: { id: 'ASC' },
-      ...forUpdate(this.#dataSource),
-    });
-    const wanted = model.toLowerCase();
-    const applicable = limits.filter((limit) => limit.modelFilter === null || limit.modelFilter.toLowerCase() === wanted);
+    const limits = await lockedLimitsOfKey.rows(manager, apiKeyId);
+    const applicable = limits.filter((limit) => appliesTo(limit, model));
     for (const limit of applicable) {
       const resetAt = rolledResetAt(limit.resetAt, limit.limitWindow, now);
       if (resetAt !== limit.resetAt) {

@@ -78,9 +78,12 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
 
   describe('verify', () => {
     it('returns the key record for a valid key and records its use', async () => {
-      const { apiKey, key } = await admin.create({ name: 'ok' });
+      const { apiKey, key } = await admin.create({ name: 'ok', allowedModels: ['gpt-5.4'], expiresAt: '2027-01-02T03:04:05.678Z' });
+      const { keyHash: _hash, ...stored } = await dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id: apiKey.id });
       const verified = await service.verify(key);
-      expect(verified).toMatchObject({ id: apiKey.id, name: 'ok', isActive: true });
+      // Read by a prebuilt statement (store/plain-select.ts): exactly what find() hydrates, JSON and instants included.
+      expect(verified).toEqual(stored);
+      expect(verified).toMatchObject({ id: apiKey.id, name: 'ok', isActive: true, allowedModels: ['gpt-5.4'], expiresAt: new Date('2027-01-02T03:04:05.678Z') });
       expect(verified).not.toHaveProperty('keyHash');
       expect((await dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id: apiKey.id })).lastUsedAt).toEqual(now);
     });

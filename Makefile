@@ -86,6 +86,7 @@ bench: check-setup ## run the benchmarks; reports in bench/results/
 	@$(NODE) bench/operator/run.ts
 	@$(NODE) bench/accounts/run.ts
 	@$(NODE) bench/proxy/run.ts
+	@$(NODE) bench/proxy/api-keys.ts
 	@$(NODE) bench/proxy/bridge.ts
 	@$(NODE) bench/dashboard/run.ts
 	@$(NODE) bench/test-ground/run.ts

@@ -49,9 +49,10 @@ export interface RequestLogWriterOptions {
 }
 
 /**
- * How long a row waits for others to share its INSERT. Each batch is one transaction, and on SQLite (WAL,
- * synchronous=FULL) every commit is an fsync that blocks the event loop (~1.7 ms on the build machine's
- * disk): at 1,000 requests/s a 10 ms window spent a sixth of the loop in fsync, 100 ms a sixtieth.
+ * How long a row waits for others to share its INSERT. Each batch is one transaction, and a SQLite commit runs on
+ * the event loop: it writes the batch's pages to the WAL, and would sync them at synchronous=FULL (~1.7 ms on the
+ * build machine's disk; the serving connection runs NORMAL and leaves syncing to the background checkpoint,
+ * store/wal-checkpointer.ts). Fewer, larger commits write each shared page (the rollups, the indexes' edges) once.
  * The price: a crashed process loses the rows of requests that ended in its last 100 ms, besides those
  * of every request still in flight (as before); a stopped one (SIGTERM) loses none, shutdown waits.
  */

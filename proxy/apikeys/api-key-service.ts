@@ -29,6 +29,7 @@ import { BulkInsert } from '../store/bulk-insert.ts';
 import { PlainSelect } from '../store/plain-select.ts';
 import { runSql } from '../store/sql.ts';
 import { withTransaction } from '../store/transaction.ts';
+import { WriteBatch } from '../store/write-batch.ts';
 import type { TokenUsage } from '../usage/pricing.ts';
 import { ApiKeyError } from './errors.ts';
 import { hashApiKey } from './key-format.ts';
@@ -76,6 +77,22 @@ function appliesTo(limit: Pick<ApiKeyLimitRow, 'modelFilter'>, model: string): b
   return limit.modelFilter === null || limit.modelFilter.toLowerCase() === model.toLowerCase();
 }
 
+/** How a reservation ends: its status, and the usage to count against each of its limits. */
+interface Settlement {
+  readonly reservationId: string;
+  readonly status: 'finalized' | 'released';
+  readonly actual: (limit: ApiKeyLimitRow) => number;
+}
+
+/**
+ * Settlements of requests that end close together share one transaction (store/write-batch.ts), as request-log rows
+ * do: they run after the answer, and one commit for many writes each shared page (the limit's row, the reservations'
+ * status index) once. A settlement waits at most this long; a crashed process leaves its batch to
+ * reclaimAbandoned, which gives the reserved budget back.
+ */
+const SETTLEMENT_BATCH_MS = 100;
+const SETTLEMENT_BATCH_SIZE = 200;
+
 /** `last_used_at` is written at most this often per key: it is informational, not worth a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -85,11 +102,23 @@ export class ApiKeyService {
   readonly #now: () => Date;
   /** Reservations this process made and has not settled yet: the ones it heart-beats. */
   readonly #live = new Set<string>();
+  readonly #settlements: WriteBatch<Settlement, boolean>;
 
   constructor(options: ApiKeyServiceOptions) {
     this.#dataSource = options.dataSource;
     this.#holder = options.holder ?? null;
     this.#now = options.now ?? (() => new Date());
+    const dataSource = this.#dataSource;
+    this.#settlements = new WriteBatch({
+      windowMs: SETTLEMENT_BATCH_MS,
+      maxItems: SETTLEMENT_BATCH_SIZE,
+      write: (settlements) =>
+        withTransaction(dataSource, async (manager) => {
+          const settled: boolean[] = [];
+          for (const settlement of settlements) settled.push(await this.#finish(manager, settlement));
+          return settled;
+        }),
+    });
   }
 
   /** Ids of this process's open reservations. */
@@ -191,7 +220,8 @@ export class ApiKeyService {
     let released = 0;
     for (const { id } of rows) {
       if (this.#live.has(id)) continue;
-      if (await this.#finish(id, 'released', () => 0)) released += 1;
+      const settlement: Settlement = { reservationId: id, status: 'released', actual: () => 0 };
+      if (await withTransaction(this.#dataSource, (manager) => this.#finish(manager, settlement))) released += 1;
     }
     return released;
   }
@@ -199,51 +229,49 @@ export class ApiKeyService {
   /** Replaces the reservation's estimates with the actual usage. Settling twice (or after release) does nothing. */
   async settle(reservation: Reservation | null, usage: TokenUsage, serviceTier: string | null): Promise<void> {
     if (reservation === null) return;
-    await this.#finish(reservation.id, 'finalized', (limit) => actualUsage(limit.limitType, reservation.model, usage, serviceTier));
+    this.#live.delete(reservation.id);
+    await this.#settlements.add({
+      reservationId: reservation.id,
+      status: 'finalized',
+      actual: (limit) => actualUsage(limit.limitType, reservation.model, usage, serviceTier),
+    });
   }
 
   /** Gives the reserved budget back (request failed or was cancelled before any usage). */
   async release(reservation: Reservation | null): Promise<void> {
     if (reservation === null) return;
-    await this.#finish(reservation.id, 'released', () => 0);
+    this.#live.delete(reservation.id);
+    await this.#settlements.add({ reservationId: reservation.id, status: 'released', actual: () => 0 });
   }
 
-  /** True when this call settled the reservation (false: someone else did first). */
-  async #finish(
-    reservationId: string,
-    status: 'finalized' | 'released',
-    actual: (limit: ApiKeyLimitRow) => number,
-  ): Promise<boolean> {
-    this.#live.delete(reservationId);
-    return withTransaction(this.#dataSource, async (manager) => {
-      const now = this.#now();
-      // Compare-and-set on the status: exactly one settle/release wins, whatever the caller does twice.
-      const claimed = await runSql(
+  /** Settles one reservation inside `manager`'s transaction. True when this call settled it (false: someone else did first). */
+  async #finish(manager: EntityManager, { reservationId, status, actual }: Settlement): Promise<boolean> {
+    // Compare-and-set on the status: exactly one settle/release wins, whatever the caller does twice.
+    const claimed = await runSql(
+      manager,
+      'UPDATE api_key_usage_reservations SET status = :status, updated_at = :now WHERE id = :id AND status = :reserved RETURNING id',
+      { status, now: this.#now().getTime(), id: reservationId, reserved: 'reserved' },
+    );
+    if (claimed.length !== 1) return false;
+    for (const item of await itemsOfReservation.rows(manager, reservationId)) {
+      const [limit] = await limitById.rows(manager, item.limitId);
+      if (limit === undefined) continue;
+      const used = actual(limit);
+      await runSql(
         manager,
-        'UPDATE api_key_usage_reservations SET status = :status, updated_at = :now WHERE id = :id AND status = :reserved RETURNING id',
-        { status, now: now.getTime(), id: reservationId, reserved: 'reserved' },
+        'UPDATE api_key_usage_reservation_items SET actual_delta = :used WHERE reservation_id = :reservationId AND limit_id = :limitId',
+        { used, reservationId, limitId: item.limitId },
       );
-      if (claimed.length !== 1) return false;
-      for (const item of await itemsOfReservation.rows(manager, reservationId)) {
-        const [limit] = await limitById.rows(manager, item.limitId);
-        if (limit === undefined) continue;
-        const used = actual(limit);
-        await runSql(
-          manager,
-          'UPDATE api_key_usage_reservation_items SET actual_delta = :used WHERE reservation_id = :reservationId AND limit_id = :limitId',
-          { used, reservationId, limitId: item.limitId },
-        );
-        // Only the window the budget was taken from is corrected; a rolled window starts from zero anyway.
-        await runSql(
-          manager,
-          `UPDATE api_key_limits
-           SET current_value = CASE WHEN current_value + :diff < 0 THEN 0 ELSE current_value + :diff END
-           WHERE id = :id AND reset_at = :windowResetAt`,
-          { diff: used - item.reservedDelta, id: item.limitId, windowResetAt: item.windowResetAt.getTime() },
-        );
-      }
-      return true;
-    });
+      // Only the window the budget was taken from is corrected; a rolled window starts from zero anyway.
+      await runSql(
+        manager,
+        `UPDATE api_key_limits
+         SET current_value = CASE WHEN current_value + :diff < 0 THEN 0 ELSE current_value + :diff END
+         WHERE id = :id AND reset_at = :windowResetAt`,
+        { diff: used - item.reservedDelta, id: item.limitId, windowResetAt: item.windowResetAt.getTime() },
+      );
+    }
+    return true;
   }
 
   /** The key's limits for this model, locked for update, with elapsed windows rolled over (and persisted). */

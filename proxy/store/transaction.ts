@@ -39,12 +39,13 @@ const SQLITE_SYNC_FULL = 2;
  * refresh token). The serving SQLite connection commits with `synchronous=NORMAL` and leaves syncing to the
  * background checkpoint (wal-checkpointer.ts); this commit alone runs at FULL. SQLite refuses to change the level
  * inside a transaction, so it is changed around it, in the queue, where no other transaction is open. On
- * PostgreSQL it asks for `synchronous_commit` on for this transaction, should the server's default be off.
+ * PostgreSQL it turns `synchronous_commit` on for this transaction, should the server's setting be off.
  */
 export async function withDurableTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (dataSource.options.type === 'postgres') {
     return dataSource.transaction(async (manager) => {
-      await manager.query('SET LOCAL synchronous_commit TO on');
+      // Raised only from off: a server that waits for its standbys (remote_apply, …) keeps doing so.
+      await manager.query("SELECT set_config('synchronous_commit', 'on', true) WHERE current_setting('synchronous_commit') = 'off'");
       return work(manager);
     });
   }

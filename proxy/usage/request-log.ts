@@ -1,17 +1,19 @@
 /**
  * Writes one `request_logs` row per proxied request, with its cost priced from the token usage and the
  * effective service tier (actual ?? requested, §8.2–8.3). Rows of requests that end close together share
- * one multi-row INSERT (atomic: all of them or none), written at most REQUEST_LOG_BATCH_MS after the first of them:
- * one statement instead of one per request was the largest database cost of a short request, and building
- * that statement with TypeORM's query builder the next largest (bench/results/proxy-hot-path.md), so it is
- * built once per row count (store/bulk-insert.ts). Each write still settles with its own row, or with the
- * batch's error. The same transaction adds the batch to the hourly rollups the dashboard reads (usage-rollup.ts).
+ * one multi-row INSERT (atomic: all of them or none), written at most REQUEST_LOG_BATCH_MS after the first of them
+ * (store/write-batch.ts): one statement instead of one per request was the largest database cost of a short
+ * request, and building that statement with TypeORM's query builder the next largest
+ * (bench/results/proxy-hot-path.md), so it is built once per row count (store/bulk-insert.ts). Each write still
+ * settles with its own row, or with the batch's error. The same transaction adds the batch to the hourly rollups
+ * the dashboard reads (usage-rollup.ts).
  */
 import type { DataSource } from 'typeorm';
 import { BulkInsert } from '../store/bulk-insert.ts';
 import { timeOrderedId } from '../store/time-ordered-id.ts';
 import { RequestLogEntity, type RequestLogRow, type RequestStatus } from '../store/entities/request-log.ts';
 import { withTransaction } from '../store/transaction.ts';
+import { WriteBatch } from '../store/write-batch.ts';
 import { costUsd } from './pricing.ts';
 import type { ResponseUsage } from './response-usage.ts';
 import { foldIntoRollups } from './usage-rollup.ts';
@@ -62,51 +64,28 @@ export const REQUEST_LOG_BATCH_ROWS = 200;
 
 const requestLogInsert = new BulkInsert(RequestLogEntity);
 
-interface Queued {
-  row: RequestLogRow;
-  resolve(row: RequestLogRow): void;
-  reject(err: unknown): void;
-}
-
 export class RequestLogWriter {
-  readonly #dataSource: DataSource;
   readonly #now: () => Date;
-  #queue: Queued[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  readonly #rows: WriteBatch<RequestLogRow, RequestLogRow>;
 
   constructor(options: RequestLogWriterOptions) {
-    this.#dataSource = options.dataSource;
+    const { dataSource } = options;
     this.#now = options.now ?? (() => new Date());
+    this.#rows = new WriteBatch({
+      windowMs: REQUEST_LOG_BATCH_MS,
+      maxItems: REQUEST_LOG_BATCH_ROWS,
+      write: (rows) =>
+        withTransaction(dataSource, async (manager) => {
+          await requestLogInsert.insert(manager, rows);
+          await foldIntoRollups(manager, rows);
+          return rows;
+        }),
+    });
   }
 
   write(entry: RequestLogEntry): Promise<RequestLogRow> {
     // Time-ordered keys: the primary-key index grows at its edge instead of taking a random page per row.
-    const row = requestLogRow(entry, timeOrderedId(), entry.requestedAt ?? this.#now());
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ row, resolve, reject });
-      if (this.#queue.length >= REQUEST_LOG_BATCH_ROWS) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), REQUEST_LOG_BATCH_MS);
-    });
-  }
-
-  #flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const batch = this.#queue;
-    this.#queue = [];
-    if (batch.length === 0) return;
-    const rows = batch.map((queued) => queued.row);
-    withTransaction(this.#dataSource, async (manager) => {
-      await requestLogInsert.insert(manager, rows);
-      await foldIntoRollups(manager, rows);
-    }).then(
-      () => {
-        for (const queued of batch) queued.resolve(queued.row);
-      },
-      (err: unknown) => {
-        for (const queued of batch) queued.reject(err);
-      },
-    );
+    return this.#rows.add(requestLogRow(entry, timeOrderedId(), entry.requestedAt ?? this.#now()));
   }
 }
 

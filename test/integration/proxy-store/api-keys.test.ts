@@ -1,5 +1,5 @@
 /** API keys on both dialects: admin CRUD, verification, model allow-list, limit reservation and settlement. */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKeyAdmin } from '../../../proxy/apikeys/admin.ts';
 import { ApiKeyService, type VerifiedApiKey } from '../../../proxy/apikeys/api-key-service.ts';
@@ -163,6 +163,18 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
       expect((await limitOf(key.id))?.currentValue).toBe(5760);
       await service.release(second);
       expect((await limitOf(key.id))?.currentValue).toBe(1000);
+    });
+
+    it('settles requests that end together in one commit, each counted once', async () => {
+      const big = await admin.create({ name: 'roomy', limits: [{ limitType: 'total_tokens', limitWindow: 'daily', maxValue: 1_000_000 }] });
+      const roomy = await service.verify(big.key);
+      const reservations = await Promise.all(Array.from({ length: 3 }, () => service.reserve(roomy, { model: 'gpt-5.4' })));
+      let commits = 0;
+      const observer: EntitySubscriberInterface = { afterTransactionCommit: () => void (commits += 1) };
+      dataSource.subscribers.push(observer);
+      await Promise.all([service.settle(reservations[0] ?? null, USAGE, null), service.settle(reservations[1] ?? null, USAGE, null), service.release(reservations[2] ?? null)]);
+      expect(commits).toBe(1);
+      expect((await limitOf(roomy.id))?.currentValue).toBe(2 * 1000);
     });
 
     it('starts a new window once the old one has ended', async () => {

@@ -150,7 +150,7 @@ async function report(results: readonly Result[], directP50: number): Promise<vo
   const md = [
     '# Proxy with API-key auth',
     '',
-    `Run ${new Date().toISOString()} by \`node bench/proxy/api-keys.ts${values.before ? ` --before ${values.before}` : ''}\`; load average at the end ${load} (1 / 5 / 15 min).`,
+    `Run ${new Date().toISOString()} by \`node bench/proxy/api-keys.ts${['', ...process.argv.slice(2)].join(' ')}\`; load average at the end ${load} (1 / 5 / 15 min).`,
     'The proxy (SQLite, request logs on) without API-key auth, with a key, and with a key under a daily token limit (reserved before the',
     'request goes upstream, settled after), each its own process in front of one fake upstream, measured in turns; ' +
       `${REPETITIONS} repetitions. CPU: the proxy's user + system time per completed short stream (${SHORT.concurrency} clients, ${SHORT.seconds} s, mean of the repetitions and each). ` +

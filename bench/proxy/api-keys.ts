@@ -14,12 +14,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkoutAt, type Checkout } from './checkout.ts';
 import { percentile } from './stats.ts';
-import { inBatches, timedStream } from './stream-client.ts';
+import { backToBack, inBatches, timedStream } from './stream-client.ts';
 import { cpuMs, createApiKey, PROXY_CLIENT_HEADERS, SHORT_STREAM_BODY, startFake, startProxy, upstreamClientHeaders, type ProxyProcess } from './targets.ts';
 
 const { values } = parseArgs({ options: { repetitions: { type: 'string', default: '3' }, before: { type: 'string' } } });
@@ -67,18 +66,7 @@ async function proxyTarget(fake: Awaited<ReturnType<typeof startFake>>, variant:
 async function cpuPerShortStream(target: Target): Promise<{ cpuUs: number; failed: number }> {
   const pid = target.pid as number;
   const before = cpuMs(pid);
-  const until = performance.now() + SHORT.seconds * 1000;
-  let completed = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: SHORT.concurrency }, async (_, client) => {
-      for (let i = client; performance.now() < until; i += SHORT.concurrency) {
-        const timing = await timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), SHORT_STREAM_BODY).catch(() => undefined);
-        if (timing?.status === 200 && timing.completed) completed += 1;
-        else failed += 1;
-      }
-    }),
-  );
+  const { completed, failed } = await backToBack(`${target.url}/backend-api/codex/responses`, (i) => target.headers(i), SHORT_STREAM_BODY, SHORT);
   return { cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, completed), failed };
 }
 

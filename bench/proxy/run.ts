@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/harness/ports.ts';
 import { collectGarbage } from './inspector.ts';
-import { inBatches, openStream, timedStream, type StreamTiming } from './stream-client.ts';
+import { backToBack, inBatches, openStream, timedStream, type StreamTiming } from './stream-client.ts';
 import { summarize, type Summary } from './stats.ts';
 import { cpuMs, ensureNginx, PROXY_CLIENT_HEADERS, upstreamClientHeaders, rssMiB, startFake, startNginx, startNodeFloor, startProxy, type FakeProcess, type NginxProcess, type NodeFloorProcess, type ProxyProcess } from './targets.ts';
 
@@ -89,22 +89,8 @@ function body(text: string, history = 0): string {
 
 /** SHORT.concurrency clients, each running short streams ("hi") back to back for SHORT.seconds. */
 async function shortStreams(target: Target, repetition: number, pid: number | undefined): Promise<ShortStreamsResult> {
-  const payload = body('hi');
   const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
-  const started = performance.now();
-  const until = started + SHORT.seconds * 1000;
-  let completed = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: SHORT.concurrency }, async (_, client) => {
-      for (let i = client; performance.now() < until; i += SHORT.concurrency) {
-        const timing = await timedStream(`${target.url}/backend-api/codex/responses`, target.headers(i), payload).catch(() => undefined);
-        if (timing?.status === 200 && timing.completed) completed += 1;
-        else failed += 1;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { completed, failed, seconds } = await backToBack(`${target.url}/backend-api/codex/responses`, (i) => target.headers(i), body('hi'), SHORT);
   const result: ShortStreamsResult = { repetition, perSecond: completed / seconds, failed };
   if (pid !== undefined) result.cpuUsPerStream = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, completed);
   return result;

@@ -84,3 +84,29 @@ export async function inBatches<T>(total: number, concurrency: number, run: (i: 
   );
   return results;
 }
+
+/**
+ * `concurrency` clients, each running streams to `url` back to back for `seconds`: how many completed (200 and a
+ * terminal event) and how many did not, over how long it took.
+ */
+export async function backToBack(
+  url: string,
+  headers: (i: number) => Record<string, string>,
+  body: string,
+  options: { concurrency: number; seconds: number },
+): Promise<{ completed: number; failed: number; seconds: number }> {
+  const started = performance.now();
+  const until = started + options.seconds * 1000;
+  let completed = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, client) => {
+      for (let i = client; performance.now() < until; i += options.concurrency) {
+        const timing = await timedStream(url, headers(i), body).catch(() => undefined);
+        if (timing?.status === 200 && timing.completed) completed += 1;
+        else failed += 1;
+      }
+    }),
+  );
+  return { completed, failed, seconds: (performance.now() - started) / 1000 };
+}

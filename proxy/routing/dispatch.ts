@@ -14,7 +14,8 @@ import { buildUpstreamHeaders, type UpstreamIdentity } from '../upstream/headers
 import { withInstallationId } from '../upstream/request-body.ts';
 import { failureFromEvent, failureFromHttp } from '../upstream/upstream-error.ts';
 import { toProxyError, type UpstreamFailure } from '../errors/catalogue.ts';
-import type { UpstreamClient, UpstreamStreamResponse } from '../upstream/client.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+import type { UpstreamStreamResponse } from '../upstream/sse-exchange.ts';
 import { httpTransport, type UpstreamTransport } from '../upstream/transport.ts';
 import { UNLIMITED, type AccountLimits, type AccountView, type RoutingStrategy } from './account-state.ts';
 import type { AdmissionGate } from './admission.ts';

@@ -4,11 +4,9 @@
  * It only moves bytes: timeouts, retries and failover are the caller's, driven by AbortSignals, so
  * there is exactly one clock per concern.
  */
-import { Pool, type Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
 import { Readable } from 'node:stream';
-import { eventFromSse, type ResponseEvent } from './events.ts';
-import { SseParser, type SseMessage } from './sse-parser.ts';
+import { exchangeSse, type UpstreamStreamResponse } from './sse-exchange.ts';
 import { modelsPath, responsesPath, upstreamTarget, type UpstreamTarget } from './endpoints.ts';
 
 export interface UpstreamClientOptions {
@@ -19,27 +17,7 @@ export interface UpstreamClientOptions {
   maxEventBytes: number;
 }
 
-export interface UpstreamStreamResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /**
-   * Parsed events, in the batches they arrived in (the events of one upstream read or frame); for 2xx
-   * responses only. Ends when the upstream closes the stream.
-   */
-  eventBatches(): AsyncGenerator<readonly ResponseEvent[]>;
-  /** The body as text, capped; for error responses. */
-  text(limitBytes?: number): Promise<string>;
-  /**
-   * Releases the body. `keepConnection`: the stream ended normally, so whatever the upstream still
-   * sends is read and dropped and the connection goes back to the pool; otherwise it is closed.
-   */
-  release(keepConnection: boolean): void;
-}
-
-const ERROR_BODY_LIMIT = 64 * 1024;
 const KEEPALIVE_MS = 90_000;
-/** A finished stream's trailing bytes worth reading to keep its connection warm. */
-const DUMP_LIMIT = 64 * 1024;
 
 export class UpstreamClient {
   readonly target: UpstreamTarget;
@@ -61,16 +39,19 @@ export class UpstreamClient {
   }
 
   /** POST /codex/responses. Rejects only on transport failure (connect refused, reset, abort). */
-  async openResponses(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamStreamResponse> {
+  openResponses(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamStreamResponse> {
     const sent = oneShotBody(body);
-    const response = await this.#pool.request({
-      method: 'POST',
-      path: responsesPath(this.target),
-      headers: sent.length === undefined ? headers : { ...headers, 'content-length': String(sent.length) },
-      body: sent.body,
+    return exchangeSse(
+      this.#pool,
+      {
+        method: 'POST',
+        path: responsesPath(this.target),
+        headers: sent.length === undefined ? headers : { ...headers, 'content-length': String(sent.length) },
+        body: sent.body,
+      },
       signal,
-    });
-    return sseResponse(response, this.#maxEventBytes);
+      this.#maxEventBytes,
+    );
   }
 
   /** GET /codex/models?client_version=… with an account's credentials. */
@@ -104,46 +85,6 @@ export function oneShotBody(text: string): { body: Buffer | Readable; length: nu
     },
   };
   return { body: Readable.from(once, { objectMode: false }), length };
-}
-
-/** An undici answer carrying an SSE body, as the stream-or-error shape dispatch works with. */
-export function sseResponse(response: Dispatcher.ResponseData, maxEventBytes: number): UpstreamStreamResponse {
-  const stream = response.body;
-  return {
-    status: response.statusCode,
-    headers: response.headers as IncomingHttpHeaders,
-    async *eventBatches() {
-      const parser = new SseParser({ maxEventBytes });
-      // Stopping early must not destroy the body: a finished stream's connection goes back to the pool (release()).
-      for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-        const batch = eventsOf(parser.push(chunk));
-        if (batch.length > 0) yield batch;
-      }
-      const rest = eventsOf(parser.finish());
-      if (rest.length > 0) yield rest;
-    },
-    text: (limitBytes = ERROR_BODY_LIMIT) => readCapped(stream, limitBytes),
-    release: (keepConnection) => {
-      if (keepConnection) {
-        stream.dump({ limit: DUMP_LIMIT }).catch(() => undefined);
-        return;
-      }
-      // destroy() of a body not yet at its end emits an AbortError; once the reader has stopped nobody
-      // listens, and an unheard 'error' would crash the process.
-      stream.on('error', () => undefined);
-      stream.destroy();
-    },
-  };
-}
-
-/** The events of parsed SSE messages (messages that are not JSON objects carry none). */
-function eventsOf(messages: readonly SseMessage[]): ResponseEvent[] {
-  const events: ResponseEvent[] = [];
-  for (const message of messages) {
-    const event = eventFromSse(message);
-    if (event) events.push(event);
-  }
-  return events;
 }
 
 async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, limitBytes: number): Promise<string> {

@@ -1,11 +1,11 @@
 /**
  * Pulls upstream events one at a time with a deadline per pull, without losing the pull in flight:
  * when a wait times out (time for a keepalive, or the startup probe is over) the pending read is
- * kept and the next call continues it. Pulling is the backpressure: nothing is read from the
- * upstream socket until the consumer has taken every event of the previous read.
+ * kept and the next call continues it. Pulling is the backpressure: a source reads at most a
+ * bounded amount past what the consumer has taken (sse-exchange.ts: 64 KiB).
  *
- * The source yields events in the batches they arrived in (all the events parsed from one upstream
- * read): an event already in hand is returned without a timer or a race, and `take` hands the rest of a read
+ * The source yields events in the batches they arrived in (all the events parsed since the previous
+ * pull): an event already in hand is returned without a timer or a race, and `take` hands the rest of a read
  * out synchronously, so relaying a read costs one wait, not one per event (bench/results/proxy-hot-path.md).
  */
 import type { ResponseEvent } from './events.ts';

@@ -5,7 +5,8 @@
  */
 import type { JsonObject } from './events.ts';
 import type { Transport } from './headers.ts';
-import type { UpstreamClient, UpstreamStreamResponse } from './client.ts';
+import type { UpstreamClient } from './client.ts';
+import type { UpstreamStreamResponse } from './sse-exchange.ts';
 import { responsesWebSocketUrl } from './endpoints.ts';
 import { UpstreamSocket } from './ws-client.ts';
 

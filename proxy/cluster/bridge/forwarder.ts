@@ -14,7 +14,8 @@ import { Agent } from 'undici';
 import type { Logger } from '../../observability/logger.ts';
 import { bridgeOwnerLost, failureAsError, type ProxyError } from '../../errors/catalogue.ts';
 import { RequestAborted, type OpenStream } from '../../routing/dispatch.ts';
-import { oneShotBody, sseResponse, type UpstreamStreamResponse } from '../../upstream/client.ts';
+import { oneShotBody } from '../../upstream/client.ts';
+import { exchangeSse, type UpstreamStreamResponse } from '../../upstream/sse-exchange.ts';
 import { EventPump } from '../../upstream/event-pump.ts';
 import { forwardableHeaders } from '../../upstream/headers.ts';
 import { failureFromHttp } from '../../upstream/upstream-error.ts';
@@ -81,20 +82,23 @@ export class Forwarder {
     const sent = oneShotBody(body);
     let response: UpstreamStreamResponse;
     try {
-      const answer = await this.#agent.request({
-        origin: endpoint.origin,
-        path: `${endpoint.pathname.replace(/\/+$/, '')}${BRIDGE_PATH}`,
-        method: 'POST',
-        headers: {
-          ...forwardableHeaders(request.headers),
-          'content-type': 'application/json',
-          ...(sent.length === undefined ? {} : { 'content-length': String(sent.length) }),
-          ...claimHeaders(claims, this.#signer.sign(claims)),
+      response = await exchangeSse(
+        this.#agent,
+        {
+          origin: endpoint.origin,
+          path: `${endpoint.pathname.replace(/\/+$/, '')}${BRIDGE_PATH}`,
+          method: 'POST',
+          headers: {
+            ...forwardableHeaders(request.headers),
+            'content-type': 'application/json',
+            ...(sent.length === undefined ? {} : { 'content-length': String(sent.length) }),
+            ...claimHeaders(claims, this.#signer.sign(claims)),
+          },
+          body: sent.body,
         },
-        body: sent.body,
-        signal: controller.signal,
-      });
-      response = sseResponse(answer, this.#maxEventBytes);
+        controller.signal,
+        this.#maxEventBytes,
+      );
     } catch (err) {
       detach();
       if (request.signal.aborted) throw new RequestAborted('client went away');

@@ -62,7 +62,7 @@ describe('UpstreamClient', () => {
     const response = await open();
     const batches = response.eventBatches();
     expect((await batches.next()).done).toBe(false);
-    await batches.return(undefined);
+    await batches.return?.(undefined);
     response.release(false);
     await new Promise((r) => setTimeout(r, 200));
     expect(uncaught).toEqual([]);

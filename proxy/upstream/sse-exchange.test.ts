@@ -142,6 +142,18 @@ describe('exchangeSse', () => {
     expect(connections).toBe(2);
   });
 
+  it('gives a text() still reading what it has when the answer is released', async () => {
+    const dispatcher = await serve((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.write('partial');
+    });
+    const response = await open(dispatcher);
+    const text = response.text();
+    await wait(50);
+    response.release(false);
+    expect(await text).toBe('partial');
+  });
+
   it('reads a short error answer whole, even when it ended before text() was called', async () => {
     const dispatcher = await serve((_req, res) => {
       res.writeHead(503, { 'content-type': 'application/json' });

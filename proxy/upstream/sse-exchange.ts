@@ -2,8 +2,8 @@
  * One HTTP request whose answer is read as Server-Sent Events, through undici's dispatcher callbacks.
  *
  * undici's `request()` hands the body over as a Readable; reading it through the Readable's async iterator and a
- * generator around that cost several buffer moves, promise turns and event emissions per upstream read — about a
- * tenth of the proxy's CPU per short stream (bench/results/proxy-hot-path.md, eighth round). Here each read's
+ * generator around that cost several buffer moves, promise turns and event emissions per upstream read: without
+ * them a short stream costs the proxy about a sixth less CPU (bench/results/proxy-hot-path.md, eighth round). Here each read's
  * bytes are parsed in the callback that delivers them and its events go straight to the one waiting consumer.
  *
  * Backpressure is kept: events parsed since the consumer last took some wait for it as one batch (all a relay
@@ -300,6 +300,9 @@ class SseExchange implements Dispatcher.DispatchHandler {
   #release(keepConnection: boolean): void {
     this.#parsedEvents = [];
     this.#unread = [];
+    const text = this.#text;
+    this.#text = undefined;
+    text?.resolve(joined(text.chunks, text.limit));
     if (this.#done) {
       this.#mode = 'closed';
       this.#settleWaiter();

@@ -1,7 +1,7 @@
 /**
  * Interleaved A/B of the proxy's CPU per short stream: the proxy at a git revision (`--before`, default HEAD)
  * against this working tree, both in front of one fake upstream. 32 clients run short Codex streams against
- * one, then the other, for a few seconds each, pair after pair. Single runs of run.ts swing by a quarter on a
+ * one, then the other (which goes first alternating), for a few seconds each, pair after pair. Single runs of run.ts swing by a quarter on a
  * shared 2-core machine, too much to see a 5 % change; the two halves of a pair see the same machine. Prints
  * each pair and the median of the pairs' ratios (after / before), the figure bench/results/proxy-hot-path.md
  * quotes for a change.
@@ -50,8 +50,12 @@ async function main(): Promise<void> {
     const seconds = Number(values.seconds);
     console.log(`CPU per short stream, ${values.before} (before) against this working tree (after):`);
     for (let pair = 1; pair <= Number(values.pairs); pair++) {
-      const a = await cpuPerStream(before, seconds);
-      const b = await cpuPerStream(after, seconds);
+      // Which runs first alternates: the first of a pair can run on a machine in a different state.
+      const first = pair % 2 === 1 ? before : after;
+      const second = first === before ? after : before;
+      const firstCpu = await cpuPerStream(first, seconds);
+      const secondCpu = await cpuPerStream(second, seconds);
+      const [a, b] = first === before ? [firstCpu, secondCpu] : [secondCpu, firstCpu];
       ratios.push(b / a);
       console.log(`pair ${pair}: before ${a.toFixed(0)} µs, after ${b.toFixed(0)} µs, after / before ${(b / a).toFixed(3)}`);
     }

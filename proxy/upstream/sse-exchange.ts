@@ -3,7 +3,7 @@
  *
  * undici's `request()` hands the body over as a Readable; reading it through the Readable's async iterator and a
  * generator around that cost several buffer moves, promise turns and event emissions per upstream read: without
- * them a short stream costs the proxy about a sixth less CPU (bench/results/proxy-hot-path.md, eighth round). Here each read's
+ * them a short stream costs the proxy about 14 % less CPU (bench/results/proxy-hot-path.md, eighth round). Here each read's
  * bytes are parsed in the callback that delivers them and its events go straight to the one waiting consumer.
  *
  * Backpressure is kept: events parsed since the consumer last took some wait for it as one batch (all a relay

@@ -33,7 +33,8 @@ export interface UpstreamStreamResponse {
   release(keepConnection: boolean): void;
 }
 
-export const ERROR_BODY_LIMIT = 64 * 1024;
+/** How much of an error answer `text()` reads when not told. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 /**
  * How far reading runs ahead of a consumer that has not taken the last events yet (a relay waiting for a slow
  * client): as much as a Readable of undici's `request()` buffers before it pauses the connection.
@@ -121,7 +122,7 @@ class SseExchange implements Dispatcher.DispatchHandler {
     this.#opened = undefined;
     opened?.resolve({
       status,
-      headers: headers as IncomingHttpHeaders,
+      headers,
       eventBatches: () => this.#events(),
       text: (limitBytes = ERROR_BODY_LIMIT) => this.#readText(limitBytes),
       release: (keepConnection) => this.#release(keepConnection),

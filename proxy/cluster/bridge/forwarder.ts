@@ -41,7 +41,6 @@ function neverConnected(err: unknown): boolean {
 
 /** Refusals that mean "not here" rather than "not possible". */
 const NOT_HERE = new Set(['bridge_drain_active', 'bridge_owner_forward_failed', 'bridge_forward_invalid']);
-const ERROR_BODY_LIMIT = 64 * 1024;
 
 export class Forwarder {
   readonly #self: string;
@@ -108,7 +107,7 @@ export class Forwarder {
       throw bridgeOwnerLost();
     }
     if (response.status !== 200) {
-      const text = await response.text(ERROR_BODY_LIMIT).catch(() => '');
+      const text = await response.text().catch(() => '');
       response.release(false);
       detach();
       const error = answerError(response.status, text, response.headers['retry-after']);

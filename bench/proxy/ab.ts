@@ -1,8 +1,8 @@
 /**
  * Interleaved A/B of the proxy's CPU per short stream: the proxy at a git revision (`--before`, default HEAD)
  * against this working tree, both in front of one fake upstream. 32 clients run short Codex streams against
- * one, then the other (which goes first alternating), for a few seconds each, pair after pair. Single runs of run.ts swing by a quarter on a
- * shared 2-core machine, too much to see a 5 % change; the two halves of a pair see the same machine. Prints
+ * one, then the other (which goes first alternating), for a few seconds each, pair after pair. Single runs of
+ * run.ts swing by a quarter on a shared 2-core machine, too much to see a 5 % change; the two halves of a pair see the same machine. Prints
  * each pair and the median of the pairs' ratios (after / before), the figure bench/results/proxy-hot-path.md
  * quotes for a change.
  *

@@ -4,7 +4,8 @@
  * 20-word answers), with direct connections to the fake as the baseline. Each round runs every level against
  * direct, before and after in turn (the order rotating from round to round), so the machine's drift hits all
  * three alike; the report gives, per level, the pooled p50 time to `response.created` of each, what each
- * proxy adds over direct, and the median over rounds of the after − before difference of their p50s. A single run.ts run cannot tell a change of a millisecond from the machine's swing.
+ * proxy adds over direct, and the median over rounds of the after − before difference of their p50s. A single
+ * run.ts run cannot tell a change of a millisecond from the machine's swing.
  *
  * `node bench/proxy/latency-ab.ts [--before <rev>] [--rounds 6] [--levels 1,100]`
  */

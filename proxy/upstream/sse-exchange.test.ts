@@ -17,13 +17,17 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 
 let server: Server | undefined;
 let pool: Pool | undefined;
-/** Connections the server accepted. */
-let connections = 0;
+/** The current server's connections: how many it accepted, how many have closed (each server counts its own). */
+let sockets = { accepted: 0, closed: 0 };
 
 async function serve(handler: Handler, poolOptions: Pool.Options = {}): Promise<Pool> {
-  connections = 0;
+  const counts = { accepted: 0, closed: 0 };
+  sockets = counts;
   server = createServer(handler);
-  server.on('connection', () => (connections += 1));
+  server.on('connection', (socket) => {
+    counts.accepted += 1;
+    socket.on('close', () => (counts.closed += 1));
+  });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { headersTimeout: 0, bodyTimeout: 0, ...poolOptions });
   return pool;
@@ -65,7 +69,7 @@ describe('exchangeSse', () => {
       // undici hands a connection out again only a full event-loop turn after its answer ended.
       await new Promise(setImmediate);
     }
-    expect(connections).toBe(1);
+    expect(sockets.accepted).toBe(1);
   });
 
   it('hands events that arrived while the consumer was busy over as one batch', async () => {
@@ -137,9 +141,12 @@ describe('exchangeSse', () => {
     const response = await open(dispatcher);
     expect(response.status).toBe(429);
     expect(await response.text(100)).toBe(errorBody.slice(0, 100));
+    await wait(50);
+    expect(sockets.closed).toBe(1);
     const next = await open(dispatcher);
     expect(await next.text()).toHaveLength(64 * 1024);
-    expect(connections).toBe(2);
+    await wait(50);
+    expect(sockets.closed).toBe(2);
   });
 
   it('gives a text() still reading what it has when the answer is released', async () => {
@@ -174,9 +181,8 @@ describe('exchangeSse', () => {
     const batches = response.eventBatches();
     expect(types(await batches.next())).toEqual(['response.created']);
     await expect(batches.next()).rejects.toBeInstanceOf(SseEventTooLargeError);
-    response.release(false);
-    (await open(dispatcher)).release(false);
-    expect(connections).toBe(2);
+    await wait(50);
+    expect(sockets.closed).toBe(1);
   });
 
   it('rejects at once when aborted while waiting for a connection, and the queued request never reaches the server', async () => {

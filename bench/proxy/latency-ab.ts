@@ -5,17 +5,28 @@
  * direct, before and after in turn (the order rotating from round to round), so the machine's drift hits all
  * three alike; the report gives, per level, the pooled p50 time to `response.created` of each, what each
  * proxy adds over direct, and the median over rounds of the after − before difference of their p50s. A single
- * run.ts run cannot tell a change of a millisecond from the machine's swing.
+ * run.ts run cannot tell a change of a millisecond from the machine's swing. `--database postgres` gives each
+ * proxy a database of its own on one PostgreSQL server (test/harness/postgres.ts) instead of SQLite: the
+ * Replicated mode's store, where a read on the request path is a round trip.
  *
- * `node bench/proxy/latency-ab.ts [--before <rev>] [--rounds 6] [--levels 1,100]`
+ * `node bench/proxy/latency-ab.ts [--before <rev>] [--rounds 6] [--levels 1,100] [--database sqlite|postgres]`
  */
 import { parseArgs } from 'node:util';
+import { startPostgres, type PostgresServer } from '../../test/harness/postgres.ts';
 import { checkoutAt } from './checkout.ts';
 import { percentile } from './stats.ts';
 import { inBatches, timedStream } from './stream-client.ts';
 import { cpuMs, PROXY_CLIENT_HEADERS, startFake, startProxy, upstreamClientHeaders } from './targets.ts';
 
-const { values } = parseArgs({ options: { before: { type: 'string', default: 'HEAD' }, rounds: { type: 'string', default: '6' }, levels: { type: 'string', default: '1,100' } } });
+const { values } = parseArgs({
+  options: {
+    before: { type: 'string', default: 'HEAD' },
+    rounds: { type: 'string', default: '6' },
+    levels: { type: 'string', default: '1,100' },
+    database: { type: 'string', default: 'sqlite' },
+  },
+});
+if (values.database !== 'sqlite' && values.database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${values.database}`);
 const ROUNDS = Number(values.rounds);
 /** run.ts's latency levels. */
 const LEVELS = [
@@ -45,8 +56,9 @@ const p50 = (samples: number[]): number => percentile([...samples].sort((a, b) =
 async function main(): Promise<void> {
   const checkout = checkoutAt(values.before);
   const fake = await startFake(4);
-  const before = await startProxy(fake, { root: checkout.root });
-  const after = await startProxy(fake);
+  const postgres: PostgresServer | undefined = values.database === 'postgres' ? await startPostgres() : undefined;
+  const before = await startProxy(fake, { root: checkout.root, ...(postgres && { databaseUrl: await postgres.createDatabase('before') }) });
+  const after = await startProxy(fake, postgres && { databaseUrl: await postgres.createDatabase('after') });
   const targets: Target[] = [
     { name: 'direct', url: fake.url, headers: (i) => upstreamClientHeaders(fake, i) },
     { name: 'before', url: before.url, headers: () => PROXY_CLIENT_HEADERS, pid: before.proc.child.pid },
@@ -91,6 +103,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([before.proc.stop(), after.proc.stop(), fake.proc.stop()]);
+    await postgres?.stop();
     checkout.remove();
   }
 }

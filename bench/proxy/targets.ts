@@ -71,9 +71,13 @@ export interface ProxyProcess {
  * `codex-lb-proxy serve` with the fake's accounts imported; the env it ran with is reported. `apiKeyAuth`: API-key
  * auth on (the operator's default), keys made with createApiKey. `nodeArgs`: extra
  * Node flags for the proxy process, e.g. `--cpu-prof` (bench/proxy/profile.ts); `root`: another checkout's
- * proxy to run (bench/proxy/ab.ts), else this one's.
+ * proxy to run (bench/proxy/ab.ts), else this one's; `databaseUrl`: a PostgreSQL database instead of SQLite in its data
+ * directory.
  */
-export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readonly string[]; root?: string; apiKeyAuth?: boolean } = {}): Promise<ProxyProcess> {
+export async function startProxy(
+  fake: FakeProcess,
+  options: { nodeArgs?: readonly string[]; root?: string; apiKeyAuth?: boolean; databaseUrl?: string } = {},
+): Promise<ProxyProcess> {
   const from = options.root ?? root;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const port = await freePort();
@@ -93,6 +97,7 @@ export async function startProxy(fake: FakeProcess, options: { nodeArgs?: readon
     CODEX_LB_PROXY_ACCOUNT_RESPONSE_CREATE_LIMIT: '0',
     CODEX_LB_USAGE_REFRESH_ENABLED: 'false',
   };
+  if (options.databaseUrl !== undefined) env.CODEX_LB_DATABASE_URL = options.databaseUrl;
   if (options.apiKeyAuth) {
     // Keys are created through the admin API (createApiKey), as the operator does.
     writeFileSync(join(dataDir, 'admin-token'), ADMIN_TOKEN, { mode: 0o600 });

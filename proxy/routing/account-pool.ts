@@ -6,7 +6,9 @@
  * Two short-lived caches keep the database off the per-request hot path (at 100 concurrent streams
  * the per-request account query and token decryption were a fifth of the proxy's CPU):
  * - the account list, for `listTtlMs` (single-flight); this replica's own status changes drop it
- *   at once, other replicas' changes are seen within the TTL;
+ *   at once, other replicas' changes are seen within the TTL. A list past half its TTL is still served,
+ *   and re-read after the request that found it so (refresh-ahead): a replica serving at least one
+ *   request every half TTL never holds one up for the read (a round trip on PostgreSQL);
  * - each account's access token, for `tokenTtlMs`; a 401 replaces it through the refresher, which
  *   hands out a token another replica stored meanwhile instead of refreshing again.
  */
@@ -59,34 +61,75 @@ export interface PoolCaching {
 
 export const DEFAULT_POOL_CACHING: PoolCaching = { listTtlMs: 1000, tokenTtlMs: 60_000 };
 
+/** A read of the account list, and which of this replica's own changes it may already miss. */
+interface ListRead {
+  generation: number;
+  views: Promise<AccountView[]>;
+}
+
 export class StoredAccountPool implements AccountPool {
   readonly #accounts: AccountRepository;
   readonly #tokens: TokenProvider;
   readonly #caching: PoolCaching;
+  readonly #now: () => number;
   #snapshots = new Map<string, AccountSnapshot>();
   #views: { at: number; views: AccountView[] } | undefined;
-  #reading: Promise<AccountView[]> | undefined;
+  #reading: ListRead | undefined;
+  #refreshScheduled = false;
+  /** Counts this replica's own status changes: a read started before one must not serve after it. */
+  #generation = 0;
   readonly #tokenCache = new Map<string, CachedToken>();
 
-  constructor(options: { accounts: AccountRepository; tokens: TokenProvider; caching?: PoolCaching }) {
+  constructor(options: { accounts: AccountRepository; tokens: TokenProvider; caching?: PoolCaching; now?: () => number }) {
     this.#accounts = options.accounts;
     this.#tokens = options.tokens;
     this.#caching = options.caching ?? DEFAULT_POOL_CACHING;
+    this.#now = options.now ?? Date.now;
   }
 
   async list(): Promise<AccountView[]> {
-    if (this.#views && Date.now() - this.#views.at < this.#caching.listTtlMs) return this.#views.views;
-    this.#reading ??= this.#read().finally(() => {
-      this.#reading = undefined;
-    });
-    return this.#reading;
+    const cached = this.#views;
+    const ttl = this.#caching.listTtlMs;
+    const age = cached === undefined ? Infinity : this.#now() - cached.at;
+    if (cached === undefined || age >= ttl) return this.#read();
+    if (age >= ttl / 2) this.#refreshAhead();
+    return cached.views;
   }
 
-  async #read(): Promise<AccountView[]> {
+  /**
+   * Re-reads the list once the current request has moved on. A timer, not `setImmediate`: undici writes a
+   * request on a reused connection from `setImmediate`, and a read queued before it would delay the very
+   * request that found the list ageing. A failed read is left to the next request past the TTL to report.
+   */
+  #refreshAhead(): void {
+    if (this.#refreshScheduled || this.#reading?.generation === this.#generation) return;
+    this.#refreshScheduled = true;
+    setTimeout(() => {
+      this.#refreshScheduled = false;
+      this.#read().catch(() => undefined);
+    }, 0);
+  }
+
+  /** Single-flight, but a read that began before one of this replica's own changes is not joined after it. */
+  #read(): Promise<AccountView[]> {
+    if (this.#reading?.generation === this.#generation) return this.#reading.views;
+    const generation = this.#generation;
+    const views = this.#load(generation).finally(() => {
+      if (this.#reading?.views === views) this.#reading = undefined;
+    });
+    this.#reading = { generation, views };
+    return views;
+  }
+
+  async #load(generation: number): Promise<AccountView[]> {
+    const startedAt = this.#now();
     const accounts = await this.#accounts.list();
-    this.#snapshots = new Map(accounts.map((account) => [account.id, account]));
     const views = accounts.map(routingView);
-    this.#views = { at: Date.now(), views };
+    // Its age counts from when it was asked for, so "seen within the TTL" holds however long the read took.
+    if (generation === this.#generation) {
+      this.#snapshots = new Map(accounts.map((account) => [account.id, account]));
+      this.#views = { at: startedAt, views };
+    }
     return views;
   }
 
@@ -105,7 +148,7 @@ export class StoredAccountPool implements AccountPool {
   credentials(accountId: string): Promise<UpstreamIdentity> {
     return this.#identity(accountId, async () => {
       const cached = this.#tokenCache.get(accountId);
-      if (cached && Date.now() - cached.at < this.#caching.tokenTtlMs) return cached;
+      if (cached && this.#now() - cached.at < this.#caching.tokenTtlMs) return cached;
       return this.#remember(accountId, await this.#tokens.getAccessToken(accountId));
     });
   }
@@ -116,7 +159,7 @@ export class StoredAccountPool implements AccountPool {
   }
 
   #remember(accountId: string, token: string): Bearer {
-    const cached = { token, authorization: `Bearer ${token}`, at: Date.now() };
+    const cached = { token, authorization: `Bearer ${token}`, at: this.#now() };
     if (this.#caching.tokenTtlMs > 0) this.#tokenCache.set(accountId, cached);
     return cached;
   }
@@ -124,6 +167,7 @@ export class StoredAccountPool implements AccountPool {
   async #applyEvent(accountId: string, event: Parameters<AccountRepository['applyEvent']>[1]): Promise<void> {
     await this.#accounts.applyEvent(accountId, event);
     // This replica's own changes must steer its very next selection.
+    this.#generation += 1;
     this.#views = undefined;
   }
 

@@ -13,7 +13,7 @@ import type { TurnRouter } from '../../cluster/bridge/turn-router.ts';
 import { ACCOUNT_HEADER, BRIDGE_PATH, decodeContext, readClaims, UPSTREAM_STATUS_HEADER } from '../../cluster/bridge/wire.ts';
 import { isRequestAborted, type OpenStream } from '../../routing/dispatch.ts';
 import { resolveAffinity } from '../../routing/affinity.ts';
-import { isObject } from '../../upstream/events.ts';
+import { isObject, responseOf } from '../../upstream/events.ts';
 import { carriesEncryptedReasoning } from '../../upstream/request-body.ts';
 import { jsonBody, takeBody, takeRawBody } from '../body/read-json.ts';
 import { asProxyError } from '../errors.ts';
@@ -141,7 +141,7 @@ export function bridgeRoutes(services: ProxyServices): Router {
         deadline,
         signal: controller.signal,
         observe: (event) => {
-          const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+          const id = responseOf(event)?.id;
           if (responseId === undefined && typeof id === 'string') {
             responseId = id;
             services.owners.remember(id, stream.accountId);

@@ -8,7 +8,7 @@ import type { ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd, RelaySink } from '../relay.ts';
 import { COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
-import type { ResponseEvent } from '../../upstream/events.ts';
+import { responseOf, type ResponseEvent } from '../../upstream/events.ts';
 import { rejectStream } from './sink.ts';
 
 export class BridgeSseSink implements RelaySink {
@@ -34,7 +34,7 @@ export class BridgeSseSink implements RelaySink {
   }
 
   event(event: ResponseEvent): Promise<void> | undefined {
-    const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+    const id = responseOf(event)?.id;
     if (typeof id === 'string') this.#responseId ??= id;
     return this.#writer.write(sseEvent(event));
   }

@@ -9,7 +9,7 @@ import type { RelayEnd } from '../relay.ts';
 import { CODEX_KEEPALIVE, COMMENT_KEEPALIVE, SSE_HEADERS, sseEvent, StreamWriter } from '../sse-writer.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
 import { PublicStreamNormalizer } from '../translate/public-stream.ts';
-import type { ResponseEvent } from '../../upstream/events.ts';
+import { responseOf, type ResponseEvent } from '../../upstream/events.ts';
 import { rejectStream, type AnswerSink } from './sink.ts';
 
 export interface ResponsesSseOptions {
@@ -51,7 +51,7 @@ export class ResponsesSseSink implements AnswerSink {
   event(event: ResponseEvent): Promise<void> | undefined {
     this.#commit();
     if (this.#responseId === undefined) {
-      const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+      const id = responseOf(event)?.id;
       if (typeof id === 'string') this.#responseId = id;
     }
     return this.#write(event);

@@ -8,7 +8,7 @@ import { toOpenAIError, type ProxyError } from '../../errors/catalogue.ts';
 import type { RelayEnd } from '../relay.ts';
 import type { AnswerSink } from '../sinks/sink.ts';
 import { responseFailedEvent } from '../translate/failure-event.ts';
-import type { ResponseEvent } from '../../upstream/events.ts';
+import { responseOf, type ResponseEvent } from '../../upstream/events.ts';
 
 /** Above this many queued bytes a send waits until the frame is written (backpressure). */
 const HIGH_WATER_BYTES = 1 << 20;
@@ -43,7 +43,7 @@ export class SocketSink implements AnswerSink {
   }
 
   async event(event: ResponseEvent): Promise<void> {
-    const id = (event.payload.response as { id?: unknown } | undefined)?.id;
+    const id = responseOf(event)?.id;
     if (typeof id === 'string') this.#responseId ??= id;
     // Vendor events are Codex-native; OpenAI clients on /v1 never see them.
     if (!this.#native && event.type.startsWith('codex.')) return;

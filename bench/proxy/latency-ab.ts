@@ -7,16 +7,17 @@
  * proxy adds over direct, and the median over rounds of the after − before difference of their p50s. A single
  * run.ts run cannot tell a change of a millisecond from the machine's swing. `--database postgres` gives each
  * proxy a database of its own on one PostgreSQL server (test/harness/postgres.ts) instead of SQLite: the
- * Replicated mode's store, where a read on the request path is a round trip.
+ * Replicated mode's store, where a read on the request path is a round trip. `--api-keys` turns API-key auth on
+ * in both (the operator's default), each client sending a key without limits made through the admin API.
  *
- * `node bench/proxy/latency-ab.ts [--before <rev>] [--rounds 6] [--levels 1,100] [--database sqlite|postgres]`
+ * `node bench/proxy/latency-ab.ts [--before <rev>] [--rounds 6] [--levels 1,100] [--database sqlite|postgres] [--api-keys]`
  */
 import { parseArgs } from 'node:util';
 import { startPostgres, type PostgresServer } from '../../test/harness/postgres.ts';
 import { checkoutAt } from './checkout.ts';
 import { percentile } from './stats.ts';
 import { inBatches, timedStream } from './stream-client.ts';
-import { cpuMs, PROXY_CLIENT_HEADERS, startFake, startProxy, upstreamClientHeaders } from './targets.ts';
+import { cpuMs, createApiKey, PROXY_CLIENT_HEADERS, startFake, startProxy, upstreamClientHeaders, type ProxyProcess } from './targets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     levels: { type: 'string', default: '1,100' },
     database: { type: 'string', default: 'sqlite' },
+    'api-keys': { type: 'boolean', default: false },
   },
 });
 if (values.database !== 'sqlite' && values.database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${values.database}`);
@@ -57,12 +59,16 @@ async function main(): Promise<void> {
   const checkout = checkoutAt(values.before);
   const fake = await startFake(4);
   const postgres: PostgresServer | undefined = values.database === 'postgres' ? await startPostgres() : undefined;
-  const before = await startProxy(fake, { root: checkout.root, ...(postgres && { databaseUrl: await postgres.createDatabase('before') }) });
-  const after = await startProxy(fake, postgres && { databaseUrl: await postgres.createDatabase('after') });
+  const apiKeyAuth = values['api-keys'];
+  const before = await startProxy(fake, { root: checkout.root, apiKeyAuth, ...(postgres && { databaseUrl: await postgres.createDatabase('before') }) });
+  const after = await startProxy(fake, { apiKeyAuth, ...(postgres && { databaseUrl: await postgres.createDatabase('after') }) });
+  const clientHeaders = async (proxy: ProxyProcess): Promise<Record<string, string>> =>
+    apiKeyAuth ? { ...PROXY_CLIENT_HEADERS, authorization: `Bearer ${await createApiKey(proxy, { name: 'bench' })}` } : PROXY_CLIENT_HEADERS;
+  const [beforeHeaders, afterHeaders] = [await clientHeaders(before), await clientHeaders(after)];
   const targets: Target[] = [
     { name: 'direct', url: fake.url, headers: (i) => upstreamClientHeaders(fake, i) },
-    { name: 'before', url: before.url, headers: () => PROXY_CLIENT_HEADERS, pid: before.proc.child.pid },
-    { name: 'after', url: after.url, headers: () => PROXY_CLIENT_HEADERS, pid: after.proc.child.pid },
+    { name: 'before', url: before.url, headers: () => beforeHeaders, pid: before.proc.child.pid },
+    { name: 'after', url: after.url, headers: () => afterHeaders, pid: after.proc.child.pid },
   ];
   try {
     await fake.script(undefined);

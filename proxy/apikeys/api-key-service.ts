@@ -35,8 +35,17 @@ import { ApiKeyError } from './errors.ts';
 import { hashApiKey } from './key-format.ts';
 import { actualUsage, reservationBudget, rolledResetAt, type RequestEstimate } from './limits.ts';
 
-/** A verified key as the request path sees it: no hash. */
-export type VerifiedApiKey = Readonly<Omit<ApiKeyRow, 'keyHash'>>;
+/**
+ * A verified key as the request path sees it: no hash, and how many limits it had when it was read. A key with
+ * none needs no second read to learn that no limit applies to its request (`reserve`).
+ */
+export type VerifiedApiKey = Readonly<Omit<ApiKeyRow, 'keyHash'>> & { readonly limitsSeen: LimitsSeen };
+
+/** How many limits a key had, read with it at `at` (epoch ms). */
+export interface LimitsSeen {
+  readonly count: number;
+  readonly at: number;
+}
 
 /** Budget held for one request; null from reserve() when the key has no applicable limit. */
 export interface Reservation {
@@ -60,11 +69,16 @@ export interface AbandonedReservations {
 }
 
 /*
- * The statements of the request path — a key by its hash, its limits, and a reservation made and settled — built
- * once instead of by TypeORM's query builder on every call (store/plain-select.ts, store/bulk-insert.ts): with
- * a limit, that builder work was most of a request's database time (bench/results/proxy-hot-path.md).
+ * The statements of the request path — a key by its hash (with how many limits it has), its limits, and a
+ * reservation made and settled — built once instead of by TypeORM's query builder on every call
+ * (store/plain-select.ts, store/bulk-insert.ts): with a limit, that builder work was most of a request's database
+ * time (bench/results/proxy-hot-path.md).
  */
-const keyByHash = new PlainSelect<ApiKeyRow>(ApiKeyEntity, { where: ['keyHash'], orderBy: ['id'] });
+const keyByHash = new PlainSelect<ApiKeyRow, never, 'limitCount'>(ApiKeyEntity, {
+  where: ['keyHash'],
+  orderBy: ['id'],
+  counts: { limitCount: { entity: ApiKeyLimitEntity, foreignKey: 'apiKeyId' } },
+});
 const limitsOfKey = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['apiKeyId'], orderBy: ['id'] });
 const lockedLimitsOfKey = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['apiKeyId'], orderBy: ['id'], forUpdate: true });
 const limitById = new PlainSelect<ApiKeyLimitRow>(ApiKeyLimitEntity, { where: ['id'], orderBy: ['id'] });
@@ -95,6 +109,14 @@ const SETTLEMENT_BATCH_SIZE = 200;
 
 /** `last_used_at` is written at most this often per key: it is informational, not worth a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * How long a key's limit count, read when it was verified, answers "has it no limits" for `reserve`: an HTTP
+ * request is reserved moments after its key was read, a WebSocket session's turns can come hours later. A limit
+ * created within this second applies from the next request, as if this one had come a moment earlier — the same
+ * bound as the account list routing reads (routing/account-pool.ts).
+ */
+const LIMITS_SEEN_TTL_MS = 1_000;
 
 export class ApiKeyService {
   readonly #dataSource: DataSource;
@@ -140,8 +162,8 @@ export class ApiKeyService {
     if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.#dataSource.getRepository(ApiKeyEntity).update({ id: row.id }, { lastUsedAt: now });
     }
-    const { keyHash: _hash, ...key } = row;
-    return key;
+    const { keyHash: _hash, limitCount, ...key } = row;
+    return { ...key, limitsSeen: { count: limitCount, at: now.getTime() } };
   }
 
   /** Throws 403 model_not_allowed when the key has an allow-list without `model` (case-insensitive). */
@@ -157,9 +179,11 @@ export class ApiKeyService {
    * Reserves budget on every limit that applies to the model (model filter null or equal). Throws 429
    * rate_limit_exceeded when a limit is already used up. Returns null when no limit applies (nothing to settle).
    */
-  async reserve(key: Pick<VerifiedApiKey, 'id'>, estimate: RequestEstimate): Promise<Reservation | null> {
+  async reserve(key: Pick<VerifiedApiKey, 'id'> & Partial<Pick<VerifiedApiKey, 'limitsSeen'>>, estimate: RequestEstimate): Promise<Reservation | null> {
     // Most keys have no limit for the model: they need no transaction, nor a wait in SQLite's transaction queue.
     // A limit created meanwhile applies from the next request, as if this one had come a moment earlier.
+    const seen = key.limitsSeen;
+    if (seen !== undefined && seen.count === 0 && this.#now().getTime() - seen.at < LIMITS_SEEN_TTL_MS) return null;
     const limits = await limitsOfKey.rows(this.#dataSource.manager, key.id);
     if (!limits.some((limit) => appliesTo(limit, estimate.model))) return null;
     type Outcome = { readonly reservation: Reservation | null } | { readonly exhausted: ApiKeyLimitRow };

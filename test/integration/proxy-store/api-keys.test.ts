@@ -82,7 +82,7 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
       const { keyHash: _hash, ...stored } = await dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id: apiKey.id });
       const verified = await service.verify(key);
       // Read by a prebuilt statement (store/plain-select.ts): exactly what find() hydrates, JSON and instants included.
-      expect(verified).toEqual(stored);
+      expect(verified).toEqual({ ...stored, limitsSeen: { count: 0, at: now.getTime() } });
       expect(verified).toMatchObject({ id: apiKey.id, name: 'ok', isActive: true, allowedModels: ['gpt-5.4'], expiresAt: new Date('2027-01-02T03:04:05.678Z') });
       expect(verified).not.toHaveProperty('keyHash');
       expect((await dataSource.getRepository(ApiKeyEntity).findOneByOrFail({ id: apiKey.id })).lastUsedAt).toEqual(now);
@@ -198,6 +198,30 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
       expect(results.filter((r) => r.status === 'rejected').map((r) => (r.reason as ApiKeyError).code)).toEqual(Array(10).fill('rate_limit_exceeded'));
       expect((await limitOf(key.id))?.currentValue).toBe(15_000);
     });
+  });
+
+  it('counts a key’s own limits in the read that verifies it, and trusts a count of none for a second', async () => {
+    const other = await admin.create({
+      name: 'two limits',
+      limits: [
+        { limitType: 'total_tokens', limitWindow: 'daily', maxValue: 50_000 },
+        { limitType: 'cost_usd', limitWindow: 'monthly', maxValue: 5_000_000 },
+      ],
+    });
+    expect((await service.verify(other.key)).limitsSeen).toEqual({ count: 2, at: now.getTime() });
+    const { apiKey, key } = await admin.create({ name: 'none yet' });
+    const verified = await service.verify(key);
+    expect(verified.limitsSeen).toEqual({ count: 0, at: now.getTime() });
+
+    await admin.update(apiKey.id, { limits: [{ limitType: 'total_tokens', limitWindow: 'daily', maxValue: 50_000 }] });
+    // Within the second the key was read in, its request goes as if it had come a moment before the limit.
+    now = new Date(now.getTime() + 999);
+    expect(await service.reserve(verified, { model: 'gpt-5.4' })).toBeNull();
+    expect((await limitOf(apiKey.id))?.currentValue).toBe(0);
+    // Later (a WebSocket session's next turn on the key it verified at the upgrade) the limits are read again.
+    now = new Date(now.getTime() + 1);
+    expect(await service.reserve(verified, { model: 'gpt-5.4' })).not.toBeNull();
+    expect((await limitOf(apiKey.id))?.currentValue).toBe(10_240);
   });
 
   it('applies a model-filtered limit only to its model, in micro-dollars for cost', async () => {

@@ -182,8 +182,9 @@ export class ApiKeyService {
   async reserve(key: Pick<VerifiedApiKey, 'id'> & Partial<Pick<VerifiedApiKey, 'limitsSeen'>>, estimate: RequestEstimate): Promise<Reservation | null> {
     // Most keys have no limit for the model: they need no transaction, nor a wait in SQLite's transaction queue.
     // A limit created meanwhile applies from the next request, as if this one had come a moment earlier.
-    const seen = key.limitsSeen;
-    if (seen !== undefined && seen.count === 0 && this.#now().getTime() - seen.at < LIMITS_SEEN_TTL_MS) return null;
+    const seenAgo = key.limitsSeen === undefined ? Infinity : this.#now().getTime() - key.limitsSeen.at;
+    // A negative age is a clock set back since the read: not a reason to trust it for longer.
+    if (key.limitsSeen?.count === 0 && seenAgo >= 0 && seenAgo < LIMITS_SEEN_TTL_MS) return null;
     const limits = await limitsOfKey.rows(this.#dataSource.manager, key.id);
     if (!limits.some((limit) => appliesTo(limit, estimate.model))) return null;
     type Outcome = { readonly reservation: Reservation | null } | { readonly exhausted: ApiKeyLimitRow };

@@ -224,6 +224,14 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     expect((await limitOf(apiKey.id))?.currentValue).toBe(10_240);
   });
 
+  it('reads the limits again when the clock was set back since the key was read', async () => {
+    const { apiKey, key } = await admin.create({ name: 'clock' });
+    const verified = await service.verify(key);
+    await admin.update(apiKey.id, { limits: [{ limitType: 'total_tokens', limitWindow: 'daily', maxValue: 50_000 }] });
+    now = new Date(now.getTime() - 3_600_000);
+    expect(await service.reserve(verified, { model: 'gpt-5.4' })).not.toBeNull();
+  });
+
   it('applies a model-filtered limit only to its model, in micro-dollars for cost', async () => {
     const { key } = await admin.create({
       name: 'cost',

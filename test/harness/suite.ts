@@ -2,16 +2,28 @@
  * `make test`: runs the named steps in order (all of them, even after a failure, so one run shows
  * everything that is broken) and ends with one line: "N passed, N failed".
  * Vitest steps count their tests; typecheck and lint count as one check each.
+ * The failed tests are named again just above the summary: a CI log is often read from its tail only.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 interface Outcome {
   step: string;
   passed: number;
   failed: number;
   seconds: number;
+  /** "file › test: first line of its error", one per failed test, failed file (hook, import) or crash. */
+  failures: string[];
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  testResults: Array<{
+    name: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
+  }>;
 }
 
 const resultsDir = join(process.cwd(), '.local', 'test-results');
@@ -45,19 +57,32 @@ async function runStep(step: string): Promise<Outcome> {
   const fixed = commands[step];
   if (fixed) {
     const code = await exec(fixed());
-    return { step, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds: elapsed() };
+    return { step, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds: elapsed(), failures: code === 0 ? [] : [step] };
   }
   const report = join(resultsDir, `${step}.json`);
   await rm(report, { force: true });
   const code = await exec(vitest(step));
   try {
-    const json = JSON.parse(await readFile(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
-    // A crash outside any test (import error, unhandled rejection) fails the step without failing a test.
-    const extra = code !== 0 && json.numFailedTests === 0 ? 1 : 0;
-    return { step, passed: json.numPassedTests, failed: json.numFailedTests + extra, seconds: elapsed() };
+    const json = JSON.parse(await readFile(report, 'utf8')) as VitestReport;
+    const failures = failuresOf(json);
+    // A crash outside any test or file (an unhandled rejection) fails the step without failing either.
+    if (code !== 0 && failures.length === 0) failures.push(`${step}: vitest exited ${code} outside any test (see its output above)`);
+    return { step, passed: json.numPassedTests, failed: failures.length, seconds: elapsed(), failures };
   } catch {
-    return { step, passed: 0, failed: 1, seconds: elapsed() };
+    return { step, passed: 0, failed: 1, seconds: elapsed(), failures: [`${step}: no report (vitest exited ${code})`] };
   }
+}
+
+function failuresOf(report: VitestReport): string[] {
+  const firstLine = (text: string | undefined): string => (text ?? '').trim().split('\n')[0]?.slice(0, 240) ?? '';
+  return report.testResults.flatMap((file) => {
+    const where = relative(process.cwd(), file.name);
+    const tests = file.assertionResults
+      .filter((test) => test.status === 'failed')
+      .map((test) => `${where} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    // A failed hook or import fails the file with a message and may leave no test marked failed.
+    return tests.length === 0 && file.message ? [`${where}: ${firstLine(file.message)}`] : tests;
+  });
 }
 
 const steps = process.argv.slice(2);
@@ -70,6 +95,11 @@ await mkdir(resultsDir, { recursive: true });
 const outcomes: Outcome[] = [];
 for (const step of steps) outcomes.push(await runStep(step));
 
+const failures = outcomes.flatMap((o) => o.failures);
+if (failures.length > 0) {
+  console.log('\n=== failed ===');
+  for (const failure of failures) console.log(failure);
+}
 console.log('\n=== summary ===');
 for (const o of outcomes) {
   console.log(`${o.failed === 0 ? 'ok  ' : 'FAIL'} ${o.step.padEnd(12)} ${o.passed} passed, ${o.failed} failed (${o.seconds}s)`);

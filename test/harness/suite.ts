@@ -57,7 +57,8 @@ async function runStep(step: string): Promise<Outcome> {
   const fixed = commands[step];
   if (fixed) {
     const code = await exec(fixed());
-    return { step, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds: elapsed(), failures: code === 0 ? [] : [step] };
+    const failures = code === 0 ? [] : [`${step}: exited ${code} (see its output above)`];
+    return { step, passed: 1 - failures.length, failed: failures.length, seconds: elapsed(), failures };
   }
   const report = join(resultsDir, `${step}.json`);
   await rm(report, { force: true });

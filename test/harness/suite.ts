@@ -6,24 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { failuresOf, type VitestReport } from './vitest-report.ts';
 
 interface Outcome {
   step: string;
   passed: number;
-  failed: number;
   seconds: number;
-  /** "file › test: first line of its error", one per failed test, failed file (hook, import) or crash. */
+  /** One line per failed test, failed file (hook, import), failed check or crash: the step's failed count. */
   failures: string[];
-}
-
-interface VitestReport {
-  numPassedTests: number;
-  testResults: Array<{
-    name: string;
-    message?: string;
-    assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
-  }>;
 }
 
 const resultsDir = join(process.cwd(), '.local', 'test-results');
@@ -58,32 +49,20 @@ async function runStep(step: string): Promise<Outcome> {
   if (fixed) {
     const code = await exec(fixed());
     const failures = code === 0 ? [] : [`${step}: exited ${code} (see its output above)`];
-    return { step, passed: 1 - failures.length, failed: failures.length, seconds: elapsed(), failures };
+    return { step, passed: 1 - failures.length, seconds: elapsed(), failures };
   }
   const report = join(resultsDir, `${step}.json`);
   await rm(report, { force: true });
   const code = await exec(vitest(step));
   try {
     const json = JSON.parse(await readFile(report, 'utf8')) as VitestReport;
-    const failures = failuresOf(json);
+    const failures = failuresOf(json, process.cwd());
     // A crash outside any test or file (an unhandled rejection) fails the step without failing either.
     if (code !== 0 && failures.length === 0) failures.push(`${step}: vitest exited ${code} outside any test (see its output above)`);
-    return { step, passed: json.numPassedTests, failed: failures.length, seconds: elapsed(), failures };
+    return { step, passed: json.numPassedTests, seconds: elapsed(), failures };
   } catch {
-    return { step, passed: 0, failed: 1, seconds: elapsed(), failures: [`${step}: no report (vitest exited ${code})`] };
+    return { step, passed: 0, seconds: elapsed(), failures: [`${step}: no report (vitest exited ${code})`] };
   }
-}
-
-function failuresOf(report: VitestReport): string[] {
-  const firstLine = (text: string | undefined): string => (text ?? '').trim().split('\n')[0]?.slice(0, 240) ?? '';
-  return report.testResults.flatMap((file) => {
-    const where = relative(process.cwd(), file.name);
-    const tests = file.assertionResults
-      .filter((test) => test.status === 'failed')
-      .map((test) => `${where} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
-    // A failed hook or import fails the file with a message and may leave no test marked failed.
-    return tests.length === 0 && file.message ? [`${where}: ${firstLine(file.message)}`] : tests;
-  });
 }
 
 const steps = process.argv.slice(2);
@@ -103,9 +82,10 @@ if (failures.length > 0) {
 }
 console.log('\n=== summary ===');
 for (const o of outcomes) {
-  console.log(`${o.failed === 0 ? 'ok  ' : 'FAIL'} ${o.step.padEnd(12)} ${o.passed} passed, ${o.failed} failed (${o.seconds}s)`);
+  const failed = o.failures.length;
+  console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} ${o.step.padEnd(12)} ${o.passed} passed, ${failed} failed (${o.seconds}s)`);
 }
 const passed = outcomes.reduce((n, o) => n + o.passed, 0);
-const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+const failed = failures.length;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseEvent } from './events.ts';
 import { exchangeSse, type UpstreamStreamResponse } from './sse-exchange.ts';
@@ -41,8 +41,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-function open(dispatcher: Pool, signal = AbortSignal.timeout(10_000), maxEventBytes = 1 << 20): Promise<UpstreamStreamResponse> {
+function open(dispatcher: Dispatcher, signal = AbortSignal.timeout(10_000), maxEventBytes = 1 << 20): Promise<UpstreamStreamResponse> {
   return exchangeSse(dispatcher, { method: 'POST', path: '/', body: '{}' }, signal, maxEventBytes);
+}
+
+/** A handler's callbacks bound to it, so a copy of them still reaches its private state. */
+function bound(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+  const methods = ['onRequestStart', 'onRequestUpgrade', 'onResponseStart', 'onResponseData', 'onResponseEnd', 'onResponseError'] as const;
+  return Object.fromEntries(methods.flatMap((name) => (handler[name] ? [[name, handler[name].bind(handler)]] : [])));
 }
 
 const types = (result: IteratorResult<readonly ResponseEvent[]>): string[] | undefined => (result.done ? undefined : result.value.map((event) => event.type));
@@ -70,6 +76,30 @@ describe('exchangeSse', () => {
       await new Promise(setImmediate);
     }
     expect(sockets.accepted).toBe(1);
+  });
+
+  it('keeps the head only as parsed headers: undici’s raw header lines (views into a socket read) are let go while the stream stays open', async () => {
+    const dispatcher = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-codex-primary-used-percent': '12' });
+      res.write(sse({ type: 'response.created' }));
+    });
+    let controller: Dispatcher.DispatchController | undefined;
+    // Sees the controller undici hands the exchange; everything else reaches the exchange unchanged.
+    const watched = dispatcher.compose((dispatch) => (options, handler) =>
+      dispatch(options, {
+        ...bound(handler),
+        onRequestStart: (started, context) => {
+          controller = started;
+          handler.onRequestStart?.(started, context);
+        },
+      }),
+    );
+    const response = await open(watched);
+    expect(response.headers['x-codex-primary-used-percent']).toBe('12');
+    expect(types(await response.eventBatches().next())).toEqual(['response.created']);
+    expect(controller?.aborted).toBe(false);
+    expect(controller?.rawHeaders).toBeNull();
+    response.release(false);
   });
 
   it('hands events that arrived while the consumer was busy over as one batch', async () => {

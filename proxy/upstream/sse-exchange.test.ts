@@ -45,7 +45,7 @@ function open(dispatcher: Dispatcher, signal = AbortSignal.timeout(10_000), maxE
   return exchangeSse(dispatcher, { method: 'POST', path: '/', body: '{}' }, signal, maxEventBytes);
 }
 
-/** A handler's callbacks bound to it, so a copy of them still reaches its private state. */
+/** A handler's callbacks bound to it, so a copy of them still reaches its private state (undici's `DecoratorHandler` does this too, but is deprecated). */
 function bound(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
   const methods = ['onRequestStart', 'onRequestUpgrade', 'onResponseStart', 'onResponseData', 'onResponseEnd', 'onResponseError'] as const;
   return Object.fromEntries(methods.flatMap((name) => (handler[name] ? [[name, handler[name].bind(handler)]] : [])));
